@@ -1,0 +1,204 @@
+#include "store/sqlite/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "core/log.h"
+#include "store/internal/pooled_database.h"
+
+namespace shopcrm::store::sqlite {
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+
+Error MapError(sqlite3* db, int rc, std::string_view sql) {
+  const int primary = rc & 0xff;
+  const std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return core::Unavailable("database_busy", "the database is busy; retry");
+  }
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return core::Conflict("unique_violation", msg);
+  }
+  if (primary == SQLITE_CONSTRAINT) return core::Conflict("constraint_violation", msg);
+  if (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+      primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    core::log::Error("sqlite unavailable", {{"code", rc}, {"error", msg}});
+    return core::Unavailable("database_unavailable", "the database cannot be used: " + msg);
+  }
+  core::log::Error("sqlite error", {{"code", rc}, {"error", msg}, {"sql", std::string(sql.substr(0, 200))}});
+  return Error(ErrorCode::kInternal, "database_error", "a database statement failed");
+}
+
+class Statement final {
+ public:
+  explicit Statement(sqlite3_stmt* s) : s_(s) {}
+  ~Statement() { sqlite3_finalize(s_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const { return s_; }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+class SqliteConnection final : public internal::Connection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
+    cache_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Backend backend() const override { return Backend::kSqlite; }
+
+  core::Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
+    SHOPCRM_ASSIGN_OR_RETURN(sqlite3_stmt * st, Prepare(sql, params));
+    Rows out;
+    const int ncol = sqlite3_column_count(st);
+    out.columns.reserve(static_cast<size_t>(ncol));
+    for (int i = 0; i < ncol; ++i) out.columns.emplace_back(sqlite3_column_name(st, i));
+    while (true) {
+      const int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return MapError(db_, rc, sql);
+      }
+      std::vector<Value> values;
+      values.reserve(static_cast<size_t>(ncol));
+      for (int i = 0; i < ncol; ++i) values.push_back(Column(st, i));
+      out.rows.emplace_back(std::move(values));
+    }
+    sqlite3_reset(st);
+    return out;
+  }
+
+  core::Result<int64_t> Execute(std::string_view sql, std::span<const Value> params) override {
+    SHOPCRM_ASSIGN_OR_RETURN(sqlite3_stmt * st, Prepare(sql, params));
+    int rc = 0;
+    do {
+      rc = sqlite3_step(st);
+    } while (rc == SQLITE_ROW);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return MapError(db_, rc, sql);
+    return static_cast<int64_t>(sqlite3_changes64(db_));
+  }
+
+  core::Status ExecuteScript(std::string_view sql) override {
+    const std::string text(sql);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) return MapError(db_, rc, sql);
+    return core::Status::Ok();
+  }
+
+  core::Status Begin(TxMode mode) override {
+    return ExecuteScript(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  }
+  core::Status Commit() override { return ExecuteScript("COMMIT"); }
+  core::Status Rollback() override {
+    if (sqlite3_get_autocommit(db_) != 0) return core::Status::Ok();  // nothing open
+    auto st = ExecuteScript("ROLLBACK");
+    if (!st.ok()) broken_ = true;
+    return st;
+  }
+  bool broken() const override { return broken_ || sqlite3_get_autocommit(db_) == 0; }
+
+ private:
+  core::Result<sqlite3_stmt*> Prepare(std::string_view sql, std::span<const Value> params) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* raw = nullptr;
+      const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+      if (rc != SQLITE_OK) return MapError(db_, rc, sql);
+      it = cache_.emplace(std::string(sql), std::make_unique<Statement>(raw)).first;
+    }
+    sqlite3_stmt* st = it->second->get();
+    sqlite3_clear_bindings(st);
+    if (static_cast<size_t>(sqlite3_bind_parameter_count(st)) != params.size()) {
+      return core::Internal("statement expects " + std::to_string(sqlite3_bind_parameter_count(st)) +
+                            " parameters, got " + std::to_string(params.size()));
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int idx = static_cast<int>(i) + 1;
+      int rc = SQLITE_OK;
+      if (const auto* v = std::get_if<int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(st, idx, *v);
+      } else if (const auto* d = std::get_if<double>(&params[i])) {
+        rc = sqlite3_bind_double(st, idx, *d);
+      } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+        rc = sqlite3_bind_text64(st, idx, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      } else {
+        rc = sqlite3_bind_null(st, idx);
+      }
+      if (rc != SQLITE_OK) return MapError(db_, rc, sql);
+    }
+    return st;
+  }
+
+  static Value Column(sqlite3_stmt* st, int i) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER:
+        return static_cast<int64_t>(sqlite3_column_int64(st, i));
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(st, i);
+      case SQLITE_NULL:
+        return Null();
+      default: {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));  // NOLINT
+        return std::string(p, static_cast<size_t>(sqlite3_column_bytes(st, i)));
+      }
+    }
+  }
+
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  sqlite3* db_;
+  bool broken_ = false;
+  std::unordered_map<std::string, std::unique_ptr<Statement>, Hash, std::equal_to<>> cache_;
+};
+
+core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& path,
+                                                            const DatabaseOptions& options) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return core::Unavailable("database_unavailable", "cannot open SQLite database '" + path + "': " + msg);
+  }
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  sqlite3_extended_result_codes(db, 1);
+  auto conn = std::make_unique<SqliteConnection>(db);
+  const std::string sync = options.sqlite_synchronous == "full" ? "FULL" : "NORMAL";
+  SHOPCRM_RETURN_IF_ERROR(conn->ExecuteScript(
+      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" + sync + ";"));
+  return std::unique_ptr<internal::Connection>(std::move(conn));
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const DatabaseOptions& options) {
+  DatabaseOptions opts = options;
+  if (path == ":memory:") opts.pool_size = 1;  // each connection would be its own database
+  if (path != ":memory:") {
+    const auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  }
+  auto db = std::make_unique<internal::PooledDatabase>(
+      Backend::kSqlite, opts, [path, opts] { return Connect(path, opts); });
+  SHOPCRM_RETURN_IF_ERROR(db->Warm());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace shopcrm::store::sqlite
