@@ -3,7 +3,7 @@
 add_library(shopcrm_options INTERFACE)
 target_compile_options(shopcrm_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
   -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough -Wcast-qual)
 if(SHOPCRM_WERROR)
   target_compile_options(shopcrm_options INTERFACE -Werror)

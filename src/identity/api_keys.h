@@ -1,0 +1,73 @@
+// API keys for programs: the mall's servers (role integration) and scripts.
+//
+// A key is "shk_" + 48 hex digits (192 random bits), shown once at creation;
+// only its SHA-256 is stored. Keys are revoked, never deleted, so the audit
+// trail keeps their names.
+//
+// Owns table: api_keys. Thread-safety: safe from any thread.
+// Error reasons: invalid_fields, api_key_not_found, api_key_already_revoked,
+// invalid_api_key (unauthenticated).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "identity/principal.h"
+#include "identity/role.h"
+#include "store/database.h"
+
+namespace shopcrm::identity {
+
+struct ApiKey {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kAnalyst;
+  std::string prefix;  // the first characters of the secret, to recognise it
+  core::Instant created_at{};
+  std::string created_by;
+  std::optional<core::Instant> last_used_at;
+  std::optional<core::Instant> revoked_at;
+};
+
+struct CreatedApiKey {
+  ApiKey key;
+  std::string secret;  // shown once
+};
+
+struct ApiKeyPage {
+  std::vector<ApiKey> items;
+  std::optional<int64_t> next_cursor;
+};
+
+// JSON text of a key's public fields, for audit before/after.
+std::string ApiKeyAuditJson(const ApiKey& key);
+
+class ApiKeys final {
+ public:
+  ApiKeys(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
+          const audit::AuditLog& audit)
+      : db_(db), clock_(clock), ids_(ids), audit_(audit) {}
+
+  // Returns invalid_fields when the name is empty or longer than 100 bytes.
+  core::Result<CreatedApiKey> Create(std::string_view name, Role role, const audit::Actor& actor);
+  // Newest first; limit 1..200.
+  core::Result<ApiKeyPage> List(int limit, std::optional<int64_t> cursor);
+  // Returns api_key_not_found or api_key_already_revoked.
+  core::Status Revoke(int64_t id, const audit::Actor& actor);
+  // The principal a secret stands for; invalid_api_key if unknown or revoked.
+  // Records last use at most once a minute per key.
+  core::Result<Principal> Authenticate(std::string_view secret);
+
+ private:
+  store::Database& db_;
+  const core::Clock& clock_;
+  core::IdGenerator& ids_;
+  const audit::AuditLog& audit_;
+};
+
+}  // namespace shopcrm::identity
