@@ -1,0 +1,82 @@
+// The HTTP face of shopcrm: the API under /api/v1, health and metrics, and
+// the console's static files at /.
+//
+// Every response carries X-Request-Id; every error is RFC 9457 problem JSON
+// (api/problem.h). Authentication: `Authorization: Bearer <api key>` or the
+// console session cookie, which must be paired with `X-CSRF-Token` on
+// state-changing methods. Thread-safety: Start/Stop from one thread; requests
+// are served on the server's worker pool.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/metrics.h"
+#include "audit/audit_log.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "identity/api_keys.h"
+#include "identity/console_users.h"
+#include "store/database.h"
+
+namespace shopcrm::api {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                 // 0 picks a free port (tests)
+  int threads = 16;                // worker threads
+  size_t max_body_bytes = 8 << 20; // larger bodies get 413
+  core::JsonLimits json;           // per-body JSON limits
+  std::string static_dir;          // the console's built files; "" serves none
+  std::vector<std::string> cors_allowed_origins;  // empty: CORS off
+  bool cookie_secure = false;      // add Secure to the session cookie (behind HTTPS)
+  std::chrono::seconds read_timeout{30};
+
+  core::Status Validate() const;
+};
+
+// What the handlers need, owned by the caller (app/), which must keep it
+// alive while the server runs.
+struct Services {
+  store::Database& db;
+  const core::Clock& clock;
+  const audit::AuditLog& audit;
+  identity::ApiKeys& api_keys;
+  identity::ConsoleUsers& console_users;
+  HttpMetrics& metrics;
+  std::string time_zone;
+  core::Instant started_at{};
+};
+
+class Router;
+
+class ApiServer final {
+ public:
+  ApiServer(ServerOptions options, Services services);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds the listening socket; address_in_use / bind_failed on failure.
+  core::Status Bind();
+  // The bound port (after Bind).
+  int port() const;
+  // Serves until Stop; in-flight requests finish before it returns.
+  void Run();
+  // Stops accepting and lets in-flight requests finish. Safe from any thread.
+  void Stop();
+
+  // All routes, for the OpenAPI test and docs.
+  const Router& router() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The OpenAPI 3 document served at /api/v1/openapi.json.
+std::string_view OpenApiDocument();
+
+}  // namespace shopcrm::api

@@ -1,0 +1,32 @@
+// Wiring: opens the database, applies migrations, and builds every service
+// from a Config. Subcommands and the server share it.
+#pragma once
+
+#include <memory>
+
+#include "api/metrics.h"
+#include "app/config.h"
+#include "audit/audit_log.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "identity/api_keys.h"
+#include "identity/console_users.h"
+#include "store/database.h"
+
+namespace shopcrm::app {
+
+struct App {
+  Config config;
+  core::SystemClock clock;
+  std::unique_ptr<core::IdGenerator> ids;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<identity::ApiKeys> api_keys;
+  std::unique_ptr<identity::ConsoleUsers> console_users;
+  api::HttpMetrics metrics;
+};
+
+// Returns the database's errors (database_unavailable, schema_too_new…).
+core::Result<std::unique_ptr<App>> OpenApp(const Config& config);
+
+}  // namespace shopcrm::app

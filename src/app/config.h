@@ -1,0 +1,43 @@
+// Configuration: defaults, then shopcrm.toml, then SHOPCRM_<SECTION>_<KEY>
+// environment variables, then command-line flags (`--set section.key=value`
+// and the named shortcuts). Every key is listed in docs/configuration.md.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/server.h"
+#include "core/error.h"
+#include "identity/console_users.h"
+#include "store/database.h"
+
+namespace shopcrm::app {
+
+struct Config {
+  api::ServerOptions server;
+  store::DatabaseOptions database;
+  identity::ConsoleUsersOptions auth;
+  std::string data_dir = "./data";
+  std::string time_zone = "Asia/Shanghai";
+  std::string currency = "CNY";
+  std::optional<uint32_t> node_id;  // id generator node; random when unset
+  std::string log_level = "info";
+  std::string log_format = "json";
+};
+
+// Builds the configuration. `toml_path` may be empty (no file); a named file
+// that does not exist is an error. `env` is the process environment (only
+// SHOPCRM_* names are read); `overrides` are "section.key=value" strings.
+// Returns invalid_config with one field error per bad key or value.
+core::Result<Config> LoadConfig(const std::string& toml_path, const std::map<std::string, std::string>& env,
+                                const std::vector<std::string>& overrides);
+
+// The environment of this process as a map.
+std::map<std::string, std::string> ProcessEnvironment();
+
+// "section.key" names of every setting, for docs and tests.
+std::vector<std::string> ConfigKeys();
+
+}  // namespace shopcrm::app

@@ -1,0 +1,96 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { ElMessage } from 'element-plus'
+import { ApiError } from '@/api/client'
+import { ensureSession } from '@/stores/session'
+import { i18n } from '@/i18n'
+import ConsoleLayout from '@/layouts/ConsoleLayout.vue'
+import { NAV } from './nav'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session (the login page). */
+    public?: boolean
+    /** vue-i18n key of the page title. */
+    titleKey?: string
+    /** For the "coming soon" page: the module's key in NAV (and in `modules.*` messages). */
+    module?: string
+  }
+}
+
+const comingSoonRoutes: RouteRecordRaw[] = NAV.filter((item) => item.comingSoon).map((item) => ({
+  path: item.path.slice(1),
+  name: item.key,
+  component: () => import('@/views/ComingSoonView.vue'),
+  meta: { titleKey: item.titleKey, module: item.key },
+}))
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { public: true, titleKey: 'login.title' },
+  },
+  {
+    path: '/',
+    component: ConsoleLayout,
+    children: [
+      { path: '', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { titleKey: 'nav.home' } },
+      ...comingSoonRoutes,
+      { path: 'settings', redirect: { name: 'api-keys' } },
+      {
+        path: 'settings/api-keys',
+        name: 'api-keys',
+        component: () => import('@/views/settings/ApiKeysView.vue'),
+        meta: { titleKey: 'nav.apiKeys' },
+      },
+      {
+        path: 'settings/audit-log',
+        name: 'audit-log',
+        component: () => import('@/views/settings/AuditLogView.vue'),
+        meta: { titleKey: 'nav.auditLog' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { titleKey: 'notFound.title' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+})
+
+/** Only same-origin paths are followed after login, never another site. */
+export function safeRedirect(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/'
+}
+
+router.beforeEach(async (to) => {
+  let signedIn = false
+  try {
+    signedIn = (await ensureSession()) !== null
+  } catch (err) {
+    // The server could not say (down, 5xx): treat as signed out and say why.
+    if (err instanceof ApiError) ElMessage.error(err.detail)
+  }
+  if (to.meta.public) {
+    return to.name === 'login' && signedIn ? safeRedirect(to.query.redirect) : true
+  }
+  if (!signedIn) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  return true
+})
+
+/** Sends the browser to the login page after the server said the session is gone. */
+export function redirectToLogin(): void {
+  const current = router.currentRoute.value
+  if (current.name === 'login') return
+  ElMessage.warning({ message: i18n.global.t('error.sessionExpired'), grouping: true })
+  void router.replace({ name: 'login', query: { redirect: current.fullPath } })
+}
