@@ -67,7 +67,7 @@ core::Result<int> CurrentSchemaVersion(Database& db) {
     SHOPCRM_ASSIGN_OR_RETURN(Rows rows,
                              s.Query(s.backend() == Backend::kSqlite
                                          ? "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'"
-                                         : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"));
+                                         : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()"));
     if (rows.rows.front().Int(0) == 0) return core::Status::Ok();
     SHOPCRM_ASSIGN_OR_RETURN(version, MaxVersion(s));
     return core::Status::Ok();
