@@ -80,8 +80,7 @@ core::Result<PageParams> ParsePageParams(const Request& req) {
     if (!p.cursor) errors.push_back({"cursor", "invalid_cursor", "pass back a next_cursor value"});
   }
   if (!errors.empty()) {
-    return core::InvalidArgument("invalid_query", errors.front().field + ": " + errors.front().detail,
-                                 std::move(errors));
+    return core::InvalidFields("invalid_query", std::move(errors));
   }
   return p;
 }

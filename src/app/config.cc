@@ -302,8 +302,7 @@ core::Result<Config> LoadConfig(const std::string& toml_path, const std::map<std
     Apply(c, o.substr(0, eq), o.substr(eq + 1), "flag", errors);
   }
   if (!errors.empty()) {
-    return core::InvalidArgument("invalid_config", errors.front().field + ": " + errors.front().detail,
-                                 std::move(errors));
+    return core::InvalidFields("invalid_config", std::move(errors));
   }
   SHOPCRM_RETURN_IF_ERROR(c.server.Validate());
   SHOPCRM_RETURN_IF_ERROR(c.database.Validate());

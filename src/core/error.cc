@@ -51,6 +51,12 @@ std::string Error::ToString() const {
 Error InvalidArgument(std::string reason, std::string detail, std::vector<FieldError> fields) {
   return {ErrorCode::kInvalidArgument, std::move(reason), std::move(detail), std::move(fields)};
 }
+Error InvalidFields(std::string reason, std::vector<FieldError> fields) {
+  std::string detail = fields.size() == 1 ? fields[0].field + ": " + fields[0].detail
+                                          : std::to_string(fields.size()) + " fields are invalid";
+  return {ErrorCode::kInvalidArgument, std::move(reason), std::move(detail), std::move(fields)};
+}
+
 Error NotFound(std::string reason, std::string detail) {
   return {ErrorCode::kNotFound, std::move(reason), std::move(detail)};
 }

@@ -69,6 +69,9 @@ class Error final {
 
 // Shorthands for the common codes.
 Error InvalidArgument(std::string reason, std::string detail, std::vector<FieldError> fields = {});
+// kInvalidArgument naming the bad fields; the detail is built from them
+// ("name: must be 1 to 100 bytes", or "3 fields are invalid").
+Error InvalidFields(std::string reason, std::vector<FieldError> fields);
 Error NotFound(std::string reason, std::string detail);
 Error Conflict(std::string reason, std::string detail);
 Error Internal(std::string detail);

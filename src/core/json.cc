@@ -176,10 +176,7 @@ Status JsonObjectReader::Finish(bool strict) {
     }
   }
   if (errors_.empty()) return Status::Ok();
-  return InvalidArgument("invalid_fields",
-                         errors_.size() == 1 ? errors_[0].field + ": " + errors_[0].detail
-                                             : std::to_string(errors_.size()) + " fields are invalid",
-                         errors_);
+  return InvalidFields("invalid_fields", errors_);
 }
 
 }  // namespace shopcrm::core

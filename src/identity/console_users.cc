@@ -80,8 +80,7 @@ core::Result<ConsoleUser> ConsoleUsers::Create(std::string_view username, std::s
                       "must be " + std::to_string(options_.min_password_length) + " to 1024 bytes"});
   }
   if (!errors.empty()) {
-    return core::InvalidArgument("invalid_fields", errors.front().field + ": " + errors.front().detail,
-                                 std::move(errors));
+    return core::InvalidFields("invalid_fields", std::move(errors));
   }
   ConsoleUser user;
   user.id = ids_.Next();
