@@ -12,7 +12,7 @@ build_pkgs=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsodium-dev libssl-dev
   libhowardhinnant-date-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_pkgs=(postgresql chromium clang-format)
+test_pkgs=(postgresql chromium clang-format fonts-wqy-microhei)
 
 want=("${build_pkgs[@]}")
 [ "$group" = "test" ] && want+=("${test_pkgs[@]}")

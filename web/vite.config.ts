@@ -22,7 +22,7 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: backend, changeOrigin: false },
+      '/api': { target: backend },
       '/healthz': { target: backend },
       '/readyz': { target: backend },
     },

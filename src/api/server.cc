@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -122,6 +124,9 @@ struct ApiServer::Impl {
   internal::Dispatcher dispatcher;
   httplib::Server http;
   int port = 0;
+  std::atomic<bool> run_started{false};
+  std::atomic<bool> run_finished{false};
+  std::atomic<bool> stop_requested{false};
 };
 
 ApiServer::ApiServer(ServerOptions options, Services services)
@@ -197,9 +202,24 @@ core::Status ApiServer::Bind() {
 
 int ApiServer::port() const { return impl_->port; }
 
-void ApiServer::Run() { impl_->http.listen_after_bind(); }
+// Stop may come before Run has started listening (a signal at start-up, a
+// test tearing down at once); the library ignores stop() until then. The
+// flags below close that gap: whichever of the two sees the other's write
+// first takes care of it (both are sequentially consistent atomics).
+void ApiServer::Run() {
+  impl_->run_started = true;
+  if (!impl_->stop_requested) impl_->http.listen_after_bind();
+  impl_->run_finished = true;
+}
 
-void ApiServer::Stop() { impl_->http.stop(); }
+void ApiServer::Stop() {
+  impl_->stop_requested = true;
+  if (!impl_->run_started) return;  // Run will see the request and return at once
+  while (!impl_->http.is_running() && !impl_->run_finished) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->http.stop();
+}
 
 const Router& ApiServer::router() const { return impl_->router; }
 

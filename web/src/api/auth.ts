@@ -10,6 +10,7 @@ export function fetchMe(): Promise<Session> {
   return api.get<Session>('/api/v1/auth/me', undefined, { silent: true, skipAuthRedirect: true })
 }
 
+/** Ends the session. Failures are not shown: the console forgets the session anyway. */
 export function logout(): Promise<void> {
-  return api.post<void>('/api/v1/auth/logout', undefined, { skipAuthRedirect: true })
+  return api.post<void>('/api/v1/auth/logout', undefined, { silent: true, skipAuthRedirect: true })
 }

@@ -74,6 +74,8 @@ const en: typeof zhCN = {
     perMinute: 'req/min',
     autoRefresh: 'Refreshes every {seconds}s',
     checks: 'Checks',
+    shortcuts: 'Shortcuts',
+    soon: 'Soon',
   },
   duration: {
     days: '{n}d',

@@ -72,6 +72,8 @@ export default {
     perMinute: '次/分钟',
     autoRefresh: '每 {seconds} 秒自动刷新',
     checks: '检查项',
+    shortcuts: '快捷入口',
+    soon: '即将上线',
   },
   duration: {
     days: '{n} 天',

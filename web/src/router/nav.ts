@@ -5,7 +5,6 @@ import type { Component } from 'vue'
 import {
   ChatDotRound,
   DataAnalysis,
-  DataBoard,
   Document,
   Key,
   Medal,
@@ -14,6 +13,7 @@ import {
   Promotion,
   Setting,
   Ticket,
+  TrendCharts,
   User,
 } from '@element-plus/icons-vue'
 
@@ -39,7 +39,7 @@ export const NAV: NavItem[] = [
   { key: 'membership', path: '/membership', titleKey: 'nav.membership', icon: Medal, comingSoon: true },
   { key: 'plays', path: '/plays', titleKey: 'nav.plays', icon: Promotion, comingSoon: true },
   { key: 'channels', path: '/channels', titleKey: 'nav.channels', icon: ChatDotRound, comingSoon: true },
-  { key: 'metrics', path: '/metrics', titleKey: 'nav.metrics', icon: DataBoard, comingSoon: true },
+  { key: 'metrics', path: '/metrics', titleKey: 'nav.metrics', icon: TrendCharts, comingSoon: true },
   {
     key: 'settings',
     path: '/settings',

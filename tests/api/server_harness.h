@@ -1,0 +1,75 @@
+// A real shopcrm API server on 127.0.0.1 (free port) over a fresh test
+// database, with a console admin and one API key per role.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "api/server.h"
+#include "audit/audit_log.h"
+#include "core/id.h"
+#include "identity/api_keys.h"
+#include "identity/console_users.h"
+#include "testing/fake_clock.h"
+#include "testing/test_database.h"
+
+namespace shopcrm::contract {
+
+class ServerHarness {
+ public:
+  explicit ServerHarness(testing::TestBackend backend, api::ServerOptions options = DefaultOptions())
+      : db_(testing::TestDatabase::Create(backend)) {
+    identity::ConsoleUsersOptions auth;
+    auth.fast_password_hash = true;
+    auth.max_failures_per_user = 3;
+    users_ = std::make_unique<identity::ConsoleUsers>(db_->db(), clock_, ids_, audit_, auth);
+    keys_ = std::make_unique<identity::ApiKeys>(db_->db(), clock_, ids_, audit_);
+    const audit::Actor setup{"system", "", "test-setup", ""};
+    vars_["admin_password"] = "admin-password-1";
+    if (!users_->Create("admin", vars_["admin_password"], identity::Role::kAdmin, setup).ok()) std::abort();
+    if (!users_->Create("analyst.wang", "analyst-password-1", identity::Role::kAnalyst, setup).ok()) std::abort();
+    for (auto role : {identity::Role::kAdmin, identity::Role::kOperator, identity::Role::kAnalyst,
+                      identity::Role::kIntegration}) {
+      auto k = keys_->Create(std::string(identity::RoleName(role)) + "-key", role, setup);
+      if (!k.ok()) std::abort();
+      vars_[std::string(identity::RoleName(role)) + "_key"] = k->secret;
+    }
+    server_ = std::make_unique<api::ApiServer>(
+        options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai", clock_.Now()});
+    if (!server_->Bind().ok()) std::abort();
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  ~ServerHarness() {
+    server_->Stop();
+    thread_.join();
+  }
+
+  static api::ServerOptions DefaultOptions() {
+    api::ServerOptions o;
+    o.port = 0;
+    o.threads = 4;
+    o.max_body_bytes = 64 * 1024;
+    o.json.max_depth = 16;
+    return o;
+  }
+
+  int port() const { return server_->port(); }
+  const std::map<std::string, std::string>& vars() const { return vars_; }
+  const api::ApiServer& server() const { return *server_; }
+
+ private:
+  std::unique_ptr<testing::TestDatabase> db_;
+  testing::FakeClock clock_;
+  core::IdGenerator ids_{clock_, 3};
+  audit::AuditLog audit_{clock_, ids_};
+  api::HttpMetrics metrics_;
+  std::unique_ptr<identity::ConsoleUsers> users_;
+  std::unique_ptr<identity::ApiKeys> keys_;
+  std::map<std::string, std::string> vars_;
+  std::unique_ptr<api::ApiServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace shopcrm::contract
