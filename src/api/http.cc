@@ -26,7 +26,8 @@ std::string Request::Cookie(std::string_view name) const {
     all = semi == std::string_view::npos ? std::string_view() : all.substr(semi + 1);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     const size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return std::string(part.substr(eq + 1));
   }
   return {};
 }
@@ -87,7 +88,8 @@ core::Result<PageParams> ParsePageParams(const Request& req) {
 
 core::Result<int64_t> PathId(const Request& req, const std::string& name) {
   auto it = req.path_params.find(name);
-  std::optional<int64_t> id = it == req.path_params.end() ? std::nullopt : core::ParseId(it->second);
+  std::optional<int64_t> id =
+      it == req.path_params.end() ? std::nullopt : core::ParseId(it->second);
   if (!id) {
     return core::InvalidArgument("invalid_id", name + " must be a positive decimal id",
                                  {{name, "invalid_id", "must be a positive decimal id"}});

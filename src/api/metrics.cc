@@ -53,21 +53,26 @@ std::string HttpMetrics::Render() const {
   out += "# TYPE shopcrm_http_requests_total counter\n";
   for (const auto& [key, n] : counts_) {
     const auto& [method, route, status] = key;
-    out += "shopcrm_http_requests_total{method=\"" + Escape(method) + "\",route=\"" + Escape(route) +
-           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+    out += "shopcrm_http_requests_total{method=\"" + Escape(method) + "\",route=\"" +
+           Escape(route) + "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) +
+           "\n";
   }
-  out += "# HELP shopcrm_http_request_duration_seconds Time from request parsed to response ready.\n";
+  out +=
+      "# HELP shopcrm_http_request_duration_seconds Time from request parsed to response ready.\n";
   out += "# TYPE shopcrm_http_request_duration_seconds histogram\n";
   for (const auto& [key, h] : latencies_) {
-    const std::string labels = "method=\"" + Escape(key.first) + "\",route=\"" + Escape(key.second) + "\"";
+    const std::string labels =
+        "method=\"" + Escape(key.first) + "\",route=\"" + Escape(key.second) + "\"";
     for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
-      out += "shopcrm_http_request_duration_seconds_bucket{" + labels + ",le=\"" + Number(kBucketsSeconds[i]) +
-             "\"} " + std::to_string(h.buckets[i]) + "\n";
+      out += "shopcrm_http_request_duration_seconds_bucket{" + labels + ",le=\"" +
+             Number(kBucketsSeconds[i]) + "\"} " + std::to_string(h.buckets[i]) + "\n";
     }
     out += "shopcrm_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
            std::to_string(h.count) + "\n";
-    out += "shopcrm_http_request_duration_seconds_sum{" + labels + "} " + Number(h.sum_seconds) + "\n";
-    out += "shopcrm_http_request_duration_seconds_count{" + labels + "} " + std::to_string(h.count) + "\n";
+    out +=
+        "shopcrm_http_request_duration_seconds_sum{" + labels + "} " + Number(h.sum_seconds) + "\n";
+    out += "shopcrm_http_request_duration_seconds_count{" + labels + "} " +
+           std::to_string(h.count) + "\n";
   }
   return out;
 }

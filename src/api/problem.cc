@@ -64,9 +64,12 @@ int HttpStatus(core::ErrorCode code) {
   return 500;
 }
 
-std::string ProblemType(std::string_view reason) { return "urn:shopcrm:problem:" + std::string(reason); }
+std::string ProblemType(std::string_view reason) {
+  return "urn:shopcrm:problem:" + std::string(reason);
+}
 
-Response ProblemResponse(const core::Error& error, std::string_view instance, std::string_view request_id) {
+Response ProblemResponse(const core::Error& error, std::string_view instance,
+                         std::string_view request_id) {
   const int status = HttpStatus(error.code());
   core::Json body = {
       {"type", ProblemType(error.reason())},

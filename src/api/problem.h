@@ -18,6 +18,7 @@ std::string ProblemType(std::string_view reason);
 // application/problem+json with type, title, status, detail, instance,
 // reason, request_id and errors[] (field, reason, detail). Internal errors
 // show a generic detail; the real one goes to the log.
-Response ProblemResponse(const core::Error& error, std::string_view instance, std::string_view request_id);
+Response ProblemResponse(const core::Error& error, std::string_view instance,
+                         std::string_view request_id);
 
 }  // namespace shopcrm::api

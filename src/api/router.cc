@@ -18,7 +18,8 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
-bool MatchPattern(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
+bool MatchPattern(std::string_view pattern, std::string_view path,
+                  std::map<std::string, std::string>& params) {
   const auto want = Split(pattern);
   const auto got = Split(path);
   if (want.size() != got.size()) return false;

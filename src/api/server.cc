@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "api/internal/dispatcher.h"
 #include "api/problem.h"
@@ -51,26 +51,33 @@ std::optional<std::string> ReadFile(const std::filesystem::path& p) {
 void Apply(const Response& from, httplib::Response& to) {
   to.status = from.status;
   for (const auto& [k, v] : from.headers) to.set_header(k, v);
-  if (!from.body.empty() || !from.content_type.empty()) to.set_content(from.body, from.content_type);
+  if (!from.body.empty() || !from.content_type.empty())
+    to.set_content(from.body, from.content_type);
 }
 
 }  // namespace
 
 core::Status ServerOptions::Validate() const {
   std::vector<core::FieldError> errors;
-  if (port < 0 || port > 65535) errors.push_back({"server.port", "out_of_range", "must be 0 to 65535"});
-  if (threads < 1 || threads > 1024) errors.push_back({"server.threads", "out_of_range", "must be 1 to 1024"});
-  if (max_body_bytes < 1024) errors.push_back({"server.max_body_bytes", "out_of_range", "must be at least 1024"});
+  if (port < 0 || port > 65535)
+    errors.push_back({"server.port", "out_of_range", "must be 0 to 65535"});
+  if (threads < 1 || threads > 1024)
+    errors.push_back({"server.threads", "out_of_range", "must be 1 to 1024"});
+  if (max_body_bytes < 1024)
+    errors.push_back({"server.max_body_bytes", "out_of_range", "must be at least 1024"});
   if (json.max_depth < 2 || json.max_depth > 512) {
     errors.push_back({"server.max_json_depth", "out_of_range", "must be 2 to 512"});
   }
-  if (host.empty()) errors.push_back({"server.host", "required", "must be an address to listen on"});
+  if (host.empty())
+    errors.push_back({"server.host", "required", "must be an address to listen on"});
   if (errors.empty()) return core::Status::Ok();
-  return core::InvalidArgument("invalid_config", "the server configuration is invalid", std::move(errors));
+  return core::InvalidArgument("invalid_config", "the server configuration is invalid",
+                               std::move(errors));
 }
 
 struct ApiServer::Impl {
-  Impl(ServerOptions o, Services s) : options(std::move(o)), services(s), dispatcher(options, services, router) {}
+  Impl(ServerOptions o, Services s)
+      : options(std::move(o)), services(s), dispatcher(options, services, router) {}
 
   void HandleHttp(const httplib::Request& in, httplib::Response& out) {
     if (in.method == "GET" && !IsApiPath(in.path) && ServeStatic(in, out)) return;
@@ -82,7 +89,8 @@ struct ApiServer::Impl {
     for (const auto& [k, v] : in.params) req.query.emplace(k, v);
     for (const auto& [k, v] : in.headers) {
       std::string key = k;
-      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       req.headers.emplace(std::move(key), v);
     }
     Apply(dispatcher.Handle(req), out);
@@ -107,7 +115,8 @@ struct ApiServer::Impl {
     auto body = ReadFile(file);
     if (!body) return false;
     const bool hashed_asset = in.path.starts_with("/assets/");
-    out.set_header("Cache-Control", hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
+    out.set_header("Cache-Control",
+                   hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
     out.set_header("X-Content-Type-Options", "nosniff");
     if (file.extension() == ".html") {
       out.set_header("Content-Security-Policy",
@@ -143,7 +152,10 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   http.set_payload_max_length(impl_->options.max_body_bytes);
   http.set_read_timeout(impl_->options.read_timeout.count(), 0);
   http.set_keep_alive_timeout(2);
-  auto handler = [this](const httplib::Request& in, httplib::Response& out) { impl_->HandleHttp(in, out); };
+  http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs
+  auto handler = [this](const httplib::Request& in, httplib::Response& out) {
+    impl_->HandleHttp(in, out);
+  };
   http.Get(".*", handler);
   http.Post(".*", handler);
   http.Put(".*", handler);
@@ -152,36 +164,38 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   http.Options(".*", handler);
   // Errors the library raises itself (413 body too large, 400 unparseable
   // request, 414 URI too long) become problem JSON too.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& in,
-                                                                 httplib::Response& out) {
-    if (!out.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    core::ErrorCode code = core::ErrorCode::kInvalidArgument;
-    std::string reason = "bad_request";
-    std::string detail = "the request could not be parsed";
-    if (out.status == 413) {
-      code = core::ErrorCode::kPayloadTooLarge;
-      reason = "body_too_large";
-      detail = "the request body is larger than the server accepts";
-    } else if (out.status == 404) {
-      code = core::ErrorCode::kNotFound;
-      reason = "route_not_found";
-      detail = "no route for " + in.method + " " + in.path;
-    } else if (out.status == 405) {
-      code = core::ErrorCode::kMethodNotAllowed;
-      reason = "method_not_allowed";
-      detail = in.method + " is not supported";
-    }
-    const std::string id = internal::NewRequestId();
-    Response r = ProblemResponse(core::Error(code, reason, detail), in.path, id);
-    r.status = out.status;
-    r.headers.emplace_back("X-Request-Id", id);
-    Apply(r, out);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler([](const httplib::Request& in, httplib::Response& out, std::exception_ptr) {
-    const std::string id = internal::NewRequestId();
-    Apply(ProblemResponse(core::Internal("unhandled exception in the HTTP layer"), in.path, id), out);
-  });
+  http.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& in, httplib::Response& out) {
+        if (!out.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        core::ErrorCode code = core::ErrorCode::kInvalidArgument;
+        std::string reason = "bad_request";
+        std::string detail = "the request could not be parsed";
+        if (out.status == 413) {
+          code = core::ErrorCode::kPayloadTooLarge;
+          reason = "body_too_large";
+          detail = "the request body is larger than the server accepts";
+        } else if (out.status == 404) {
+          code = core::ErrorCode::kNotFound;
+          reason = "route_not_found";
+          detail = "no route for " + in.method + " " + in.path;
+        } else if (out.status == 405) {
+          code = core::ErrorCode::kMethodNotAllowed;
+          reason = "method_not_allowed";
+          detail = in.method + " is not supported";
+        }
+        const std::string id = internal::NewRequestId();
+        Response r = ProblemResponse(core::Error(code, reason, detail), in.path, id);
+        r.status = out.status;
+        r.headers.emplace_back("X-Request-Id", id);
+        Apply(r, out);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http.set_exception_handler(
+      [](const httplib::Request& in, httplib::Response& out, std::exception_ptr) {
+        const std::string id = internal::NewRequestId();
+        Apply(ProblemResponse(core::Internal("unhandled exception in the HTTP layer"), in.path, id),
+              out);
+      });
 }
 
 ApiServer::~ApiServer() = default;
@@ -194,7 +208,8 @@ core::Status ApiServer::Bind() {
     impl_->port = impl_->http.bind_to_port(o.host, o.port) ? o.port : -1;
   }
   if (impl_->port <= 0) {
-    return core::Unavailable("bind_failed", "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+    return core::Unavailable("bind_failed", "cannot listen on " + o.host + ":" +
+                                                std::to_string(o.port) +
                                                 " (in use, or not an address of this machine)");
   }
   return core::Status::Ok();

@@ -25,13 +25,13 @@ namespace shopcrm::api {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                 // 0 picks a free port (tests)
-  int threads = 16;                // worker threads
-  size_t max_body_bytes = 8 << 20; // larger bodies get 413
-  core::JsonLimits json;           // per-body JSON limits
-  std::string static_dir;          // the console's built files; "" serves none
+  int port = 8080;                                // 0 picks a free port (tests)
+  int threads = 16;                               // worker threads
+  size_t max_body_bytes = 8 << 20;                // larger bodies get 413
+  core::JsonLimits json;                          // per-body JSON limits
+  std::string static_dir;                         // the console's built files; "" serves none
   std::vector<std::string> cors_allowed_origins;  // empty: CORS off
-  bool cookie_secure = false;      // add Secure to the session cookie (behind HTTPS)
+  bool cookie_secure = false;                     // add Secure to the session cookie (behind HTTPS)
   std::chrono::seconds read_timeout{30};
 
   core::Status Validate() const;

@@ -1,10 +1,10 @@
 // `shopcrm migrate`, `shopcrm keys …`, `shopcrm users …`: administration from
 // the terminal, against the same database the server uses. Changes are
 // audited with the actor "cli".
+#include <unistd.h>
 #include <iostream>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 #include "app/app.h"
 #include "app/commands.h"
@@ -29,7 +29,9 @@ std::unique_ptr<App> Open(const Config& config, int& exit_code) {
   return std::move(app).value();
 }
 
-std::string Time(const std::optional<core::Instant>& t) { return t ? core::FormatRfc3339(*t) : "-"; }
+std::string Time(const std::optional<core::Instant>& t) {
+  return t ? core::FormatRfc3339(*t) : "-";
+}
 
 std::optional<identity::Role> RoleOrFail(const std::string& name) {
   auto role = identity::ParseRole(name);
@@ -61,7 +63,8 @@ int MigrateCommand(const Config& config) {
   if (!app) return code;
   auto version = store::CurrentSchemaVersion(*app->db);
   if (!version.ok()) return Fail(version.error());
-  std::cout << "schema at version " << *version << " (" << store::BackendName(app->db->backend()) << ")\n";
+  std::cout << "schema at version " << *version << " (" << store::BackendName(app->db->backend())
+            << ")\n";
   return 0;
 }
 
@@ -74,7 +77,8 @@ int KeysCreate(const Config& config, const std::string& name, const std::string&
   auto created = app->api_keys->Create(name, *role, identity::Principal::Cli().ToActor());
   if (!created.ok()) return Fail(created.error());
   std::cout << "id:     " << created->key.id << "\nname:   " << created->key.name
-            << "\nrole:   " << identity::RoleName(created->key.role) << "\nsecret: " << created->secret
+            << "\nrole:   " << identity::RoleName(created->key.role)
+            << "\nsecret: " << created->secret
             << "\n\nThe secret is shown only now. Send it as 'Authorization: Bearer <secret>'.\n";
   return 0;
 }
@@ -89,8 +93,8 @@ int KeysList(const Config& config) {
     auto page = app->api_keys->List(200, cursor);
     if (!page.ok()) return Fail(page.error());
     for (const auto& k : page->items) {
-      std::cout << k.id << '\t' << k.name << '\t' << identity::RoleName(k.role) << '\t' << k.prefix << '\t'
-                << core::FormatRfc3339(k.created_at) << '\t' << Time(k.last_used_at) << '\t'
+      std::cout << k.id << '\t' << k.name << '\t' << identity::RoleName(k.role) << '\t' << k.prefix
+                << '\t' << core::FormatRfc3339(k.created_at) << '\t' << Time(k.last_used_at) << '\t'
                 << Time(k.revoked_at) << '\n';
     }
     cursor = page->next_cursor;
@@ -122,9 +126,11 @@ int UsersCreate(const Config& config, const std::string& username, const std::st
   if (!app) return code;
   bool generated = false;
   const std::string password = PasswordFromStdinOrRandom(password_stdin, generated);
-  auto user = app->console_users->Create(username, password, *role, identity::Principal::Cli().ToActor());
+  auto user =
+      app->console_users->Create(username, password, *role, identity::Principal::Cli().ToActor());
   if (!user.ok()) return Fail(user.error());
-  std::cout << "created console user " << user->username << " (" << identity::RoleName(user->role) << ")\n";
+  std::cout << "created console user " << user->username << " (" << identity::RoleName(user->role)
+            << ")\n";
   if (generated) std::cout << "password: " << password << "\n";
   return 0;
 }
@@ -160,7 +166,8 @@ int UsersUpdate(const Config& config, const std::string& username, bool password
   std::optional<std::string> password;
   bool generated = false;
   if (password_stdin) password = PasswordFromStdinOrRandom(true, generated);
-  auto user = app->console_users->Update(username, password, role, disabled, identity::Principal::Cli().ToActor());
+  auto user = app->console_users->Update(username, password, role, disabled,
+                                         identity::Principal::Cli().ToActor());
   if (!user.ok()) return Fail(user.error());
   std::cout << "updated console user " << user->username << " (" << identity::RoleName(user->role)
             << (user->disabled_at ? ", disabled" : "") << ")\n";

@@ -15,13 +15,14 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::uniform_int_distribution<uint32_t>(0, core::IdGenerator::kMaxNode)(seed));
   app->ids = std::make_unique<core::IdGenerator>(app->clock, node);
   SHOPCRM_ASSIGN_OR_RETURN(app->db, store::Database::Open(config.database));
-  SHOPCRM_ASSIGN_OR_RETURN(auto migrations, store::LoadMigrations(store::BuiltinMigrations(), app->db->backend()));
+  SHOPCRM_ASSIGN_OR_RETURN(auto migrations,
+                           store::LoadMigrations(store::BuiltinMigrations(), app->db->backend()));
   SHOPCRM_ASSIGN_OR_RETURN(auto report, store::Migrate(*app->db, migrations));
   core::log::Debug("schema ready", {{"version", report.to_version}});
   app->audit = std::make_unique<audit::AuditLog>(app->clock, *app->ids);
   app->api_keys = std::make_unique<identity::ApiKeys>(*app->db, app->clock, *app->ids, *app->audit);
-  app->console_users =
-      std::make_unique<identity::ConsoleUsers>(*app->db, app->clock, *app->ids, *app->audit, config.auth);
+  app->console_users = std::make_unique<identity::ConsoleUsers>(*app->db, app->clock, *app->ids,
+                                                                *app->audit, config.auth);
   return app;
 }
 

@@ -14,7 +14,8 @@ int MigrateCommand(const Config& config);
 int KeysCreate(const Config& config, const std::string& name, const std::string& role);
 int KeysList(const Config& config);
 int KeysRevoke(const Config& config, const std::string& id);
-int UsersCreate(const Config& config, const std::string& username, const std::string& role, bool password_stdin);
+int UsersCreate(const Config& config, const std::string& username, const std::string& role,
+                bool password_stdin);
 int UsersList(const Config& config);
 int UsersUpdate(const Config& config, const std::string& username, bool password_stdin,
                 std::optional<std::string> role, std::optional<bool> disabled);

@@ -1,9 +1,9 @@
 #include "app/config.h"
 
+#include <toml++/toml.h>
 #include <charconv>
 #include <filesystem>
 #include <functional>
-#include <toml++/toml.h>
 
 #include "core/clock.h"
 #include "core/money.h"
@@ -52,7 +52,8 @@ std::vector<std::string> SplitList(const std::string& v) {
   size_t start = 0;
   while (start <= v.size()) {
     const size_t comma = v.find(',', start);
-    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     while (!item.empty() && item.front() == ' ') item.erase(0, 1);
     while (!item.empty() && item.back() == ' ') item.pop_back();
     if (!item.empty()) out.push_back(item);
@@ -64,10 +65,15 @@ std::vector<std::string> SplitList(const std::string& v) {
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
-      {"server.host", [](Config& c, const std::string& v, std::string&) { c.server.host = v; return true; }},
+      {"server.host",
+       [](Config& c, const std::string& v, std::string&) {
+         c.server.host = v;
+         return true;
+       }},
       {"server.port", Int(&Config::server, &api::ServerOptions::port, 0, 65535)},
       {"server.threads", Int(&Config::server, &api::ServerOptions::threads, 1, 1024)},
-      {"server.max_body_bytes", Int(&Config::server, &api::ServerOptions::max_body_bytes, 1024, int64_t{1} << 30)},
+      {"server.max_body_bytes",
+       Int(&Config::server, &api::ServerOptions::max_body_bytes, 1024, int64_t{1} << 30)},
       {"server.max_json_bytes",
        [](Config& c, const std::string& v, std::string& err) {
          int64_t n = 0;
@@ -90,7 +96,11 @@ const std::vector<Setting>& Settings() {
          c.server.json.max_depth = n;
          return true;
        }},
-      {"server.static_dir", [](Config& c, const std::string& v, std::string&) { c.server.static_dir = v; return true; }},
+      {"server.static_dir",
+       [](Config& c, const std::string& v, std::string&) {
+         c.server.static_dir = v;
+         return true;
+       }},
       {"server.cors_allowed_origins",
        [](Config& c, const std::string& v, std::string&) {
          c.server.cors_allowed_origins = SplitList(v);
@@ -102,7 +112,11 @@ const std::vector<Setting>& Settings() {
          err = "must be true or false";
          return false;
        }},
-      {"server.data_dir", [](Config& c, const std::string& v, std::string&) { c.data_dir = v; return true; }},
+      {"server.data_dir",
+       [](Config& c, const std::string& v, std::string&) {
+         c.data_dir = v;
+         return true;
+       }},
       {"server.node_id",
        [](Config& c, const std::string& v, std::string& err) {
          uint32_t n = 0;
@@ -114,7 +128,11 @@ const std::vector<Setting>& Settings() {
          c.node_id = n;
          return true;
        }},
-      {"database.url", [](Config& c, const std::string& v, std::string&) { c.database.url = v; return true; }},
+      {"database.url",
+       [](Config& c, const std::string& v, std::string&) {
+         c.database.url = v;
+         return true;
+       }},
       {"database.pool_size", Int(&Config::database, &store::DatabaseOptions::pool_size, 1, 256)},
       {"database.busy_timeout_ms",
        [](Config& c, const std::string& v, std::string& err) {
@@ -165,8 +183,10 @@ const std::vector<Setting>& Settings() {
          c.auth.session_ttl = std::chrono::hours(n);
          return true;
        }},
-      {"auth.max_login_failures", Int(&Config::auth, &identity::ConsoleUsersOptions::max_failures_per_user, 1, 1000)},
-      {"auth.max_login_failures_per_ip", Int(&Config::auth, &identity::ConsoleUsersOptions::max_failures_per_ip, 1, 100000)},
+      {"auth.max_login_failures",
+       Int(&Config::auth, &identity::ConsoleUsersOptions::max_failures_per_user, 1, 1000)},
+      {"auth.max_login_failures_per_ip",
+       Int(&Config::auth, &identity::ConsoleUsersOptions::max_failures_per_ip, 1, 100000)},
       {"auth.login_window_minutes",
        [](Config& c, const std::string& v, std::string& err) {
          int n = 0;
@@ -254,7 +274,8 @@ std::map<std::string, std::string> ProcessEnvironment() {
   return env;
 }
 
-core::Result<Config> LoadConfig(const std::string& toml_path, const std::map<std::string, std::string>& env,
+core::Result<Config> LoadConfig(const std::string& toml_path,
+                                const std::map<std::string, std::string>& env,
                                 const std::vector<std::string>& overrides) {
   Config c;
   std::vector<core::FieldError> errors;
@@ -267,13 +288,15 @@ core::Result<Config> LoadConfig(const std::string& toml_path, const std::map<std
     try {
       table = toml::parse_file(toml_path);
     } catch (const toml::parse_error& e) {
-      return core::InvalidArgument("invalid_config", toml_path + ":" + std::to_string(e.source().begin.line) +
-                                                          ": " + std::string(e.description()));
+      return core::InvalidArgument("invalid_config", toml_path + ":" +
+                                                         std::to_string(e.source().begin.line) +
+                                                         ": " + std::string(e.description()));
     }
     for (const auto& [section, node] : table) {
       const auto* t = node.as_table();
       if (t == nullptr) {
-        errors.push_back({std::string(section.str()), "unknown_setting", toml_path + ": expected a [section]"});
+        errors.push_back(
+            {std::string(section.str()), "unknown_setting", toml_path + ": expected a [section]"});
         continue;
       }
       for (const auto& [key, value] : *t) {
@@ -289,7 +312,8 @@ core::Result<Config> LoadConfig(const std::string& toml_path, const std::map<std
   }
   for (const auto& s : Settings()) {
     std::string var = "SHOPCRM_" + s.name;
-    for (auto& ch : var) ch = ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (auto& ch : var)
+      ch = ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     auto it = env.find(var);
     if (it != env.end()) Apply(c, s.name, it->second, var, errors);
   }

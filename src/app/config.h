@@ -31,7 +31,8 @@ struct Config {
 // that does not exist is an error. `env` is the process environment (only
 // SHOPCRM_* names are read); `overrides` are "section.key=value" strings.
 // Returns invalid_config with one field error per bad key or value.
-core::Result<Config> LoadConfig(const std::string& toml_path, const std::map<std::string, std::string>& env,
+core::Result<Config> LoadConfig(const std::string& toml_path,
+                                const std::map<std::string, std::string>& env,
                                 const std::vector<std::string>& overrides);
 
 // The environment of this process as a map.

@@ -37,7 +37,8 @@ bool Load(const GlobalFlags& f, Config& out) {
   auto config = shopcrm::app::LoadConfig(path, shopcrm::app::ProcessEnvironment(), overrides);
   if (!config.ok()) {
     std::cerr << "error: " << config.error().detail() << "\n";
-    for (const auto& e : config.error().fields()) std::cerr << "  " << e.field << ": " << e.detail << "\n";
+    for (const auto& e : config.error().fields())
+      std::cerr << "  " << e.field << ": " << e.detail << "\n";
     return false;
   }
   out = std::move(config).value();
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.fallthrough();  // global flags may follow the subcommand
   GlobalFlags f;
-  cli.add_option("-c,--config", f.config_path, "TOML configuration file (default: ./shopcrm.toml if present)");
+  cli.add_option("-c,--config", f.config_path,
+                 "TOML configuration file (default: ./shopcrm.toml if present)");
   cli.add_option("--set", f.sets, "Override a setting: section.key=value (repeatable)");
   cli.add_option("--database-url", f.database_url, "sqlite:PATH or postgresql://USER@HOST:PORT/DB");
   cli.add_option("--host", f.host, "Address to listen on");
@@ -66,14 +68,13 @@ int main(int argc, char** argv) {
 
   Config config;
   int exit_code = 0;
-  auto run = [&](auto fn) {
-    return [&, fn] { exit_code = Load(f, config) ? fn() : 2; };
-  };
+  auto run = [&](auto fn) { return [&, fn] { exit_code = Load(f, config) ? fn() : 2; }; };
 
   auto* serve = cli.add_subcommand("serve", "Serve the API and the console");
   serve->callback(run([&] { return shopcrm::app::Serve(config); }));
 
-  auto* migrate = cli.add_subcommand("migrate", "Apply pending schema migrations and report the version");
+  auto* migrate =
+      cli.add_subcommand("migrate", "Apply pending schema migrations and report the version");
   migrate->callback(run([&] { return shopcrm::app::MigrateCommand(config); }));
 
   auto* version = cli.add_subcommand("version", "Print the version");
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
   std::string key_name, key_role, key_id;
   auto* keys_create = keys->add_subcommand("create", "Create an API key; prints its secret once");
   keys_create->add_option("--name", key_name, "What the key is for")->required();
-  keys_create->add_option("--role", key_role, "admin, operator, analyst or integration")->required();
+  keys_create->add_option("--role", key_role, "admin, operator, analyst or integration")
+      ->required();
   keys_create->callback(run([&] { return shopcrm::app::KeysCreate(config, key_name, key_role); }));
   auto* keys_list = keys->add_subcommand("list", "List API keys");
   keys_list->callback(run([&] { return shopcrm::app::KeysList(config); }));
@@ -98,24 +100,33 @@ int main(int argc, char** argv) {
   bool password_stdin = false;
   auto* users_create = users->add_subcommand("create", "Create a console user");
   users_create->add_option("--username", username)->required();
-  users_create->add_option("--role", user_role, "admin, operator, analyst or integration")->required();
-  users_create->add_flag("--password-stdin", password_stdin, "Read the password from stdin (else one is made)");
-  users_create->callback(run([&] { return shopcrm::app::UsersCreate(config, username, user_role, password_stdin); }));
+  users_create->add_option("--role", user_role, "admin, operator, analyst or integration")
+      ->required();
+  users_create->add_flag("--password-stdin", password_stdin,
+                         "Read the password from stdin (else one is made)");
+  users_create->callback(
+      run([&] { return shopcrm::app::UsersCreate(config, username, user_role, password_stdin); }));
   auto* users_list = users->add_subcommand("list", "List console users");
   users_list->callback(run([&] { return shopcrm::app::UsersList(config); }));
-  auto* users_password = users->add_subcommand("set-password", "Set a user's password from stdin; ends their sessions");
+  auto* users_password = users->add_subcommand(
+      "set-password", "Set a user's password from stdin; ends their sessions");
   users_password->add_option("--username", username)->required();
-  users_password->callback(run([&] { return shopcrm::app::UsersUpdate(config, username, true, std::nullopt, std::nullopt); }));
+  users_password->callback(run([&] {
+    return shopcrm::app::UsersUpdate(config, username, true, std::nullopt, std::nullopt);
+  }));
   auto* users_role = users->add_subcommand("set-role", "Change a user's role");
   users_role->add_option("--username", username)->required();
   users_role->add_option("--role", user_role)->required();
-  users_role->callback(run([&] { return shopcrm::app::UsersUpdate(config, username, false, user_role, std::nullopt); }));
+  users_role->callback(run(
+      [&] { return shopcrm::app::UsersUpdate(config, username, false, user_role, std::nullopt); }));
   auto* users_disable = users->add_subcommand("disable", "Disable a user and end their sessions");
   users_disable->add_option("--username", username)->required();
-  users_disable->callback(run([&] { return shopcrm::app::UsersUpdate(config, username, false, std::nullopt, true); }));
+  users_disable->callback(
+      run([&] { return shopcrm::app::UsersUpdate(config, username, false, std::nullopt, true); }));
   auto* users_enable = users->add_subcommand("enable", "Enable a disabled user");
   users_enable->add_option("--username", username)->required();
-  users_enable->callback(run([&] { return shopcrm::app::UsersUpdate(config, username, false, std::nullopt, false); }));
+  users_enable->callback(
+      run([&] { return shopcrm::app::UsersUpdate(config, username, false, std::nullopt, false); }));
 
   try {
     cli.parse(argc, argv);

@@ -1,10 +1,10 @@
 // `shopcrm serve`: the HTTP server with graceful shutdown on SIGTERM/SIGINT.
+#include <pthread.h>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <pthread.h>
 #include <thread>
 
 #include "api/server.h"
@@ -24,7 +24,8 @@ bool SavePasswordFile(const std::filesystem::path& path, const std::string& pass
     std::ofstream out(path, std::ios::trunc);
     if (!out) return false;
   }
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                  ec);
   if (ec) return false;
   std::ofstream out(path, std::ios::trunc);
   out << "username: admin\npassword: " << password << "\n";
@@ -63,10 +64,12 @@ int Serve(const Config& config) {
 
   api::ServerOptions options = config.server;
   if (!options.static_dir.empty() && !std::filesystem::exists(options.static_dir + "/index.html")) {
-    core::log::Warn("console not built; serving the API only", {{"static_dir", options.static_dir}});
+    core::log::Warn("console not built; serving the API only",
+                    {{"static_dir", options.static_dir}});
   }
-  api::Services services{*app.db,       app.clock,   *app.audit, *app.api_keys, *app.console_users,
-                         app.metrics,   config.time_zone, app.clock.Now()};
+  api::Services services{*app.db,          app.clock,          *app.audit,
+                         *app.api_keys,    *app.console_users, app.metrics,
+                         config.time_zone, app.clock.Now()};
   api::ApiServer server(options, services);
   auto bound = server.Bind();
   if (!bound.ok()) {
@@ -82,11 +85,13 @@ int Serve(const Config& config) {
     core::log::Info("stopping: finishing in-flight requests", {{"signal", sig}});
     server.Stop();
   });
-  core::log::Info("serving", {{"url", "http://" + options.host + ":" + std::to_string(server.port())},
-                              {"database", std::string(store::BackendName(app.db->backend()))},
-                              {"version", SHOPCRM_VERSION}});
-  std::cout << "shopcrm " << SHOPCRM_VERSION << " listening on http://" << options.host << ":" << server.port()
-            << "/\n" << std::flush;
+  core::log::Info("serving",
+                  {{"url", "http://" + options.host + ":" + std::to_string(server.port())},
+                   {"database", std::string(store::BackendName(app.db->backend()))},
+                   {"version", SHOPCRM_VERSION}});
+  std::cout << "shopcrm " << SHOPCRM_VERSION << " listening on http://" << options.host << ":"
+            << server.port() << "/\n"
+            << std::flush;
   server.Run();
   // Run returned: either a signal stopped it, or listening failed. Wake the
   // waiter in the second case so it can be joined.

@@ -60,7 +60,8 @@ core::Result<EntryPage> AuditLog::List(store::Database& db, const ListQuery& q) 
       Entry e;
       e.id = r.Int(0);
       e.at = core::FromUnixMicros(r.Int(1));
-      e.actor = {r.Text(2), r.OptionalText(3).value_or(""), r.Text(4), r.OptionalText(11).value_or("")};
+      e.actor = {r.Text(2), r.OptionalText(3).value_or(""), r.Text(4),
+                 r.OptionalText(11).value_or("")};
       e.action = r.Text(5);
       e.target_type = r.Text(6);
       e.target_id = r.OptionalText(7).value_or("");

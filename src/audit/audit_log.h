@@ -43,9 +43,9 @@ struct EntryPage {
 };
 
 struct ListQuery {
-  int limit = 50;                       // 1..200
-  std::optional<int64_t> cursor;        // entries with id < cursor
-  std::optional<std::string> action;    // exact match
+  int limit = 50;                     // 1..200
+  std::optional<int64_t> cursor;      // entries with id < cursor
+  std::optional<std::string> action;  // exact match
   std::optional<std::string> target_type;
 };
 

@@ -93,9 +93,8 @@ Result<Instant> ParseRfc3339(std::string_view s) {
     offset = std::chrono::minutes(oh * 60 + om);
     if (zone[0] == '-') offset = -offset;
   }
-  const auto local = std::chrono::sys_days(ymd) + std::chrono::hours(h) +
-                     std::chrono::minutes(mi) + std::chrono::seconds(sec) +
-                     std::chrono::microseconds(micros);
+  const auto local = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+                     std::chrono::seconds(sec) + std::chrono::microseconds(micros);
   return Instant(local - offset);
 }
 
@@ -111,8 +110,8 @@ Result<BusinessTimeZone> BusinessTimeZone::Load(std::string_view name) {
     const date::time_zone* zone = date::locate_zone(name);
     return BusinessTimeZone(std::string(name), zone);
   } catch (const std::exception&) {
-    return InvalidArgument("unknown_time_zone",
-                           "unknown time zone '" + std::string(name) + "'; use an IANA name such as Asia/Shanghai");
+    return InvalidArgument("unknown_time_zone", "unknown time zone '" + std::string(name) +
+                                                    "'; use an IANA name such as Asia/Shanghai");
   }
 }
 

@@ -74,8 +74,10 @@ TEST(AllocateProportionally, LeftoverGoesToLargestRemainderThenLowerIndex) {
   auto parts = AllocateProportionally(100, std::vector<int64_t>{1, 1, 1});
   ASSERT_TRUE(parts.ok());
   EXPECT_EQ(*parts, (std::vector<int64_t>{34, 33, 33}));
-  EXPECT_EQ(AllocateProportionally(10, std::vector<int64_t>{0, 0}).error().reason(), "invalid_weights");
-  EXPECT_EQ(AllocateProportionally(10, std::vector<int64_t>{-1, 2}).error().reason(), "invalid_weights");
+  EXPECT_EQ(AllocateProportionally(10, std::vector<int64_t>{0, 0}).error().reason(),
+            "invalid_weights");
+  EXPECT_EQ(AllocateProportionally(10, std::vector<int64_t>{-1, 2}).error().reason(),
+            "invalid_weights");
 }
 
 TEST(Rfc3339, RoundTripsAndHonoursOffsets) {
@@ -85,8 +87,8 @@ TEST(Rfc3339, RoundTripsAndHonoursOffsets) {
   auto frac = ParseRfc3339("2026-01-02T03:04:05.5Z");
   ASSERT_TRUE(frac.ok());
   EXPECT_EQ(FormatRfc3339(*frac), "2026-01-02T03:04:05.500000Z");
-  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-11-22 08:00:00Z", "2026-11-22T08:00:00", "x",
-                          "2026-11-22T08:00:00+0800", "2026-11-22T08:00:00.1234567Z"}) {
+  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-11-22 08:00:00Z", "2026-11-22T08:00:00",
+                          "x", "2026-11-22T08:00:00+0800", "2026-11-22T08:00:00.1234567Z"}) {
     EXPECT_EQ(ParseRfc3339(bad).error().reason(), "invalid_timestamp") << bad;
   }
 }
@@ -155,7 +157,8 @@ TEST(ParseJson, ReportsSyntaxDepthAndSize) {
   EXPECT_TRUE(ParseJson(R"({"a":[1,2,{"b":"]]]]"}]})").ok());
   EXPECT_EQ(ParseJson("{\"a\":").error().reason(), "invalid_json");
   std::string deep(100, '[');
-  EXPECT_EQ(ParseJson(deep, {.max_bytes = 1000, .max_depth = 32}).error().reason(), "json_too_deep");
+  EXPECT_EQ(ParseJson(deep, {.max_bytes = 1000, .max_depth = 32}).error().reason(),
+            "json_too_deep");
   EXPECT_EQ(ParseJson(std::string(2000, ' '), {.max_bytes = 1000, .max_depth = 32}).error().code(),
             ErrorCode::kPayloadTooLarge);
 }
@@ -173,10 +176,10 @@ TEST(JsonObjectReader, CollectsEveryBadFieldAtOnce) {
   std::set<std::pair<std::string, std::string>> got;
   for (const auto& f : st.error().fields()) got.emplace(f.field, f.reason);
   EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"name", "must_be_string"},
-                                                                 {"role", "not_allowed"},
-                                                                 {"missing", "required"},
-                                                                 {"n", "must_be_integer"},
-                                                                 {"extra", "unknown_field"}}));
+                                                                {"role", "not_allowed"},
+                                                                {"missing", "required"},
+                                                                {"n", "must_be_integer"},
+                                                                {"extra", "unknown_field"}}));
 }
 
 }  // namespace

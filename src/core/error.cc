@@ -63,7 +63,9 @@ Error NotFound(std::string reason, std::string detail) {
 Error Conflict(std::string reason, std::string detail) {
   return {ErrorCode::kConflict, std::move(reason), std::move(detail)};
 }
-Error Internal(std::string detail) { return {ErrorCode::kInternal, "internal_error", std::move(detail)}; }
+Error Internal(std::string detail) {
+  return {ErrorCode::kInternal, "internal_error", std::move(detail)};
+}
 Error Unavailable(std::string reason, std::string detail) {
   return {ErrorCode::kUnavailable, std::move(reason), std::move(detail)};
 }

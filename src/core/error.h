@@ -45,8 +45,7 @@ struct FieldError {
 
 class Error final {
  public:
-  Error(ErrorCode code, std::string reason, std::string detail,
-        std::vector<FieldError> fields = {})
+  Error(ErrorCode code, std::string reason, std::string detail, std::vector<FieldError> fields = {})
       : code_(code),
         reason_(std::move(reason)),
         detail_(std::move(detail)),
@@ -79,7 +78,7 @@ Error Unavailable(std::string reason, std::string detail);
 
 class [[nodiscard]] Status final {
  public:
-  Status() = default;  // OK
+  Status() = default;                                // OK
   Status(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
 
   static Status Ok() { return {}; }
@@ -94,7 +93,7 @@ class [[nodiscard]] Status final {
 template <typename T>
 class [[nodiscard]] Result final {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -121,9 +120,9 @@ class [[nodiscard]] Result final {
 // Propagates a failed Status / Result out of the enclosing function.
 #define SHOPCRM_RETURN_IF_ERROR(expr) \
   SHOPCRM_RETURN_IF_ERROR_IMPL_(SHOPCRM_CONCAT_(shopcrm_status_, __LINE__), expr)
-#define SHOPCRM_RETURN_IF_ERROR_IMPL_(tmp, expr) \
-  do {                                           \
-    auto tmp = (expr);                           \
+#define SHOPCRM_RETURN_IF_ERROR_IMPL_(tmp, expr)  \
+  do {                                            \
+    auto tmp = (expr);                            \
     if (!tmp.ok()) return std::move(tmp).error(); \
   } while (false)
 
@@ -131,6 +130,6 @@ class [[nodiscard]] Result final {
 #define SHOPCRM_ASSIGN_OR_RETURN(lhs, expr) \
   SHOPCRM_ASSIGN_OR_RETURN_IMPL_(SHOPCRM_CONCAT_(shopcrm_result_, __LINE__), lhs, expr)
 #define SHOPCRM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                    \
-  if (!tmp.ok()) return std::move(tmp).error();         \
+  auto tmp = (expr);                                   \
+  if (!tmp.ok()) return std::move(tmp).error();        \
   lhs = std::move(tmp).value()

@@ -9,7 +9,8 @@ namespace {
 constexpr int64_t kEpochMs = 1704067200000;
 }  // namespace
 
-IdGenerator::IdGenerator(const Clock& clock, uint32_t node) : clock_(clock), node_(node & kMaxNode) {}
+IdGenerator::IdGenerator(const Clock& clock, uint32_t node)
+    : clock_(clock), node_(node & kMaxNode) {}
 
 int64_t IdGenerator::Next() {
   std::lock_guard lock(mu_);

@@ -60,8 +60,8 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits) {
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
-    return InvalidArgument("invalid_json", "body is not valid JSON (at byte " +
-                                               std::to_string(e.byte) + ")");
+    return InvalidArgument("invalid_json",
+                           "body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
   }
 }
 
@@ -72,8 +72,8 @@ std::string DumpJson(const Json& j) {
 JsonObjectReader::JsonObjectReader(const Json& object, std::string prefix)
     : object_(object), prefix_(std::move(prefix)) {
   if (!object_.is_object()) {
-    errors_.push_back({prefix_.empty() ? "" : prefix_.substr(0, prefix_.size() - 1), "must_be_object",
-                       "expected a JSON object"});
+    errors_.push_back({prefix_.empty() ? "" : prefix_.substr(0, prefix_.size() - 1),
+                       "must_be_object", "expected a JSON object"});
   }
 }
 
@@ -123,7 +123,8 @@ std::optional<int64_t> JsonObjectReader::RequiredInt(std::string_view name) {
   const Json* v = Find(name, true);
   if (v == nullptr) return std::nullopt;
   if (!v->is_number_integer()) {
-    AddError(Path(name), "must_be_integer", "expected an integer, got " + std::string(TypeName(*v)));
+    AddError(Path(name), "must_be_integer",
+             "expected an integer, got " + std::string(TypeName(*v)));
     return std::nullopt;
   }
   if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
@@ -143,14 +144,15 @@ std::optional<bool> JsonObjectReader::OptionalBool(std::string_view name) {
   const Json* v = Find(name, false);
   if (v == nullptr) return std::nullopt;
   if (!v->is_boolean()) {
-    AddError(Path(name), "must_be_boolean", "expected true or false, got " + std::string(TypeName(*v)));
+    AddError(Path(name), "must_be_boolean",
+             "expected true or false, got " + std::string(TypeName(*v)));
     return std::nullopt;
   }
   return v->get<bool>();
 }
 
-std::optional<std::string> JsonObjectReader::RequiredEnum(std::string_view name,
-                                                          const std::vector<std::string_view>& allowed) {
+std::optional<std::string> JsonObjectReader::RequiredEnum(
+    std::string_view name, const std::vector<std::string_view>& allowed) {
   auto s = RequiredString(name);
   if (!s) return std::nullopt;
   for (auto a : allowed) {
@@ -172,7 +174,8 @@ void JsonObjectReader::AddError(std::string field, std::string reason, std::stri
 Status JsonObjectReader::Finish(bool strict) {
   if (strict && object_.is_object()) {
     for (const auto& [key, value] : object_.items()) {
-      if (!seen_.contains(key)) AddError(Path(key), "unknown_field", "this field is not accepted here");
+      if (!seen_.contains(key))
+        AddError(Path(key), "unknown_field", "this field is not accepted here");
     }
   }
   if (errors_.empty()) return Status::Ok();

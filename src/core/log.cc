@@ -18,7 +18,8 @@ thread_local std::string t_request_id;
 spdlog::logger& Logger() {
   // Created on first use; the sink writes whole lines under its own mutex.
   static auto logger = [] {
-    auto l = std::make_shared<spdlog::logger>("shopcrm", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto l = std::make_shared<spdlog::logger>("shopcrm",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     return l;
@@ -41,7 +42,8 @@ std::string_view LevelName(Level l) {
 }
 
 std::string Quote(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -67,7 +69,8 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
   std::string line;
   line.reserve(128);
   if (g_format.load() == Format::kJson) {
-    line += "{\"ts\":\"" + ts + "\",\"level\":\"" + std::string(LevelName(level)) + "\",\"msg\":" + Quote(message);
+    line += "{\"ts\":\"" + ts + "\",\"level\":\"" + std::string(LevelName(level)) +
+            "\",\"msg\":" + Quote(message);
     if (!t_request_id.empty()) line += ",\"request_id\":" + Quote(t_request_id);
     for (const auto& f : fields) {
       line += ',';

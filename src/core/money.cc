@@ -11,8 +11,8 @@ __extension__ using Int128 = __int128;
 }  // namespace
 
 Result<Currency> Currency::Parse(std::string_view code) {
-  const bool ok =
-      code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  const bool ok = code.size() == 3 && std::all_of(code.begin(), code.end(),
+                                                  [](char c) { return c >= 'A' && c <= 'Z'; });
   if (!ok) {
     return InvalidArgument("invalid_currency", "currency must be a three-letter ISO 4217 code");
   }
@@ -26,9 +26,9 @@ int Currency::minor_digits() const {
 
 Result<Money> Money::ParseDecimal(std::string_view text, Currency currency) {
   auto bad = [&] {
-    return InvalidArgument("invalid_amount",
-                           "amount must be a decimal number with at most " +
-                               std::to_string(currency.minor_digits()) + " fractional digits");
+    return InvalidArgument("invalid_amount", "amount must be a decimal number with at most " +
+                                                 std::to_string(currency.minor_digits()) +
+                                                 " fractional digits");
   };
   if (text.empty()) return bad();
   bool negative = false;

@@ -64,6 +64,7 @@ class Money final {
 // the floor of its exact share; the units left over go one each to the parts
 // with the largest remainders, ties to the lower index. Used for discount
 // allocation across order items. Returns invalid_weights on bad input.
-Result<std::vector<int64_t>> AllocateProportionally(int64_t total, std::span<const int64_t> weights);
+Result<std::vector<int64_t>> AllocateProportionally(int64_t total,
+                                                    std::span<const int64_t> weights);
 
 }  // namespace shopcrm::core

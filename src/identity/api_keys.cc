@@ -37,7 +37,8 @@ std::string ApiKeyAuditJson(const ApiKey& key) {
   return j.dump();
 }
 
-core::Result<CreatedApiKey> ApiKeys::Create(std::string_view name, Role role, const audit::Actor& actor) {
+core::Result<CreatedApiKey> ApiKeys::Create(std::string_view name, Role role,
+                                            const audit::Actor& actor) {
   if (name.empty() || name.size() > 100) {
     return core::InvalidArgument("invalid_fields", "name must be 1 to 100 bytes",
                                  {{"name", "invalid_length", "must be 1 to 100 bytes"}});
@@ -50,16 +51,19 @@ core::Result<CreatedApiKey> ApiKeys::Create(std::string_view name, Role role, co
   out.key.prefix = out.secret.substr(0, kSecretPrefix.size() + 6);
   out.key.created_at = clock_.Now();
   out.key.created_by = actor.name;
-  SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-    SHOPCRM_RETURN_IF_ERROR(
-        s.Execute("INSERT INTO api_keys (id, name, role, prefix, secret_hash, created_at, created_by)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  {out.key.id, out.key.name, std::string(RoleName(role)), out.key.prefix,
-                   internal::Sha256Hex(out.secret), core::ToUnixMicros(out.key.created_at),
-                   out.key.created_by})
-            .status());
-    return audit_.Record(s, actor, "api_key.create", "api_key", std::to_string(out.key.id), std::nullopt, ApiKeyAuditJson(out.key));
-  }));
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(
+            s.Execute("INSERT INTO api_keys (id, name, role, prefix, secret_hash, created_at, "
+                      "created_by)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      {out.key.id, out.key.name, std::string(RoleName(role)), out.key.prefix,
+                       internal::Sha256Hex(out.secret), core::ToUnixMicros(out.key.created_at),
+                       out.key.created_by})
+                .status());
+        return audit_.Record(s, actor, "api_key.create", "api_key", std::to_string(out.key.id),
+                             std::nullopt, ApiKeyAuditJson(out.key));
+      }));
   return out;
 }
 
@@ -70,10 +74,10 @@ core::Result<ApiKeyPage> ApiKeys::List(int limit, std::optional<int64_t> cursor)
   }
   ApiKeyPage page;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        store::Rows rows,
-        s.Query("SELECT " + std::string(kColumns) + " FROM api_keys WHERE id < ? ORDER BY id DESC LIMIT ?",
-                {cursor.value_or(INT64_MAX), int64_t{limit} + 1}));
+    SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows,
+                             s.Query("SELECT " + std::string(kColumns) +
+                                         " FROM api_keys WHERE id < ? ORDER BY id DESC LIMIT ?",
+                                     {cursor.value_or(INT64_MAX), int64_t{limit} + 1}));
     for (const auto& r : rows.rows) {
       if (page.items.size() == static_cast<size_t>(limit)) {
         page.next_cursor = page.items.back().id;
@@ -100,10 +104,13 @@ core::Status ApiKeys::Revoke(int64_t id, const audit::Actor& actor) {
     ApiKey after = before;
     after.revoked_at = clock_.Now();
     SHOPCRM_ASSIGN_OR_RETURN(
-        int64_t changed, s.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                                   {core::ToUnixMicros(*after.revoked_at), id}));
-    if (changed != 1) return core::Conflict("api_key_already_revoked", "API key was revoked already");
-    return audit_.Record(s, actor, "api_key.revoke", "api_key", std::to_string(id), ApiKeyAuditJson(before), ApiKeyAuditJson(after));
+        int64_t changed,
+        s.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                  {core::ToUnixMicros(*after.revoked_at), id}));
+    if (changed != 1)
+      return core::Conflict("api_key_already_revoked", "API key was revoked already");
+    return audit_.Record(s, actor, "api_key.revoke", "api_key", std::to_string(id),
+                         ApiKeyAuditJson(before), ApiKeyAuditJson(after));
   });
 }
 
@@ -112,15 +119,16 @@ core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
     return core::Error(core::ErrorCode::kUnauthenticated, "invalid_api_key",
                        "the API key is unknown or revoked");
   };
-  if (!secret.starts_with(kSecretPrefix) || secret.size() != kSecretPrefix.size() + 2 * kSecretRandomBytes) {
+  if (!secret.starts_with(kSecretPrefix) ||
+      secret.size() != kSecretPrefix.size() + 2 * kSecretRandomBytes) {
     return invalid();
   }
   const std::string hash = internal::Sha256Hex(secret);
   std::optional<ApiKey> key;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        store::Rows rows,
-        s.Query("SELECT " + std::string(kColumns) + " FROM api_keys WHERE secret_hash = ?", {hash}));
+    SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows, s.Query("SELECT " + std::string(kColumns) +
+                                                           " FROM api_keys WHERE secret_hash = ?",
+                                                       {hash}));
     if (!rows.empty()) key = FromRow(rows.rows.front());
     if (!key || key->revoked_at) return core::Status::Ok();
     const int64_t now = core::ToUnixMicros(clock_.Now());

@@ -9,7 +9,8 @@
 namespace shopcrm::identity {
 namespace {
 
-constexpr std::string_view kUserColumns = "id, username, role, created_at, disabled_at, password_hash";
+constexpr std::string_view kUserColumns =
+    "id, username, role, created_at, disabled_at, password_hash";
 constexpr size_t kSessionTokenBytes = 32;
 constexpr size_t kCsrfTokenBytes = 16;
 constexpr size_t kInitialPasswordBytes = 12;
@@ -34,8 +35,8 @@ std::string UserAuditJson(const ConsoleUser& u) {
 
 bool ValidUsername(std::string_view name) {
   return name.size() >= 3 && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '.' || c == '-';
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
          });
 }
 
@@ -47,12 +48,17 @@ core::Error InvalidCredentials() {
 
 core::Status ConsoleUsersOptions::Validate() const {
   std::vector<core::FieldError> errors;
-  if (session_ttl.count() < 1) errors.push_back({"auth.session_ttl_hours", "out_of_range", "must be at least 1"});
-  if (max_failures_per_user < 1) errors.push_back({"auth.max_login_failures", "out_of_range", "must be at least 1"});
-  if (max_failures_per_ip < 1) errors.push_back({"auth.max_login_failures_per_ip", "out_of_range", "must be at least 1"});
-  if (login_window.count() < 1) errors.push_back({"auth.login_window_minutes", "out_of_range", "must be at least 1"});
+  if (session_ttl.count() < 1)
+    errors.push_back({"auth.session_ttl_hours", "out_of_range", "must be at least 1"});
+  if (max_failures_per_user < 1)
+    errors.push_back({"auth.max_login_failures", "out_of_range", "must be at least 1"});
+  if (max_failures_per_ip < 1)
+    errors.push_back({"auth.max_login_failures_per_ip", "out_of_range", "must be at least 1"});
+  if (login_window.count() < 1)
+    errors.push_back({"auth.login_window_minutes", "out_of_range", "must be at least 1"});
   if (errors.empty()) return core::Status::Ok();
-  return core::InvalidArgument("invalid_config", "the auth configuration is invalid", std::move(errors));
+  return core::InvalidArgument("invalid_config", "the auth configuration is invalid",
+                               std::move(errors));
 }
 
 ConsoleUsers::ConsoleUsers(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
@@ -63,8 +69,9 @@ ConsoleUsers::ConsoleUsers(store::Database& db, const core::Clock& clock, core::
 }
 
 std::string ConsoleUsers::Hash(std::string_view password) const {
-  std::string h = internal::HashPassword(
-      password, options_.fast_password_hash ? internal::MinimumCost() : internal::InteractiveCost());
+  std::string h =
+      internal::HashPassword(password, options_.fast_password_hash ? internal::MinimumCost()
+                                                                   : internal::InteractiveCost());
   if (h.empty()) throw std::runtime_error("out of memory hashing a password");
   return h;
 }
@@ -76,8 +83,9 @@ core::Result<ConsoleUser> ConsoleUsers::Create(std::string_view username, std::s
     errors.push_back({"username", "invalid_username", "3 to 64 of letters, digits, '_', '.', '-'"});
   }
   if (password.size() < options_.min_password_length || password.size() > 1024) {
-    errors.push_back({"password", "invalid_length",
-                      "must be " + std::to_string(options_.min_password_length) + " to 1024 bytes"});
+    errors.push_back(
+        {"password", "invalid_length",
+         "must be " + std::to_string(options_.min_password_length) + " to 1024 bytes"});
   }
   if (!errors.empty()) {
     return core::InvalidFields("invalid_fields", std::move(errors));
@@ -91,11 +99,13 @@ core::Result<ConsoleUser> ConsoleUsers::Create(std::string_view username, std::s
   auto st = db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
     const int64_t now = core::ToUnixMicros(user.created_at);
     SHOPCRM_RETURN_IF_ERROR(
-        s.Execute("INSERT INTO console_users (id, username, password_hash, role, created_at, updated_at)"
-                  " VALUES (?, ?, ?, ?, ?, ?)",
-                  {user.id, user.username, hash, std::string(RoleName(role)), now, now})
+        s.Execute(
+             "INSERT INTO console_users (id, username, password_hash, role, created_at, updated_at)"
+             " VALUES (?, ?, ?, ?, ?, ?)",
+             {user.id, user.username, hash, std::string(RoleName(role)), now, now})
             .status());
-    return audit_.Record(s, actor, "console_user.create", "console_user", std::to_string(user.id), std::nullopt, UserAuditJson(user));
+    return audit_.Record(s, actor, "console_user.create", "console_user", std::to_string(user.id),
+                         std::nullopt, UserAuditJson(user));
   });
   if (!st.ok()) {
     if (st.error().reason() == "unique_violation") {
@@ -115,10 +125,10 @@ core::Result<ConsoleUserPage> ConsoleUsers::List(int limit, std::optional<int64_
   }
   ConsoleUserPage page;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows,
-                             s.Query("SELECT " + std::string(kUserColumns) +
-                                         " FROM console_users WHERE id < ? ORDER BY id DESC LIMIT ?",
-                                     {cursor.value_or(INT64_MAX), int64_t{limit} + 1}));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        store::Rows rows, s.Query("SELECT " + std::string(kUserColumns) +
+                                      " FROM console_users WHERE id < ? ORDER BY id DESC LIMIT ?",
+                                  {cursor.value_or(INT64_MAX), int64_t{limit} + 1}));
     for (const auto& r : rows.rows) {
       if (page.items.size() == static_cast<size_t>(limit)) {
         page.next_cursor = page.items.back().id;
@@ -131,8 +141,10 @@ core::Result<ConsoleUserPage> ConsoleUsers::List(int limit, std::optional<int64_
   return page;
 }
 
-core::Result<ConsoleUser> ConsoleUsers::Update(std::string_view username, std::optional<std::string> password,
-                                               std::optional<Role> role, std::optional<bool> disabled,
+core::Result<ConsoleUser> ConsoleUsers::Update(std::string_view username,
+                                               std::optional<std::string> password,
+                                               std::optional<Role> role,
+                                               std::optional<bool> disabled,
                                                const audit::Actor& actor) {
   if (password && (password->size() < options_.min_password_length || password->size() > 1024)) {
     return core::InvalidArgument(
@@ -142,41 +154,49 @@ core::Result<ConsoleUser> ConsoleUsers::Update(std::string_view username, std::o
   }
   const std::optional<std::string> hash = password ? std::optional(Hash(*password)) : std::nullopt;
   ConsoleUser after;
-  SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        store::Row row,
-        s.QueryOne("SELECT " + std::string(kUserColumns) + " FROM console_users WHERE username = ?",
-                   {std::string(username)}, "console_user_not_found",
-                   "no console user is named '" + std::string(username) + "'"));
-    const ConsoleUser before = UserFromRow(row);
-    after = before;
-    const int64_t now = core::ToUnixMicros(clock_.Now());
-    if (role) after.role = *role;
-    if (disabled) after.disabled_at = *disabled ? std::optional(before.disabled_at.value_or(clock_.Now())) : std::nullopt;
-    SHOPCRM_RETURN_IF_ERROR(
-        s.Execute("UPDATE console_users SET role = ?, disabled_at = ?, updated_at = ?,"
-                  " password_hash = COALESCE(?, password_hash) WHERE id = ?",
-                  {std::string(RoleName(after.role)),
-                   after.disabled_at ? store::Value(core::ToUnixMicros(*after.disabled_at)) : store::Null(),
-                   now, store::OrNull(hash), before.id})
-            .status());
-    if (after.disabled_at || hash) {
-      // A disabled user, or one whose password changed, must log in again.
-      SHOPCRM_RETURN_IF_ERROR(s.Execute("DELETE FROM console_sessions WHERE user_id = ?", {before.id}).status());
-    }
-    auto after_json = nlohmann::json::parse(UserAuditJson(after));
-    if (hash) after_json["password_changed"] = true;
-    return audit_.Record(s, actor, "console_user.update", "console_user", std::to_string(before.id), UserAuditJson(before), after_json.dump());
-  }));
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+        SHOPCRM_ASSIGN_OR_RETURN(
+            store::Row row, s.QueryOne("SELECT " + std::string(kUserColumns) +
+                                           " FROM console_users WHERE username = ?",
+                                       {std::string(username)}, "console_user_not_found",
+                                       "no console user is named '" + std::string(username) + "'"));
+        const ConsoleUser before = UserFromRow(row);
+        after = before;
+        const int64_t now = core::ToUnixMicros(clock_.Now());
+        if (role) after.role = *role;
+        if (disabled)
+          after.disabled_at =
+              *disabled ? std::optional(before.disabled_at.value_or(clock_.Now())) : std::nullopt;
+        SHOPCRM_RETURN_IF_ERROR(
+            s.Execute("UPDATE console_users SET role = ?, disabled_at = ?, updated_at = ?,"
+                      " password_hash = COALESCE(?, password_hash) WHERE id = ?",
+                      {std::string(RoleName(after.role)),
+                       after.disabled_at ? store::Value(core::ToUnixMicros(*after.disabled_at))
+                                         : store::Null(),
+                       now, store::OrNull(hash), before.id})
+                .status());
+        if (after.disabled_at || hash) {
+          // A disabled user, or one whose password changed, must log in again.
+          SHOPCRM_RETURN_IF_ERROR(
+              s.Execute("DELETE FROM console_sessions WHERE user_id = ?", {before.id}).status());
+        }
+        auto after_json = nlohmann::json::parse(UserAuditJson(after));
+        if (hash) after_json["password_changed"] = true;
+        return audit_.Record(s, actor, "console_user.update", "console_user",
+                             std::to_string(before.id), UserAuditJson(before), after_json.dump());
+      }));
   return after;
 }
 
 core::Result<std::optional<std::string>> ConsoleUsers::EnsureInitialAdmin() {
-  SHOPCRM_ASSIGN_OR_RETURN(int64_t count,
-                           store::TransactFor<int64_t>(db_, store::TxMode::kRead, [](store::Session& s) -> core::Result<int64_t> {
-                             SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows, s.Query("SELECT COUNT(*) FROM console_users"));
-                             return rows.rows.front().Int(0);
-                           }));
+  SHOPCRM_ASSIGN_OR_RETURN(
+      int64_t count, store::TransactFor<int64_t>(
+                         db_, store::TxMode::kRead, [](store::Session& s) -> core::Result<int64_t> {
+                           SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows,
+                                                    s.Query("SELECT COUNT(*) FROM console_users"));
+                           return rows.rows.front().Int(0);
+                         }));
   if (count > 0) return std::optional<std::string>();
   std::string password = internal::RandomHex(kInitialPasswordBytes);
   auto created = Create("admin", password, Role::kAdmin, {"system", "", "first-start", ""});
@@ -188,13 +208,16 @@ core::Result<std::optional<std::string>> ConsoleUsers::EnsureInitialAdmin() {
   return std::optional<std::string>(std::move(password));
 }
 
-core::Status ConsoleUsers::CheckLoginRate(store::Session& s, std::string_view username, std::string_view ip) {
-  const int64_t since = core::ToUnixMicros(clock_.Now()) -
-                        std::chrono::duration_cast<std::chrono::microseconds>(options_.login_window).count();
+core::Status ConsoleUsers::CheckLoginRate(store::Session& s, std::string_view username,
+                                          std::string_view ip) {
+  const int64_t since =
+      core::ToUnixMicros(clock_.Now()) -
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.login_window).count();
   SHOPCRM_ASSIGN_OR_RETURN(
       store::Rows by_user,
-      s.Query("SELECT COUNT(*) FROM login_attempts WHERE username = ? AND at >= ? AND succeeded = 0",
-              {std::string(username), since}));
+      s.Query(
+          "SELECT COUNT(*) FROM login_attempts WHERE username = ? AND at >= ? AND succeeded = 0",
+          {std::string(username), since}));
   SHOPCRM_ASSIGN_OR_RETURN(
       store::Rows by_ip,
       s.Query("SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at >= ? AND succeeded = 0",
@@ -214,10 +237,9 @@ core::Result<LoginResult> ConsoleUsers::Login(std::string_view username, std::st
   std::optional<store::Row> row;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
     SHOPCRM_RETURN_IF_ERROR(CheckLoginRate(s, name, ip));
-    SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows,
-                             s.Query("SELECT " + std::string(kUserColumns) +
-                                         " FROM console_users WHERE username = ?",
-                                     {name}));
+    SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows, s.Query("SELECT " + std::string(kUserColumns) +
+                                                           " FROM console_users WHERE username = ?",
+                                                       {name}));
     if (!rows.empty()) row = rows.rows.front();
     return core::Status::Ok();
   }));
@@ -231,24 +253,31 @@ core::Result<LoginResult> ConsoleUsers::Login(std::string_view username, std::st
     result.user = UserFromRow(*row);
     result.session_token = internal::RandomHex(kSessionTokenBytes);
     result.csrf_token = internal::RandomHex(kCsrfTokenBytes);
-    result.expires_at = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.session_ttl);
+    result.expires_at =
+        now + std::chrono::duration_cast<std::chrono::microseconds>(options_.session_ttl);
   }
-  SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-    SHOPCRM_RETURN_IF_ERROR(
-        s.Execute("INSERT INTO login_attempts (id, username, ip, at, succeeded) VALUES (?, ?, ?, ?, ?)",
-                  {ids_.Next(), name, std::string(ip), core::ToUnixMicros(now), int64_t{ok ? 1 : 0}})
-            .status());
-    if (!ok) return core::Status::Ok();
-    // Sessions past their expiry are swept as new ones are made.
-    SHOPCRM_RETURN_IF_ERROR(
-        s.Execute("DELETE FROM console_sessions WHERE expires_at < ?", {core::ToUnixMicros(now)}).status());
-    return s
-        .Execute("INSERT INTO console_sessions (id, token_hash, user_id, csrf_token, created_at, expires_at, ip)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 {ids_.Next(), internal::Sha256Hex(result.session_token), result.user.id, result.csrf_token,
-                  core::ToUnixMicros(now), core::ToUnixMicros(result.expires_at), std::string(ip)})
-        .status();
-  }));
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(s.Execute("INSERT INTO login_attempts (id, username, ip, at, "
+                                          "succeeded) VALUES (?, ?, ?, ?, ?)",
+                                          {ids_.Next(), name, std::string(ip),
+                                           core::ToUnixMicros(now), int64_t{ok ? 1 : 0}})
+                                    .status());
+        if (!ok) return core::Status::Ok();
+        // Sessions past their expiry are swept as new ones are made.
+        SHOPCRM_RETURN_IF_ERROR(s.Execute("DELETE FROM console_sessions WHERE expires_at < ?",
+                                          {core::ToUnixMicros(now)})
+                                    .status());
+        return s
+            .Execute(
+                "INSERT INTO console_sessions (id, token_hash, user_id, csrf_token, created_at, "
+                "expires_at, ip)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                {ids_.Next(), internal::Sha256Hex(result.session_token), result.user.id,
+                 result.csrf_token, core::ToUnixMicros(now), core::ToUnixMicros(result.expires_at),
+                 std::string(ip)})
+            .status();
+      }));
   if (!ok) {
     core::log::Info("login failed", {{"username", name}, {"ip", std::string(ip)}});
     return InvalidCredentials();
@@ -288,7 +317,9 @@ core::Result<Principal> ConsoleUsers::Authenticate(std::string_view session_toke
 
 core::Status ConsoleUsers::Logout(std::string_view session_token) {
   return db_.Transact(store::TxMode::kWrite, [&](store::Session& s) {
-    return s.Execute("DELETE FROM console_sessions WHERE token_hash = ?", {internal::Sha256Hex(session_token)})
+    return s
+        .Execute("DELETE FROM console_sessions WHERE token_hash = ?",
+                 {internal::Sha256Hex(session_token)})
         .status();
   });
 }

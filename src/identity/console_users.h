@@ -29,7 +29,7 @@ namespace shopcrm::identity {
 
 struct ConsoleUsersOptions {
   std::chrono::hours session_ttl{12};
-  int max_failures_per_user = 5;    // within login_window, then too_many_login_attempts
+  int max_failures_per_user = 5;  // within login_window, then too_many_login_attempts
   int max_failures_per_ip = 20;
   std::chrono::minutes login_window{15};
   bool fast_password_hash = false;  // tests only: the minimum argon2id cost

@@ -79,7 +79,8 @@ TEST_P(IdentityTest, ApiKeyRejectsGarbageAndRecordsLastUse) {
 
 TEST_P(IdentityTest, ListPagesByCursor) {
   ApiKeys keys(t_->db(), clock_, ids_, audit_);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(keys.Create("k" + std::to_string(i), Role::kAnalyst, actor_).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(keys.Create("k" + std::to_string(i), Role::kAnalyst, actor_).ok());
   auto first = keys.List(2, std::nullopt);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->items.size(), 2U);
@@ -115,16 +116,19 @@ TEST_P(IdentityTest, SessionsExpire) {
 
 TEST_P(IdentityTest, WrongPasswordUnknownUserAndDisabledUserLookTheSame) {
   ASSERT_TRUE(users_->Create("ops.li", "correct horse battery", Role::kOperator, actor_).ok());
-  EXPECT_EQ(users_->Login("ops.li", "wrong password!", "ip").error().reason(), "invalid_credentials");
+  EXPECT_EQ(users_->Login("ops.li", "wrong password!", "ip").error().reason(),
+            "invalid_credentials");
   EXPECT_EQ(users_->Login("nobody", "whatever12345", "ip").error().reason(), "invalid_credentials");
   ASSERT_TRUE(users_->Update("ops.li", std::nullopt, std::nullopt, true, actor_).ok());
-  EXPECT_EQ(users_->Login("ops.li", "correct horse battery", "ip").error().reason(), "invalid_credentials");
+  EXPECT_EQ(users_->Login("ops.li", "correct horse battery", "ip").error().reason(),
+            "invalid_credentials");
 }
 
 TEST_P(IdentityTest, LoginAttemptsAreLimitedPerUserThenWindowReopens) {
   ASSERT_TRUE(users_->Create("ops.li", "correct horse battery", Role::kOperator, actor_).ok());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(users_->Login("ops.li", "bad password", "1.1.1.1").error().reason(), "invalid_credentials");
+    EXPECT_EQ(users_->Login("ops.li", "bad password", "1.1.1.1").error().reason(),
+              "invalid_credentials");
   }
   // Even the right password is refused while the limit holds.
   auto limited = users_->Login("ops.li", "correct horse battery", "2.2.2.2");
@@ -148,7 +152,10 @@ TEST_P(IdentityTest, PasswordChangeAndDisableEndSessions) {
   ASSERT_TRUE(users_->Create("ops.li", "correct horse battery", Role::kOperator, actor_).ok());
   auto login = users_->Login("ops.li", "correct horse battery", "ip");
   ASSERT_TRUE(login.ok());
-  ASSERT_TRUE(users_->Update("ops.li", std::string("another long secret"), std::nullopt, std::nullopt, actor_).ok());
+  ASSERT_TRUE(
+      users_
+          ->Update("ops.li", std::string("another long secret"), std::nullopt, std::nullopt, actor_)
+          .ok());
   EXPECT_FALSE(users_->Authenticate(login->session_token).ok());
   EXPECT_TRUE(users_->Login("ops.li", "another long secret", "ip").ok());
   auto entries = Audit().items;
@@ -165,8 +172,9 @@ TEST_P(IdentityTest, CreateValidatesAndRefusesDuplicates) {
   ASSERT_TRUE(users_->Create("ops.li", "correct horse battery", Role::kOperator, actor_).ok());
   auto dup = users_->Create("ops.li", "correct horse battery", Role::kOperator, actor_);
   EXPECT_EQ(dup.error().reason(), "username_taken");
-  EXPECT_EQ(users_->Update("ghost", std::nullopt, Role::kAdmin, std::nullopt, actor_).error().reason(),
-            "console_user_not_found");
+  EXPECT_EQ(
+      users_->Update("ghost", std::nullopt, Role::kAdmin, std::nullopt, actor_).error().reason(),
+      "console_user_not_found");
 }
 
 TEST_P(IdentityTest, InitialAdminIsCreatedOnce) {
@@ -179,8 +187,11 @@ TEST_P(IdentityTest, InitialAdminIsCreatedOnce) {
   EXPECT_FALSE(second->has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest, ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
-                         [](const auto& param_info) { return shopcrm::testing::TestBackendName(param_info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& param_info) {
+                           return shopcrm::testing::TestBackendName(param_info.param);
+                         });
 
 TEST(Roles, PermissionsFollowTheRoleTable) {
   EXPECT_TRUE(Allows(Role::kAnalyst, Permission::kRead));

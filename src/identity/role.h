@@ -17,10 +17,10 @@ std::optional<Role> ParseRole(std::string_view name);
 
 // What a route requires; see api/router.h.
 enum class Permission {
-  kRead,       // admin, operator, analyst, integration
-  kOperate,    // admin, operator
-  kIntegrate,  // admin, integration
-  kAdminister, // admin
+  kRead,        // admin, operator, analyst, integration
+  kOperate,     // admin, operator
+  kIntegrate,   // admin, integration
+  kAdminister,  // admin
 };
 
 bool Allows(Role role, Permission permission);

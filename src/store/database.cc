@@ -60,7 +60,8 @@ core::Result<Row> Session::QueryOne(std::string_view sql, std::initializer_list<
 
 core::Status DatabaseOptions::Validate() const {
   std::vector<core::FieldError> errors;
-  if (!url.starts_with("sqlite:") && !url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+  if (!url.starts_with("sqlite:") && !url.starts_with("postgresql://") &&
+      !url.starts_with("postgres://")) {
     errors.push_back({"database.url", "unsupported_scheme",
                       "use sqlite:PATH or postgresql://USER@HOST:PORT/DB"});
   }
@@ -77,7 +78,8 @@ core::Status DatabaseOptions::Validate() const {
     errors.push_back({"database.busy_timeout_ms", "out_of_range", "must not be negative"});
   }
   if (errors.empty()) return core::Status::Ok();
-  return core::InvalidArgument("invalid_config", "the database configuration is invalid", std::move(errors));
+  return core::InvalidArgument("invalid_config", "the database configuration is invalid",
+                               std::move(errors));
 }
 
 core::Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
@@ -87,7 +89,8 @@ core::Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& op
     std::string path = url.substr(7);
     if (path.starts_with("//")) path = path.substr(2);  // sqlite:///abs/path
     if (path.empty()) {
-      return core::InvalidArgument("invalid_database_url", "sqlite URL needs a path: sqlite:./data/shopcrm.db");
+      return core::InvalidArgument("invalid_database_url",
+                                   "sqlite URL needs a path: sqlite:./data/shopcrm.db");
     }
     return sqlite::OpenSqlite(path, options);
   }

@@ -102,10 +102,10 @@ enum class TxMode {
 struct DatabaseOptions {
   // sqlite:PATH | sqlite::memory: | postgresql://… | postgres://…
   std::string url = "sqlite:./data/shopcrm.db";
-  int pool_size = 8;                  // connections kept open at most
+  int pool_size = 8;  // connections kept open at most
   std::chrono::milliseconds busy_timeout{5000};
   std::chrono::milliseconds acquire_timeout{10000};  // waiting for a free connection
-  int max_retries = 5;                // whole-transaction retries on busy / serialization failure
+  int max_retries = 5;  // whole-transaction retries on busy / serialization failure
   // SQLite synchronous mode: "normal" (WAL; survives a process crash, may lose the
   // last commits on power loss) or "full" (survives power loss). PostgreSQL
   // follows the server's own synchronous_commit.
@@ -140,7 +140,8 @@ class Database {
 
 // Transact returning a value: `fn` fills `out`.
 template <typename T>
-core::Result<T> TransactFor(Database& db, TxMode mode, const std::function<core::Result<T>(Session&)>& fn) {
+core::Result<T> TransactFor(Database& db, TxMode mode,
+                            const std::function<core::Result<T>(Session&)>& fn) {
   std::optional<T> out;
   auto status = db.Transact(mode, [&](Session& s) -> core::Status {
     auto r = fn(s);

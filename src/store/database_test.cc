@@ -20,11 +20,14 @@ class StorageTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
     t_ = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(db().Transact(TxMode::kWrite, [](Session& s) {
-                      return s.ExecuteScript(
-                          "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-                          " qty BIGINT NOT NULL, price DOUBLE PRECISION, note TEXT)");
-                    }).ok());
+    ASSERT_TRUE(
+        db().Transact(TxMode::kWrite,
+                      [](Session& s) {
+                        return s.ExecuteScript(
+                            "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+                            " qty BIGINT NOT NULL, price DOUBLE PRECISION, note TEXT)");
+                      })
+            .ok());
   }
   Database& db() { return t_->db(); }
   int64_t Count() {
@@ -39,14 +42,20 @@ class StorageTest : public ::testing::TestWithParam<TestBackend> {
 };
 
 TEST_P(StorageTest, RoundTripsEveryValueType) {
-  ASSERT_TRUE(db().Transact(TxMode::kWrite, [](Session& s) {
-                    return s.Execute("INSERT INTO items (id, name, qty, price, note) VALUES (?, ?, ?, ?, ?)",
-                                     {int64_t{9007199254740993}, "茶叶 'quoted' ?", int64_t{-5}, 12.5, Null()})
-                        .status();
-                  }).ok());
+  ASSERT_TRUE(
+      db().Transact(
+              TxMode::kWrite,
+              [](Session& s) {
+                return s
+                    .Execute(
+                        "INSERT INTO items (id, name, qty, price, note) VALUES (?, ?, ?, ?, ?)",
+                        {int64_t{9007199254740993}, "茶叶 'quoted' ?", int64_t{-5}, 12.5, Null()})
+                    .status();
+              })
+          .ok());
   auto row = TransactFor<Row>(db(), TxMode::kRead, [](Session& s) {
-    return s.QueryOne("SELECT id, name, qty, price, note FROM items WHERE name = ?", {"茶叶 'quoted' ?"},
-                      "missing", "row");
+    return s.QueryOne("SELECT id, name, qty, price, note FROM items WHERE name = ?",
+                      {"茶叶 'quoted' ?"}, "missing", "row");
   });
   ASSERT_TRUE(row.ok()) << row.error().ToString();
   EXPECT_EQ(row->Int(0), 9007199254740993);
@@ -59,8 +68,10 @@ TEST_P(StorageTest, RoundTripsEveryValueType) {
 
 TEST_P(StorageTest, FailedTransactionLeavesNothingBehind) {
   auto st = db().Transact(TxMode::kWrite, [](Session& s) -> core::Status {
-    SHOPCRM_RETURN_IF_ERROR(s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'a', 1)").status());
-    SHOPCRM_RETURN_IF_ERROR(s.Execute("INSERT INTO items (id, name, qty) VALUES (2, 'b', 1)").status());
+    SHOPCRM_RETURN_IF_ERROR(
+        s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'a', 1)").status());
+    SHOPCRM_RETURN_IF_ERROR(
+        s.Execute("INSERT INTO items (id, name, qty) VALUES (2, 'b', 1)").status());
     return core::InvalidArgument("stop", "business rule failed after two writes");
   });
   EXPECT_FALSE(st.ok());
@@ -69,12 +80,13 @@ TEST_P(StorageTest, FailedTransactionLeavesNothingBehind) {
 }
 
 TEST_P(StorageTest, ExceptionRollsBackAndConnectionIsReusable) {
-  EXPECT_THROW((void)db().Transact(TxMode::kWrite,
-                                   [](Session& s) -> core::Status {
-                                     (void)s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'a', 1)");
-                                     throw std::runtime_error("boom");
-                                   }),
-               std::runtime_error);
+  EXPECT_THROW(
+      (void)db().Transact(TxMode::kWrite,
+                          [](Session& s) -> core::Status {
+                            (void)s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'a', 1)");
+                            throw std::runtime_error("boom");
+                          }),
+      std::runtime_error);
   EXPECT_EQ(Count(), 0);
   EXPECT_TRUE(db().Ping().ok());
 }
@@ -102,7 +114,8 @@ TEST_P(StorageTest, NotNullViolationIsAConstraintViolation) {
 }
 
 TEST_P(StorageTest, SqlErrorIsInternalWithoutLeakingText) {
-  auto st = db().WithSession([](Session& s) { return s.Query("SELECT nope FROM nowhere").status(); });
+  auto st =
+      db().WithSession([](Session& s) { return s.Query("SELECT nope FROM nowhere").status(); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), core::ErrorCode::kInternal);
   EXPECT_EQ(st.error().reason(), "database_error");
@@ -110,9 +123,13 @@ TEST_P(StorageTest, SqlErrorIsInternalWithoutLeakingText) {
 }
 
 TEST_P(StorageTest, ExecuteReportsChangedRows) {
-  ASSERT_TRUE(db().Transact(TxMode::kWrite, [](Session& s) {
-                    return s.ExecuteScript("INSERT INTO items (id, name, qty) VALUES (1, 'a', 5), (2, 'b', 0)");
-                  }).ok());
+  ASSERT_TRUE(
+      db().Transact(TxMode::kWrite,
+                    [](Session& s) {
+                      return s.ExecuteScript(
+                          "INSERT INTO items (id, name, qty) VALUES (1, 'a', 5), (2, 'b', 0)");
+                    })
+          .ok());
   auto changed = TransactFor<int64_t>(db(), TxMode::kWrite, [](Session& s) {
     return s.Execute("UPDATE items SET qty = qty - 1 WHERE qty >= 1");
   });
@@ -122,7 +139,8 @@ TEST_P(StorageTest, ExecuteReportsChangedRows) {
 
 TEST_P(StorageTest, InsertReturningGivesTheRow) {
   auto rows = TransactFor<Rows>(db(), TxMode::kWrite, [](Session& s) {
-    return s.Query("INSERT INTO items (id, name, qty) VALUES (?, ?, ?) RETURNING id, qty", {int64_t{7}, "x", int64_t{3}});
+    return s.Query("INSERT INTO items (id, name, qty) VALUES (?, ?, ?) RETURNING id, qty",
+                   {int64_t{7}, "x", int64_t{3}});
   });
   ASSERT_TRUE(rows.ok()) << rows.error().ToString();
   ASSERT_EQ(rows->size(), 1U);
@@ -136,9 +154,15 @@ TEST_P(StorageTest, ConditionalDecrementNeverOverdrawsUnderConcurrency) {
   constexpr int64_t kStock = 50;
   constexpr int kThreads = 8;
   constexpr int kAttemptsEach = 20;
-  ASSERT_TRUE(db().Transact(TxMode::kWrite, [&](Session& s) {
-                    return s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'stock', ?)", {kStock}).status();
-                  }).ok());
+  ASSERT_TRUE(db().Transact(TxMode::kWrite,
+                            [&](Session& s) {
+                              return s
+                                  .Execute(
+                                      "INSERT INTO items (id, name, qty) VALUES (1, 'stock', ?)",
+                                      {kStock})
+                                  .status();
+                            })
+                  .ok());
   std::atomic<int> granted{0};
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -147,7 +171,8 @@ TEST_P(StorageTest, ConditionalDecrementNeverOverdrawsUnderConcurrency) {
       for (int i = 0; i < kAttemptsEach; ++i) {
         int64_t changed = 0;
         auto st = db().Transact(TxMode::kWrite, [&](Session& s) -> core::Status {
-          SHOPCRM_ASSIGN_OR_RETURN(changed, s.Execute("UPDATE items SET qty = qty - 1 WHERE id = 1 AND qty >= 1"));
+          SHOPCRM_ASSIGN_OR_RETURN(
+              changed, s.Execute("UPDATE items SET qty = qty - 1 WHERE id = 1 AND qty >= 1"));
           return core::Status::Ok();
         });
         if (!st.ok()) ++failures;
@@ -159,7 +184,8 @@ TEST_P(StorageTest, ConditionalDecrementNeverOverdrawsUnderConcurrency) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(granted.load(), kStock);
   auto left = TransactFor<int64_t>(db(), TxMode::kRead, [](Session& s) -> core::Result<int64_t> {
-    SHOPCRM_ASSIGN_OR_RETURN(Row r, s.QueryOne("SELECT qty FROM items WHERE id = 1", {}, "missing", "row"));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        Row r, s.QueryOne("SELECT qty FROM items WHERE id = 1", {}, "missing", "row"));
     return r.Int(0);
   });
   ASSERT_TRUE(left.ok());
@@ -168,9 +194,14 @@ TEST_P(StorageTest, ConditionalDecrementNeverOverdrawsUnderConcurrency) {
 
 TEST_P(StorageTest, TwoHandlesSeeEachOthersCommits) {
   auto other = t_->OpenAnother(2);
-  ASSERT_TRUE(other->Transact(TxMode::kWrite, [](Session& s) {
-                       return s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'a', 1)").status();
-                     }).ok());
+  ASSERT_TRUE(
+      other
+          ->Transact(
+              TxMode::kWrite,
+              [](Session& s) {
+                return s.Execute("INSERT INTO items (id, name, qty) VALUES (1, 'a', 1)").status();
+              })
+          .ok());
   EXPECT_EQ(Count(), 1);
 }
 
@@ -188,10 +219,15 @@ TEST_P(StorageTest, MigrationsAreIdempotentAndRecorded) {
 }
 
 TEST_P(StorageTest, RefusesASchemaNewerThanTheBinary) {
-  ASSERT_TRUE(db().Transact(TxMode::kWrite, [](Session& s) {
-                    return s.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)")
-                        .status();
-                  }).ok());
+  ASSERT_TRUE(db().Transact(TxMode::kWrite,
+                            [](Session& s) {
+                              return s
+                                  .Execute(
+                                      "INSERT INTO schema_migrations (version, name, applied_at) "
+                                      "VALUES (9999, 'future', 0)")
+                                  .status();
+                            })
+                  .ok());
   auto migrations = LoadMigrations(BuiltinMigrations(), db().backend());
   ASSERT_TRUE(migrations.ok());
   auto r = Migrate(db(), *migrations);
@@ -202,29 +238,38 @@ TEST_P(StorageTest, RefusesASchemaNewerThanTheBinary) {
 TEST_P(StorageTest, ConcurrentMigratorsApplyEachMigrationOnce) {
   // Two "instances" starting at once on an empty database.
   auto fresh = TestDatabase::Create(GetParam());
-  ASSERT_TRUE(fresh->db().Transact(TxMode::kWrite, [](Session& s) {
-                             return s.ExecuteScript("CREATE TABLE counter (n BIGINT NOT NULL)");
-                           }).ok());
+  ASSERT_TRUE(fresh->db()
+                  .Transact(TxMode::kWrite,
+                            [](Session& s) {
+                              return s.ExecuteScript("CREATE TABLE counter (n BIGINT NOT NULL)");
+                            })
+                  .ok());
   const std::vector<Migration> ms = {{1, "a", "INSERT INTO counter (n) VALUES (1)"},
                                      {2, "b", "INSERT INTO counter (n) VALUES (2)"}};
-  ASSERT_TRUE(fresh->db().Transact(TxMode::kWrite, [](Session& s) {
-                             return s.ExecuteScript("DELETE FROM schema_migrations");
-                           }).ok());
+  ASSERT_TRUE(
+      fresh->db()
+          .Transact(TxMode::kWrite,
+                    [](Session& s) { return s.ExecuteScript("DELETE FROM schema_migrations"); })
+          .ok());
   auto other = fresh->OpenAnother();
   std::thread a([&] { EXPECT_TRUE(Migrate(fresh->db(), ms).ok()); });
   std::thread b([&] { EXPECT_TRUE(Migrate(*other, ms).ok()); });
   a.join();
   b.join();
-  auto n = TransactFor<int64_t>(fresh->db(), TxMode::kRead, [](Session& s) -> core::Result<int64_t> {
-    SHOPCRM_ASSIGN_OR_RETURN(Rows r, s.Query("SELECT COUNT(*) FROM counter"));
-    return r.rows.front().Int(0);
-  });
+  auto n =
+      TransactFor<int64_t>(fresh->db(), TxMode::kRead, [](Session& s) -> core::Result<int64_t> {
+        SHOPCRM_ASSIGN_OR_RETURN(Rows r, s.Query("SELECT COUNT(*) FROM counter"));
+        return r.rows.front().Int(0);
+      });
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
-                         [](const auto& param_info) { return testing::TestBackendName(param_info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& param_info) {
+                           return testing::TestBackendName(param_info.param);
+                         });
 
 TEST(PostgresPlaceholders, NumbersOnlyPlaceholdersOutsideQuotesAndComments) {
   EXPECT_EQ(postgres::NumberPlaceholders("SELECT ?, '?', \"a?\" -- why?\n, ?"),

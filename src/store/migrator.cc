@@ -35,15 +35,16 @@ core::Result<std::vector<Migration>> LoadMigrations(std::span<const core::Embedd
     const bool well_formed = ec == std::errc() && p == name.data() + 4 && name.size() > 9 &&
                              name[4] == '_' && name.ends_with(".sql");
     if (!well_formed || version <= 0) {
-      return core::InvalidArgument("invalid_migration",
-                                   "migration file name must be NNNN_name.sql: " + std::string(name));
+      return core::InvalidArgument(
+          "invalid_migration", "migration file name must be NNNN_name.sql: " + std::string(name));
     }
     auto& slot = by_version[version];
     const bool sqlite_only = name.ends_with(".sqlite.sql");
     const bool pg_only = name.ends_with(".postgresql.sql");
     if (!sqlite_only && !pg_only) {
       if (slot.first != nullptr) {
-        return core::InvalidArgument("invalid_migration", "two migrations share version " + std::to_string(version));
+        return core::InvalidArgument("invalid_migration",
+                                     "two migrations share version " + std::to_string(version));
       }
       slot.first = &f;
     } else if (name.ends_with(own_suffix)) {
@@ -64,10 +65,12 @@ core::Result<std::vector<Migration>> LoadMigrations(std::span<const core::Embedd
 core::Result<int> CurrentSchemaVersion(Database& db) {
   int version = 0;
   auto st = db.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(Rows rows,
-                             s.Query(s.backend() == Backend::kSqlite
-                                         ? "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'"
-                                         : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()"));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        Rows rows,
+        s.Query(s.backend() == Backend::kSqlite
+                    ? "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'"
+                    : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
+                      "'schema_migrations' AND table_schema = current_schema()"));
     if (rows.rows.front().Int(0) == 0) return core::Status::Ok();
     SHOPCRM_ASSIGN_OR_RETURN(version, MaxVersion(s));
     return core::Status::Ok();

@@ -1,11 +1,11 @@
 #include "testing/test_database.h"
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <random>
-#include <unistd.h>
 
 #include "store/migrator.h"
 
@@ -20,7 +20,8 @@ namespace {
 std::string UniqueSuffix() {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  return std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(rd() % 100000);
+  return std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 100000);
 }
 
 std::string PostgresBaseUrl() {
@@ -43,22 +44,27 @@ std::unique_ptr<store::Database> OpenOrDie(const std::string& url, int pool_size
 
 }  // namespace
 
-std::string TestBackendName(TestBackend b) { return b == TestBackend::kSqlite ? "Sqlite" : "Postgres"; }
+std::string TestBackendName(TestBackend b) {
+  return b == TestBackend::kSqlite ? "Sqlite" : "Postgres";
+}
 
 std::unique_ptr<TestDatabase> TestDatabase::Create(TestBackend backend, int pool_size) {
   std::unique_ptr<TestDatabase> t(new TestDatabase());
   t->backend_ = backend;
   if (backend == TestBackend::kSqlite) {
-    t->dir_ = (std::filesystem::temp_directory_path() / ("shopcrm_test_" + UniqueSuffix())).string();
+    t->dir_ =
+        (std::filesystem::temp_directory_path() / ("shopcrm_test_" + UniqueSuffix())).string();
     std::filesystem::create_directories(t->dir_);
     t->url_ = "sqlite:" + t->dir_ + "/test.db";
   } else {
     const std::string base = PostgresBaseUrl();
     t->schema_ = "t_" + UniqueSuffix();
     auto admin = OpenOrDie(base, 1);
-    auto st = admin->WithSession([&](store::Session& s) { return s.ExecuteScript("CREATE SCHEMA " + t->schema_); });
+    auto st = admin->WithSession(
+        [&](store::Session& s) { return s.ExecuteScript("CREATE SCHEMA " + t->schema_); });
     if (!st.ok()) Die("cannot create schema: " + st.error().ToString());
-    t->url_ = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + t->schema_;
+    t->url_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
+              "options=-csearch_path%3D" + t->schema_;
   }
   t->db_ = OpenOrDie(t->url_, pool_size);
   auto migrations = store::LoadMigrations(store::BuiltinMigrations(), t->db_->backend());
@@ -80,7 +86,8 @@ TestDatabase::~TestDatabase() {
   }
   if (!schema_.empty()) {
     auto admin = OpenOrDie(PostgresBaseUrl(), 1);
-    (void)admin->WithSession([&](store::Session& s) { return s.ExecuteScript("DROP SCHEMA " + schema_ + " CASCADE"); });
+    (void)admin->WithSession(
+        [&](store::Session& s) { return s.ExecuteScript("DROP SCHEMA " + schema_ + " CASCADE"); });
   }
 }
 

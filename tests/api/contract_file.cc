@@ -27,7 +27,15 @@ std::vector<Case> ParseCases(const std::string& text, std::string& error) {
   std::istringstream in(text);
   std::string line;
   int n = 0;
-  enum class Part { kNone, kRequestLine, kHeaders, kBody, kStatus, kExpectHeaders, kExpectBody } part = Part::kNone;
+  enum class Part {
+    kNone,
+    kRequestLine,
+    kHeaders,
+    kBody,
+    kStatus,
+    kExpectHeaders,
+    kExpectBody
+  } part = Part::kNone;
   std::string expect_json;
   auto finish = [&]() -> bool {
     if (cases.empty()) return true;
@@ -106,7 +114,8 @@ std::vector<Case> ParseCases(const std::string& text, std::string& error) {
       case Part::kExpectHeaders:
         if (Trim(line).empty()) {
           part = Part::kExpectBody;
-        } else if (line.find(':') != std::string::npos && line.front() != '{' && line.front() != '[') {
+        } else if (line.find(':') != std::string::npos && line.front() != '{' &&
+                   line.front() != '[') {
           c.expect_headers.push_back(SplitHeader(line));
         } else {
           expect_json += line + "\n";
@@ -144,10 +153,12 @@ std::string Match(const core::Json& expected, const core::Json& actual, const st
   if (expected.is_string()) {
     const auto& e = expected.get_ref<const std::string&>();
     if (e == "<any>") return "";
-    if (e == "<string>") return actual.is_string() ? "" : path + ": expected a string, got " + actual.dump();
+    if (e == "<string>")
+      return actual.is_string() ? "" : path + ": expected a string, got " + actual.dump();
     if (e == "<id>") {
-      return actual.is_string() && core::ParseId(actual.get<std::string>()) ? ""
-                                                                             : path + ": expected an id, got " + actual.dump();
+      return actual.is_string() && core::ParseId(actual.get<std::string>())
+                 ? ""
+                 : path + ": expected an id, got " + actual.dump();
     }
     if (e == "<time>" || e == "<null-or-time>") {
       if (e == "<null-or-time>" && actual.is_null()) return "";
@@ -168,7 +179,8 @@ std::string Match(const core::Json& expected, const core::Json& actual, const st
   if (expected.is_array()) {
     if (!actual.is_array()) return path + ": expected an array, got " + actual.dump();
     if (actual.size() != expected.size()) {
-      return path + ": expected " + std::to_string(expected.size()) + " items, got " + std::to_string(actual.size());
+      return path + ": expected " + std::to_string(expected.size()) + " items, got " +
+             std::to_string(actual.size());
     }
     for (size_t i = 0; i < expected.size(); ++i) {
       auto m = Match(expected[i], actual[i], path + "[" + std::to_string(i) + "]");
@@ -176,7 +188,8 @@ std::string Match(const core::Json& expected, const core::Json& actual, const st
     }
     return "";
   }
-  return expected == actual ? "" : path + ": expected " + expected.dump() + ", got " + actual.dump();
+  return expected == actual ? ""
+                            : path + ": expected " + expected.dump() + ", got " + actual.dump();
 }
 
 std::optional<core::Json> Lookup(const core::Json& j, const std::string& path) {

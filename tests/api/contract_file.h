@@ -47,7 +47,8 @@ std::vector<Case> ParseCases(const std::string& text, std::string& error);
 std::string Substitute(const std::string& text, const std::map<std::string, std::string>& vars);
 
 // Empty when `actual` matches `expected`; else where and why not.
-std::string Match(const core::Json& expected, const core::Json& actual, const std::string& path = "$");
+std::string Match(const core::Json& expected, const core::Json& actual,
+                  const std::string& path = "$");
 
 // Follows "a.b.0.c" into `j`.
 std::optional<core::Json> Lookup(const core::Json& j, const std::string& path);

@@ -1,8 +1,8 @@
 // Replays every tests/api/*.http file against a real server, on SQLite and
 // on PostgreSQL. Each file gets a fresh database; cases in a file run in
 // order and share cookies and captured variables.
-#include <httplib.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,7 +16,8 @@ namespace {
 
 std::vector<std::string> ContractFiles() {
   std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(SHOPCRM_SOURCE_DIR) + "/tests/api")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(SHOPCRM_SOURCE_DIR) + "/tests/api")) {
     if (e.path().extension() == ".http") out.push_back(e.path().filename().string());
   }
   std::sort(out.begin(), out.end());
@@ -30,12 +31,14 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-class ContractTest : public ::testing::TestWithParam<std::tuple<std::string, testing::TestBackend>> {};
+class ContractTest
+    : public ::testing::TestWithParam<std::tuple<std::string, testing::TestBackend>> {};
 
 TEST_P(ContractTest, Replays) {
   const auto& [file, backend] = GetParam();
   std::string error;
-  const auto cases = ParseCases(ReadAll(std::string(SHOPCRM_SOURCE_DIR) + "/tests/api/" + file), error);
+  const auto cases =
+      ParseCases(ReadAll(std::string(SHOPCRM_SOURCE_DIR) + "/tests/api/" + file), error);
   ASSERT_TRUE(error.empty()) << file << ": " << error;
   ASSERT_FALSE(cases.empty()) << file << " has no cases";
 
@@ -57,8 +60,10 @@ TEST_P(ContractTest, Replays) {
       }
     }
     std::string cookie_header;
-    for (const auto& [k, v] : cookies) cookie_header += (cookie_header.empty() ? "" : "; ") + k + "=" + v;
-    if (!cookie_header.empty() && headers.find("Cookie") == headers.end()) headers.emplace("Cookie", cookie_header);
+    for (const auto& [k, v] : cookies)
+      cookie_header += (cookie_header.empty() ? "" : "; ") + k + "=" + v;
+    if (!cookie_header.empty() && headers.find("Cookie") == headers.end())
+      headers.emplace("Cookie", cookie_header);
     const std::string target = Substitute(c.target, vars);
     const std::string body = Substitute(c.body, vars);
 
@@ -92,15 +97,19 @@ TEST_P(ContractTest, Replays) {
       }
     }
     core::Json actual;
-    if (!res->body.empty() && res->get_header_value("Content-Type").find("json") != std::string::npos) {
+    if (!res->body.empty() &&
+        res->get_header_value("Content-Type").find("json") != std::string::npos) {
       auto parsed = core::ParseJson(res->body, {.max_bytes = 1 << 24, .max_depth = 64});
       ASSERT_TRUE(parsed.ok()) << "response is not JSON: " << res->body;
       actual = *parsed;
       if (res->status >= 400) {
         // Every error is a complete problem document.
         EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
-        EXPECT_EQ(Match(core::Json{{"type", "<string>"}, {"title", "<string>"}, {"status", res->status},
-                                   {"detail", "<string>"}, {"reason", "<string>"},
+        EXPECT_EQ(Match(core::Json{{"type", "<string>"},
+                                   {"title", "<string>"},
+                                   {"status", res->status},
+                                   {"detail", "<string>"},
+                                   {"reason", "<string>"},
                                    {"request_id", res->get_header_value("X-Request-Id")}},
                         actual),
                   "");
@@ -108,13 +117,15 @@ TEST_P(ContractTest, Replays) {
     }
     if (c.expect_body) {
       // Captured variables may appear inside expected strings.
-      auto expected = core::ParseJson(Substitute(c.expect_body->dump(), vars), {.max_bytes = 1 << 24, .max_depth = 64});
+      auto expected = core::ParseJson(Substitute(c.expect_body->dump(), vars),
+                                      {.max_bytes = 1 << 24, .max_depth = 64});
       ASSERT_TRUE(expected.ok());
       EXPECT_EQ(Match(*expected, actual), "") << res->body;
     }
     for (const auto& [name, path] : c.captures) {
       auto v = Lookup(actual, path);
-      ASSERT_TRUE(v && v->is_string()) << "capture " << name << ": no string at " << path << " in " << res->body;
+      ASSERT_TRUE(v && v->is_string())
+          << "capture " << name << ": no string at " << path << " in " << res->body;
       vars[name] = v->get<std::string>();
     }
   }
@@ -130,7 +141,8 @@ INSTANTIATE_TEST_SUITE_P(Files, ContractTest,
                            for (auto& ch : name) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }
-                           return name + "_" + testing::TestBackendName(std::get<1>(param_info.param));
+                           return name + "_" +
+                                  testing::TestBackendName(std::get<1>(param_info.param));
                          });
 
 TEST(ContractFile, MatcherRejectsWhatItShould) {

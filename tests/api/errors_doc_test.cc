@@ -27,9 +27,11 @@ std::set<std::string> ReasonsInCode() {
       R"(|reason = "([a-z0-9_]+)\")"
       R"(|"([a-z0-9_]+_not_found)\")");
   std::set<std::string> out;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(SHOPCRM_SOURCE_DIR) + "/src")) {
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(std::string(SHOPCRM_SOURCE_DIR) + "/src")) {
     const auto name = e.path().filename().string();
-    if (!e.is_regular_file() || name.ends_with("_test.cc") || e.path().string().find("/testing/") != std::string::npos) {
+    if (!e.is_regular_file() || name.ends_with("_test.cc") ||
+        e.path().string().find("/testing/") != std::string::npos) {
       continue;
     }
     if (e.path().extension() != ".cc" && e.path().extension() != ".h") continue;
@@ -61,7 +63,8 @@ TEST(ErrorsDoc, ListsExactlyTheReasonsTheCodeProduces) {
   const auto doc = ReasonsInDoc();
   ASSERT_GT(code.size(), 20U) << "the scan found too few reasons; is the regex broken?";
   for (const auto& r : code) EXPECT_TRUE(doc.contains(r)) << "docs/errors.md lacks `" << r << "`";
-  for (const auto& r : doc) EXPECT_TRUE(code.contains(r)) << "docs/errors.md lists `" << r << "` but no code makes it";
+  for (const auto& r : doc)
+    EXPECT_TRUE(code.contains(r)) << "docs/errors.md lists `" << r << "` but no code makes it";
 }
 
 }  // namespace

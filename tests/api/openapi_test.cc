@@ -28,7 +28,8 @@ TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
     }
   }
   std::set<std::string> real;
-  for (const auto& r : harness.server().router().routes()) real.insert(Lower(r.method) + " " + r.pattern);
+  for (const auto& r : harness.server().router().routes())
+    real.insert(Lower(r.method) + " " + r.pattern);
   for (const auto& r : real) EXPECT_TRUE(documented.contains(r)) << "undocumented route: " << r;
   for (const auto& d : documented) EXPECT_TRUE(real.contains(d)) << "documented but missing: " << d;
   EXPECT_EQ(doc->at("info").at("version"), SHOPCRM_VERSION);

@@ -19,7 +19,8 @@ namespace shopcrm::contract {
 
 class ServerHarness {
  public:
-  explicit ServerHarness(testing::TestBackend backend, api::ServerOptions options = DefaultOptions())
+  explicit ServerHarness(testing::TestBackend backend,
+                         api::ServerOptions options = DefaultOptions())
       : db_(testing::TestDatabase::Create(backend)) {
     identity::ConsoleUsersOptions auth;
     auth.fast_password_hash = true;
@@ -28,8 +29,10 @@ class ServerHarness {
     keys_ = std::make_unique<identity::ApiKeys>(db_->db(), clock_, ids_, audit_);
     const audit::Actor setup{"system", "", "test-setup", ""};
     vars_["admin_password"] = "admin-password-1";
-    if (!users_->Create("admin", vars_["admin_password"], identity::Role::kAdmin, setup).ok()) std::abort();
-    if (!users_->Create("analyst.wang", "analyst-password-1", identity::Role::kAnalyst, setup).ok()) std::abort();
+    if (!users_->Create("admin", vars_["admin_password"], identity::Role::kAdmin, setup).ok())
+      std::abort();
+    if (!users_->Create("analyst.wang", "analyst-password-1", identity::Role::kAnalyst, setup).ok())
+      std::abort();
     for (auto role : {identity::Role::kAdmin, identity::Role::kOperator, identity::Role::kAnalyst,
                       identity::Role::kIntegration}) {
       auto k = keys_->Create(std::string(identity::RoleName(role)) + "-key", role, setup);
@@ -37,7 +40,8 @@ class ServerHarness {
       vars_[std::string(identity::RoleName(role)) + "_key"] = k->secret;
     }
     server_ = std::make_unique<api::ApiServer>(
-        options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai", clock_.Now()});
+        options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_,
+                               "Asia/Shanghai", clock_.Now()});
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { server_->Run(); });
   }

@@ -11,9 +11,9 @@ namespace {
 
 bool ValidRequestId(std::string_view id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_' || c == '.';
-         });
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
 }
 
 bool IsStateChanging(std::string_view method) {
@@ -57,9 +57,11 @@ core::Status Dispatcher::Authenticate(Request& req) const {
                        "send an API key as 'Authorization: Bearer …' or log in to the console");
   }
   SHOPCRM_ASSIGN_OR_RETURN(req.principal, services_.console_users.Authenticate(token));
-  if (IsStateChanging(req.method) && !EqualConstantTime(req.Header("x-csrf-token"), req.principal->csrf_token)) {
-    return core::Error(core::ErrorCode::kPermissionDenied, "csrf_token_invalid",
-                       "state-changing console requests must send the session's X-CSRF-Token header");
+  if (IsStateChanging(req.method) &&
+      !EqualConstantTime(req.Header("x-csrf-token"), req.principal->csrf_token)) {
+    return core::Error(
+        core::ErrorCode::kPermissionDenied, "csrf_token_invalid",
+        "state-changing console requests must send the session's X-CSRF-Token header");
   }
   return core::Status::Ok();
 }
@@ -81,8 +83,9 @@ core::Result<Response> Dispatcher::Route(Request& req, std::string& route_label)
     if (req.method == "OPTIONS" && match.path_exists && !options_.cors_allowed_origins.empty()) {
       Response r = NoContent();
       r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
-      r.headers.emplace_back("Access-Control-Allow-Headers",
-                             "Authorization, Content-Type, X-CSRF-Token, X-Request-Id, Idempotency-Key");
+      r.headers.emplace_back(
+          "Access-Control-Allow-Headers",
+          "Authorization, Content-Type, X-CSRF-Token, X-Request-Id, Idempotency-Key");
       r.headers.emplace_back("Access-Control-Max-Age", "600");
       return r;
     }
@@ -134,12 +137,15 @@ Response Dispatcher::Handle(Request& req) const {
 
   const auto elapsed = std::chrono::steady_clock::now() - start;
   services_.metrics.Observe(req.method, route_label, res.status, elapsed);
-  core::log::Info("request", {{"method", req.method},
-                              {"path", req.path},
-                              {"route", route_label},
-                              {"status", res.status},
-                              {"duration_us", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
-                              {"ip", req.remote_ip}});
+  core::log::Info(
+      "request",
+      {{"method", req.method},
+       {"path", req.path},
+       {"route", route_label},
+       {"status", res.status},
+       {"duration_us", static_cast<int64_t>(
+                           std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
+       {"ip", req.remote_ip}});
   return res;
 }
 

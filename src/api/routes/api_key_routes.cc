@@ -24,10 +24,12 @@ void AddApiKeyRoutes(Router& router, Services& s, const ServerOptions& o) {
   router.Add({"GET", "/api/v1/api-keys", Access::kAuthenticated, Permission::kAdminister,
               [&s](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(PageParams page, ParsePageParams(req));
-                SHOPCRM_ASSIGN_OR_RETURN(identity::ApiKeyPage keys, s.api_keys.List(page.limit, page.cursor));
+                SHOPCRM_ASSIGN_OR_RETURN(identity::ApiKeyPage keys,
+                                         s.api_keys.List(page.limit, page.cursor));
                 core::Json items = core::Json::array();
                 for (const auto& k : keys.items) items.push_back(KeyJson(k));
-                return JsonResponse(200, {{"items", std::move(items)}, {"next_cursor", CursorOrNull(keys.next_cursor)}});
+                return JsonResponse(200, {{"items", std::move(items)},
+                                          {"next_cursor", CursorOrNull(keys.next_cursor)}});
               }});
 
   router.Add({"POST", "/api/v1/api-keys", Access::kAuthenticated, Permission::kAdminister,
@@ -37,9 +39,11 @@ void AddApiKeyRoutes(Router& router, Services& s, const ServerOptions& o) {
                 auto name = r.RequiredString("name", 100);
                 auto role = r.RequiredEnum("role", kRoles);
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(identity::CreatedApiKey created,
-                                         s.api_keys.Create(*name, *identity::ParseRole(*role), req.Actor()));
-                Response res = JsonResponse(201, {{"key", KeyJson(created.key)}, {"secret", created.secret}});
+                SHOPCRM_ASSIGN_OR_RETURN(
+                    identity::CreatedApiKey created,
+                    s.api_keys.Create(*name, *identity::ParseRole(*role), req.Actor()));
+                Response res =
+                    JsonResponse(201, {{"key", KeyJson(created.key)}, {"secret", created.secret}});
                 res.headers.emplace_back("Cache-Control", "no-store");
                 return res;
               }});

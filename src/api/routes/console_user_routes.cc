@@ -25,7 +25,8 @@ void AddConsoleUserRoutes(Router& router, Services& s, const ServerOptions& o) {
                                          s.console_users.List(page.limit, page.cursor));
                 core::Json items = core::Json::array();
                 for (const auto& u : users.items) items.push_back(UserJson(u));
-                return JsonResponse(200, {{"items", std::move(items)}, {"next_cursor", CursorOrNull(users.next_cursor)}});
+                return JsonResponse(200, {{"items", std::move(items)},
+                                          {"next_cursor", CursorOrNull(users.next_cursor)}});
               }});
 
   router.Add({"POST", "/api/v1/console-users", Access::kAuthenticated, Permission::kAdminister,
@@ -38,12 +39,13 @@ void AddConsoleUserRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 SHOPCRM_ASSIGN_OR_RETURN(
                     identity::ConsoleUser user,
-                    s.console_users.Create(*username, *password, *identity::ParseRole(*role), req.Actor()));
+                    s.console_users.Create(*username, *password, *identity::ParseRole(*role),
+                                           req.Actor()));
                 return JsonResponse(201, UserJson(user));
               }});
 
-  router.Add({"PATCH", "/api/v1/console-users/{username}", Access::kAuthenticated, Permission::kAdminister,
-              [&s, &o](Request& req) -> core::Result<Response> {
+  router.Add({"PATCH", "/api/v1/console-users/{username}", Access::kAuthenticated,
+              Permission::kAdminister, [&s, &o](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
                 core::JsonObjectReader r(body);
                 auto password = r.OptionalString("password", 1024);
@@ -53,9 +55,10 @@ void AddConsoleUserRoutes(Router& router, Services& s, const ServerOptions& o) {
                 }
                 auto disabled = r.OptionalBool("disabled");
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(identity::ConsoleUser user,
-                                         s.console_users.Update(req.path_params.at("username"), password, role,
-                                                                disabled, req.Actor()));
+                SHOPCRM_ASSIGN_OR_RETURN(
+                    identity::ConsoleUser user,
+                    s.console_users.Update(req.path_params.at("username"), password, role, disabled,
+                                           req.Actor()));
                 return JsonResponse(200, UserJson(user));
               }});
 }

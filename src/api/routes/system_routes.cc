@@ -7,10 +7,13 @@ void AddSystemRoutes(Router& router, Services& s) {
   using identity::Permission;
   // Liveness: the process answers. Never touches the database.
   router.Add({"GET", "/healthz", Access::kPublic, Permission::kRead,
-              [](Request&) -> core::Result<Response> { return JsonResponse(200, {{"status", "ok"}}); }});
+              [](Request&) -> core::Result<Response> {
+                return JsonResponse(200, {{"status", "ok"}});
+              }});
 
   // Readiness: the database answers.
-  router.Add({"GET", "/readyz", Access::kPublic, Permission::kRead, [&s](Request&) -> core::Result<Response> {
+  router.Add({"GET", "/readyz", Access::kPublic, Permission::kRead,
+              [&s](Request&) -> core::Result<Response> {
                 auto ping = s.db.Ping();
                 if (!ping.ok()) {
                   return JsonResponse(503, {{"status", "unavailable"},
@@ -19,7 +22,8 @@ void AddSystemRoutes(Router& router, Services& s) {
                 return JsonResponse(200, {{"status", "ready"}, {"checks", {{"database", "ok"}}}});
               }});
 
-  router.Add({"GET", "/metrics", Access::kPublic, Permission::kRead, [&s](Request&) -> core::Result<Response> {
+  router.Add({"GET", "/metrics", Access::kPublic, Permission::kRead,
+              [&s](Request&) -> core::Result<Response> {
                 Response r;
                 r.content_type = "text/plain; version=0.0.4";
                 r.body = s.metrics.Render();
@@ -28,7 +32,8 @@ void AddSystemRoutes(Router& router, Services& s) {
 
   router.Add({"GET", "/api/v1/system", Access::kAuthenticated, Permission::kRead,
               [&s](Request&) -> core::Result<Response> {
-                const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(s.clock.Now() - s.started_at);
+                const auto uptime =
+                    std::chrono::duration_cast<std::chrono::seconds>(s.clock.Now() - s.started_at);
                 return JsonResponse(200, {{"name", "shopcrm"},
                                           {"version", SHOPCRM_VERSION},
                                           {"database_backend", store::BackendName(s.db.backend())},

@@ -71,7 +71,8 @@ core::Status PooledDatabase::RunOnce(Connection& c, TxMode mode,
   return commit;
 }
 
-core::Status PooledDatabase::Transact(TxMode mode, const std::function<core::Status(Session&)>& fn) {
+core::Status PooledDatabase::Transact(TxMode mode,
+                                      const std::function<core::Status(Session&)>& fn) {
   thread_local std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
     SHOPCRM_ASSIGN_OR_RETURN(auto conn, Acquire());

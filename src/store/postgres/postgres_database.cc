@@ -129,7 +129,8 @@ class PgConnection final : public internal::Connection {
 
  private:
   core::Result<ResultPtr> Run(std::string_view sql, std::span<const Value> params) {
-    SHOPCRM_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql, static_cast<int>(params.size())));
+    SHOPCRM_ASSIGN_OR_RETURN(const std::string* name,
+                             Prepare(sql, static_cast<int>(params.size())));
     std::vector<std::string> text(params.size());
     std::vector<const char*> values(params.size(), nullptr);
     for (size_t i = 0; i < params.size(); ++i) {
@@ -179,7 +180,8 @@ core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& c
   }
   auto c = std::make_unique<PgConnection>(conn);
   // Quiet NOTICEs (e.g. "relation already exists, skipping") and keep UTC.
-  SHOPCRM_RETURN_IF_ERROR(c->ExecuteScript("SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+  SHOPCRM_RETURN_IF_ERROR(
+      c->ExecuteScript("SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
   return std::unique_ptr<internal::Connection>(std::move(c));
 }
 

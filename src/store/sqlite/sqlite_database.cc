@@ -29,7 +29,8 @@ Error MapError(sqlite3* db, int rc, std::string_view sql) {
     core::log::Error("sqlite unavailable", {{"code", rc}, {"error", msg}});
     return core::Unavailable("database_unavailable", "the database cannot be used: " + msg);
   }
-  core::log::Error("sqlite error", {{"code", rc}, {"error", msg}, {"sql", std::string(sql.substr(0, 200))}});
+  core::log::Error("sqlite error",
+                   {{"code", rc}, {"error", msg}, {"sql", std::string(sql.substr(0, 200))}});
   return Error(ErrorCode::kInternal, "database_error", "a database statement failed");
 }
 
@@ -122,8 +123,9 @@ class SqliteConnection final : public internal::Connection {
     sqlite3_stmt* st = it->second->get();
     sqlite3_clear_bindings(st);
     if (static_cast<size_t>(sqlite3_bind_parameter_count(st)) != params.size()) {
-      return core::Internal("statement expects " + std::to_string(sqlite3_bind_parameter_count(st)) +
-                            " parameters, got " + std::to_string(params.size()));
+      return core::Internal("statement expects " +
+                            std::to_string(sqlite3_bind_parameter_count(st)) + " parameters, got " +
+                            std::to_string(params.size()));
     }
     for (size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i) + 1;
@@ -174,7 +176,8 @@ core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& p
   if (rc != SQLITE_OK) {
     const std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    return core::Unavailable("database_unavailable", "cannot open SQLite database '" + path + "': " + msg);
+    return core::Unavailable("database_unavailable",
+                             "cannot open SQLite database '" + path + "': " + msg);
   }
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
   sqlite3_extended_result_codes(db, 1);
@@ -187,7 +190,8 @@ core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& p
 
 }  // namespace
 
-core::Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const DatabaseOptions& options) {
+core::Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
+                                                   const DatabaseOptions& options) {
   DatabaseOptions opts = options;
   if (path == ":memory:") opts.pool_size = 1;  // each connection would be its own database
   if (path != ":memory:") {
