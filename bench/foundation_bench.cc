@@ -78,7 +78,7 @@ class ServerFixture {
         o, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai",
                          clock_.Now()});
     (void)server_->Bind();
-    thread_ = std::thread([this] { server_->Run(); });
+    thread_ = std::thread([this] { (void)server_->Run(); });
   }
   ~ServerFixture() {
     server_->Stop();

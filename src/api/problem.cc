@@ -92,7 +92,8 @@ Response ProblemResponse(const core::Error& error, std::string_view instance,
   r.status = status;
   r.content_type = "application/problem+json";
   r.body = core::DumpJson(body);
-  if (status == 429) r.headers.emplace_back("Retry-After", "60");
+  if (auto after = error.retry_after_seconds())
+    r.headers.emplace_back("Retry-After", std::to_string(*after));
   return r;
 }
 

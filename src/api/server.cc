@@ -80,6 +80,15 @@ struct ApiServer::Impl {
       : options(std::move(o)), services(s), dispatcher(options, services, router) {}
 
   void HandleHttp(const httplib::Request& in, httplib::Response& out) {
+    ++in_flight;
+    struct Done {
+      Impl& impl;
+      ~Done() {
+        impl.last_done_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+        --impl.in_flight;
+      }
+    } done{*this};
+    if (draining) out.set_header("Connection", "close");
     if (in.method == "GET" && !IsApiPath(in.path) && ServeStatic(in, out)) return;
     Request req;
     req.method = in.method;
@@ -118,6 +127,7 @@ struct ApiServer::Impl {
     out.set_header("Cache-Control",
                    hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
     out.set_header("X-Content-Type-Options", "nosniff");
+    out.set_header("X-Request-Id", internal::NewRequestId());
     if (file.extension() == ".html") {
       out.set_header("Content-Security-Policy",
                      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -136,11 +146,14 @@ struct ApiServer::Impl {
   std::atomic<bool> run_started{false};
   std::atomic<bool> run_finished{false};
   std::atomic<bool> stop_requested{false};
+  std::atomic<bool> draining{false};
+  std::atomic<int> in_flight{0};
+  std::atomic<int64_t> last_done_ns{0};
 };
 
 ApiServer::ApiServer(ServerOptions options, Services services)
     : impl_(std::make_unique<Impl>(std::move(options), services)) {
-  AddSystemRoutes(impl_->router, impl_->services);
+  AddSystemRoutes(impl_->router, impl_->services, impl_->draining);
   AddAuthRoutes(impl_->router, impl_->services, impl_->options);
   AddApiKeyRoutes(impl_->router, impl_->services, impl_->options);
   AddConsoleUserRoutes(impl_->router, impl_->services, impl_->options);
@@ -221,13 +234,29 @@ int ApiServer::port() const { return impl_->port; }
 // test tearing down at once); the library ignores stop() until then. The
 // flags below close that gap: whichever of the two sees the other's write
 // first takes care of it (both are sequentially consistent atomics).
-void ApiServer::Run() {
+core::Status ApiServer::Run() {
   impl_->run_started = true;
-  if (!impl_->stop_requested) impl_->http.listen_after_bind();
+  const bool clean =
+      impl_->stop_requested || impl_->http.listen_after_bind() || impl_->stop_requested;
   impl_->run_finished = true;
+  if (!clean) return core::Unavailable("listen_failed", "the HTTP listener stopped unexpectedly");
+  return core::Status::Ok();
 }
 
 void ApiServer::Stop() {
+  // Drain: the library closes connections it has accepted but not yet
+  // started on once its listener closes, so wait until the workers have been
+  // idle for a quiet period (every queued connection picked up and answered)
+  // before closing it.
+  impl_->draining = true;
+  const auto deadline = std::chrono::steady_clock::now() + impl_->options.shutdown_grace;
+  while (impl_->run_started && !impl_->run_finished &&
+         std::chrono::steady_clock::now() < deadline) {
+    const auto idle = std::chrono::steady_clock::now().time_since_epoch() -
+                      std::chrono::steady_clock::duration(impl_->last_done_ns.load());
+    if (impl_->in_flight == 0 && idle >= impl_->options.drain_quiet) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   impl_->stop_requested = true;
   if (!impl_->run_started) return;  // Run will see the request and return at once
   while (!impl_->http.is_running() && !impl_->run_finished) {

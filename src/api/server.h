@@ -33,6 +33,10 @@ struct ServerOptions {
   std::vector<std::string> cors_allowed_origins;  // empty: CORS off
   bool cookie_secure = false;                     // add Secure to the session cookie (behind HTTPS)
   std::chrono::seconds read_timeout{30};
+  // On Stop: keep serving (with /readyz answering 503 "draining") until no
+  // request has been in flight for drain_quiet, or shutdown_grace has passed.
+  std::chrono::milliseconds drain_quiet{100};
+  std::chrono::seconds shutdown_grace{10};
 
   core::Status Validate() const;
 };
@@ -64,8 +68,11 @@ class ApiServer final {
   // The bound port (after Bind).
   int port() const;
   // Serves until Stop; in-flight requests finish before it returns.
-  void Run();
-  // Stops accepting and lets in-flight requests finish. Safe from any thread.
+  // Returns listen_failed when the listener broke for another reason.
+  core::Status Run();
+  // Drains, then stops accepting: requests in flight, and connections
+  // already queued for a worker, are answered first (see ServerOptions).
+  // Blocks until the listener is closed. Safe from any thread.
   void Stop();
 
   // All routes, for the OpenAPI test and docs.

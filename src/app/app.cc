@@ -10,6 +10,8 @@ namespace shopcrm::app {
 core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   auto app = std::make_unique<App>();
   app->config = config;
+  // Day boundaries depend on tzdata; fail at start, not at the first "per day" rule.
+  SHOPCRM_RETURN_IF_ERROR(core::BusinessTimeZone::Load(config.time_zone).status());
   std::random_device seed;
   const uint32_t node = config.node_id.value_or(
       std::uniform_int_distribution<uint32_t>(0, core::IdGenerator::kMaxNode)(seed));
@@ -17,7 +19,7 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   SHOPCRM_ASSIGN_OR_RETURN(app->db, store::Database::Open(config.database));
   SHOPCRM_ASSIGN_OR_RETURN(auto migrations,
                            store::LoadMigrations(store::BuiltinMigrations(), app->db->backend()));
-  SHOPCRM_ASSIGN_OR_RETURN(auto report, store::Migrate(*app->db, migrations));
+  SHOPCRM_ASSIGN_OR_RETURN(auto report, store::Migrate(*app->db, migrations, app->clock));
   core::log::Debug("schema ready", {{"version", report.to_version}});
   app->audit = std::make_unique<audit::AuditLog>(app->clock, *app->ids);
   app->api_keys = std::make_unique<identity::ApiKeys>(*app->db, app->clock, *app->ids, *app->audit);

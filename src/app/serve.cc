@@ -92,11 +92,15 @@ int Serve(const Config& config) {
   std::cout << "shopcrm " << SHOPCRM_VERSION << " listening on http://" << options.host << ":"
             << server.port() << "/\n"
             << std::flush;
-  server.Run();
+  auto ran = server.Run();
   // Run returned: either a signal stopped it, or listening failed. Wake the
   // waiter in the second case so it can be joined.
   if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  if (!ran.ok()) {
+    core::log::Error("server failed", {{"error", ran.error().ToString()}});
+    return 1;
+  }
   core::log::Info("stopped");
   return 0;
 }

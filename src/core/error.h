@@ -56,6 +56,14 @@ class Error final {
   const std::string& detail() const { return detail_; }
   const std::vector<FieldError>& fields() const { return fields_; }
 
+  // For kResourceExhausted / kUnavailable: when a retry may succeed; becomes
+  // the Retry-After header.
+  Error& WithRetryAfter(int seconds) {
+    retry_after_seconds_ = seconds;
+    return *this;
+  }
+  std::optional<int> retry_after_seconds() const { return retry_after_seconds_; }
+
   // "code/reason: detail" for logs.
   std::string ToString() const;
 
@@ -64,6 +72,7 @@ class Error final {
   std::string reason_;
   std::string detail_;
   std::vector<FieldError> fields_;
+  std::optional<int> retry_after_seconds_;
 };
 
 // Shorthands for the common codes.

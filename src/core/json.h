@@ -2,8 +2,8 @@
 // values (never throws into callers), and small typed readers that collect
 // every bad field at once for RFC 9457 `errors`.
 //
-// nlohmann::json is allowed in core/, store-free api/ code and app/; domain
-// headers take plain structs instead.
+// nlohmann::json appears in core/ and api/ headers and in .cc files below
+// them; domain headers take plain structs instead.
 #pragma once
 
 #include <cstdint>

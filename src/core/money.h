@@ -23,7 +23,7 @@ class Currency final {
   static Currency Cny() { return Currency("CNY"); }
 
   std::string_view code() const { return {code_.data(), 3}; }
-  // Digits after the decimal point: 0 for JPY/KRW, 2 otherwise.
+  // Digits after the decimal point: 0 for JPY, KRW, VND and CLP, 2 otherwise.
   int minor_digits() const;
   bool operator==(const Currency&) const = default;
 

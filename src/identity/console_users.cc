@@ -146,6 +146,9 @@ core::Result<ConsoleUser> ConsoleUsers::Update(std::string_view username,
                                                std::optional<Role> role,
                                                std::optional<bool> disabled,
                                                const audit::Actor& actor) {
+  if (!password && !role && !disabled) {
+    return core::InvalidArgument("empty_update", "send at least one of password, role, disabled");
+  }
   if (password && (password->size() < options_.min_password_length || password->size() > 1024)) {
     return core::InvalidArgument(
         "invalid_fields", "password is too short or too long",
@@ -162,6 +165,23 @@ core::Result<ConsoleUser> ConsoleUsers::Update(std::string_view username,
                                        {std::string(username)}, "console_user_not_found",
                                        "no console user is named '" + std::string(username) + "'"));
         const ConsoleUser before = UserFromRow(row);
+        const bool loses_admin = before.role == Role::kAdmin && !before.disabled_at &&
+                                 ((role && *role != Role::kAdmin) || disabled.value_or(false));
+        if (loses_admin) {
+          // Lock the active admins (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+          // serialises writers) so two concurrent demotions cannot both pass.
+          SHOPCRM_ASSIGN_OR_RETURN(
+              store::Rows admins,
+              s.Query(
+                  std::string(
+                      "SELECT id FROM console_users WHERE role = 'admin' AND disabled_at IS NULL") +
+                  (s.backend() == store::Backend::kPostgres ? " FOR UPDATE" : "")));
+          if (admins.size() <= 1) {
+            return core::Error(
+                core::ErrorCode::kFailedPrecondition, "last_admin",
+                "'" + before.username + "' is the last active admin; make another admin first");
+          }
+        }
         after = before;
         const int64_t now = core::ToUnixMicros(clock_.Now());
         if (role) after.role = *role;
@@ -210,25 +230,30 @@ core::Result<std::optional<std::string>> ConsoleUsers::EnsureInitialAdmin() {
 
 core::Status ConsoleUsers::CheckLoginRate(store::Session& s, std::string_view username,
                                           std::string_view ip) {
-  const int64_t since =
-      core::ToUnixMicros(clock_.Now()) -
+  const int64_t now = core::ToUnixMicros(clock_.Now());
+  const int64_t window_us =
       std::chrono::duration_cast<std::chrono::microseconds>(options_.login_window).count();
-  SHOPCRM_ASSIGN_OR_RETURN(
-      store::Rows by_user,
-      s.Query(
-          "SELECT COUNT(*) FROM login_attempts WHERE username = ? AND at >= ? AND succeeded = 0",
-          {std::string(username), since}));
-  SHOPCRM_ASSIGN_OR_RETURN(
-      store::Rows by_ip,
-      s.Query("SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at >= ? AND succeeded = 0",
-              {std::string(ip), since}));
-  if (by_user.rows.front().Int(0) >= options_.max_failures_per_user ||
-      by_ip.rows.front().Int(0) >= options_.max_failures_per_ip) {
-    return core::Error(core::ErrorCode::kResourceExhausted, "too_many_login_attempts",
-                       "too many failed logins; try again in " +
-                           std::to_string(options_.login_window.count()) + " minutes");
-  }
-  return core::Status::Ok();
+  // The limit holds until the oldest counted failure leaves the window.
+  int64_t blocked_until = 0;
+  auto check = [&](std::string_view column, std::string_view value, int limit) -> core::Status {
+    SHOPCRM_ASSIGN_OR_RETURN(
+        store::Rows rows, s.Query("SELECT at FROM login_attempts WHERE " + std::string(column) +
+                                      " = ? AND at > ? AND succeeded = 0 ORDER BY at DESC LIMIT ?",
+                                  {std::string(value), now - window_us, int64_t{limit}}));
+    if (rows.size() >= static_cast<size_t>(limit)) {
+      blocked_until = std::max(blocked_until, rows.rows.back().Int(0) + window_us);
+    }
+    return core::Status::Ok();
+  };
+  SHOPCRM_RETURN_IF_ERROR(check("username", username, options_.max_failures_per_user));
+  SHOPCRM_RETURN_IF_ERROR(check("ip", ip, options_.max_failures_per_ip));
+  if (blocked_until == 0) return core::Status::Ok();
+  const int64_t wait_s = std::max<int64_t>(1, (blocked_until - now + 999'999) / 1'000'000);
+  core::Error e(
+      core::ErrorCode::kResourceExhausted, "too_many_login_attempts",
+      "too many failed logins; try again in " + std::to_string((wait_s + 59) / 60) + " minute(s)");
+  e.WithRetryAfter(static_cast<int>(wait_s));
+  return e;
 }
 
 core::Result<LoginResult> ConsoleUsers::Login(std::string_view username, std::string_view password,
@@ -262,6 +287,12 @@ core::Result<LoginResult> ConsoleUsers::Login(std::string_view username, std::st
                                           "succeeded) VALUES (?, ?, ?, ?, ?)",
                                           {ids_.Next(), name, std::string(ip),
                                            core::ToUnixMicros(now), int64_t{ok ? 1 : 0}})
+                                    .status());
+        // Attempts older than the window no longer count; drop them (indexed on at).
+        const int64_t window_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(options_.login_window).count();
+        SHOPCRM_RETURN_IF_ERROR(s.Execute("DELETE FROM login_attempts WHERE at < ?",
+                                          {core::ToUnixMicros(now) - window_us})
                                     .status());
         if (!ok) return core::Status::Ok();
         // Sessions past their expiry are swept as new ones are made.

@@ -9,7 +9,8 @@
 // Owns tables: console_users, console_sessions, login_attempts.
 // Thread-safety: safe from any thread.
 // Error reasons: invalid_fields, username_taken, console_user_not_found,
-// invalid_credentials, too_many_login_attempts, session_expired.
+// invalid_credentials, too_many_login_attempts, session_expired, empty_update,
+// last_admin.
 #pragma once
 
 #include <chrono>
@@ -69,7 +70,8 @@ class ConsoleUsers final {
                                    const audit::Actor& actor);
   core::Result<ConsoleUserPage> List(int limit, std::optional<int64_t> cursor);
   // Changes password / role / disabled state; a disabled user's sessions end.
-  // Returns console_user_not_found, invalid_fields.
+  // Returns console_user_not_found, invalid_fields, empty_update (nothing to
+  // change), or last_admin (would leave no active admin).
   core::Result<ConsoleUser> Update(std::string_view username, std::optional<std::string> password,
                                    std::optional<Role> role, std::optional<bool> disabled,
                                    const audit::Actor& actor);

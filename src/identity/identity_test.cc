@@ -130,11 +130,16 @@ TEST_P(IdentityTest, LoginAttemptsAreLimitedPerUserThenWindowReopens) {
     EXPECT_EQ(users_->Login("ops.li", "bad password", "1.1.1.1").error().reason(),
               "invalid_credentials");
   }
-  // Even the right password is refused while the limit holds.
+  // Even the right password is refused while the limit holds, until the
+  // oldest counted failure leaves the 15-minute window.
+  clock_.Advance(std::chrono::minutes(5));
   auto limited = users_->Login("ops.li", "correct horse battery", "2.2.2.2");
   EXPECT_EQ(limited.error().reason(), "too_many_login_attempts");
   EXPECT_EQ(limited.error().code(), core::ErrorCode::kResourceExhausted);
-  clock_.Advance(std::chrono::minutes(16));
+  EXPECT_EQ(limited.error().retry_after_seconds(), 10 * 60);
+  clock_.Advance(std::chrono::minutes(9));
+  EXPECT_FALSE(users_->Login("ops.li", "correct horse battery", "2.2.2.2").ok());
+  clock_.Advance(std::chrono::minutes(1));
   EXPECT_TRUE(users_->Login("ops.li", "correct horse battery", "2.2.2.2").ok());
 }
 
@@ -177,6 +182,23 @@ TEST_P(IdentityTest, CreateValidatesAndRefusesDuplicates) {
       "console_user_not_found");
 }
 
+TEST_P(IdentityTest, TheLastActiveAdminCannotBeDisabledOrDemoted) {
+  ASSERT_TRUE(users_->Create("root.a", "correct horse battery", Role::kAdmin, actor_).ok());
+  EXPECT_EQ(users_->Update("root.a", std::nullopt, std::nullopt, true, actor_).error().reason(),
+            "last_admin");
+  EXPECT_EQ(users_->Update("root.a", std::nullopt, Role::kOperator, std::nullopt, actor_)
+                .error()
+                .reason(),
+            "last_admin");
+  ASSERT_TRUE(users_->Create("root.b", "correct horse battery", Role::kAdmin, actor_).ok());
+  EXPECT_TRUE(users_->Update("root.a", std::nullopt, Role::kOperator, std::nullopt, actor_).ok());
+  EXPECT_EQ(users_->Update("root.b", std::nullopt, std::nullopt, true, actor_).error().reason(),
+            "last_admin");
+  EXPECT_EQ(
+      users_->Update("root.b", std::nullopt, std::nullopt, std::nullopt, actor_).error().reason(),
+      "empty_update");
+}
+
 TEST_P(IdentityTest, InitialAdminIsCreatedOnce) {
   auto first = users_->EnsureInitialAdmin();
   ASSERT_TRUE(first.ok());
@@ -185,6 +207,38 @@ TEST_P(IdentityTest, InitialAdminIsCreatedOnce) {
   auto second = users_->EnsureInitialAdmin();
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->has_value());
+}
+
+// Fault injection with the real database: when the audit entry cannot be
+// written, the change it describes must not be written either.
+TEST_P(IdentityTest, AFailedAuditWriteLeavesNoHalfWrittenChange) {
+  ApiKeys keys(t_->db(), clock_, ids_, audit_);
+  auto kept = keys.Create("kept", Role::kAnalyst, actor_);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_TRUE(t_->db()
+                  .Transact(store::TxMode::kWrite,
+                            [](store::Session& s) {
+                              return s.ExecuteScript(
+                                  "ALTER TABLE audit_log RENAME TO audit_log_gone");
+                            })
+                  .ok());
+  EXPECT_FALSE(keys.Create("lost", Role::kAnalyst, actor_).ok());
+  EXPECT_FALSE(keys.Revoke(kept->key.id, actor_).ok());
+  EXPECT_FALSE(users_->Create("ops.li", "correct horse battery", Role::kOperator, actor_).ok());
+  ASSERT_TRUE(t_->db()
+                  .Transact(store::TxMode::kWrite,
+                            [](store::Session& s) {
+                              return s.ExecuteScript(
+                                  "ALTER TABLE audit_log_gone RENAME TO audit_log");
+                            })
+                  .ok());
+  auto page = keys.List(10, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1U);
+  EXPECT_EQ(page->items[0].name, "kept");
+  EXPECT_FALSE(page->items[0].revoked_at.has_value());
+  EXPECT_EQ(users_->Login("ops.li", "correct horse battery", "ip").error().reason(),
+            "invalid_credentials");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest,

@@ -209,7 +209,7 @@ TEST_P(StorageTest, MigrationsAreIdempotentAndRecorded) {
   auto migrations = LoadMigrations(BuiltinMigrations(), db().backend());
   ASSERT_TRUE(migrations.ok());
   ASSERT_FALSE(migrations->empty());
-  auto again = Migrate(db(), *migrations);
+  auto again = Migrate(db(), *migrations, core::SystemClock());
   ASSERT_TRUE(again.ok()) << again.error().ToString();
   EXPECT_TRUE(again->applied.empty());
   EXPECT_EQ(again->from_version, migrations->back().version);
@@ -230,7 +230,7 @@ TEST_P(StorageTest, RefusesASchemaNewerThanTheBinary) {
                   .ok());
   auto migrations = LoadMigrations(BuiltinMigrations(), db().backend());
   ASSERT_TRUE(migrations.ok());
-  auto r = Migrate(db(), *migrations);
+  auto r = Migrate(db(), *migrations, core::SystemClock());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().reason(), "schema_too_new");
 }
@@ -252,8 +252,8 @@ TEST_P(StorageTest, ConcurrentMigratorsApplyEachMigrationOnce) {
                     [](Session& s) { return s.ExecuteScript("DELETE FROM schema_migrations"); })
           .ok());
   auto other = fresh->OpenAnother();
-  std::thread a([&] { EXPECT_TRUE(Migrate(fresh->db(), ms).ok()); });
-  std::thread b([&] { EXPECT_TRUE(Migrate(*other, ms).ok()); });
+  std::thread a([&] { EXPECT_TRUE(Migrate(fresh->db(), ms, core::SystemClock()).ok()); });
+  std::thread b([&] { EXPECT_TRUE(Migrate(*other, ms, core::SystemClock()).ok()); });
   a.join();
   b.join();
   auto n =
@@ -275,6 +275,7 @@ TEST(PostgresPlaceholders, NumbersOnlyPlaceholdersOutsideQuotesAndComments) {
   EXPECT_EQ(postgres::NumberPlaceholders("SELECT ?, '?', \"a?\" -- why?\n, ?"),
             "SELECT $1, '?', \"a?\" -- why?\n, $2");
   EXPECT_EQ(postgres::NumberPlaceholders("a = 'it''s ?' AND b = ?"), "a = 'it''s ?' AND b = $1");
+  EXPECT_EQ(postgres::NumberPlaceholders("/* why? */ x = ? /* ? */"), "/* why? */ x = $1 /* ? */");
 }
 
 TEST(LoadMigrations, PrefersTheBackendsOwnVariant) {

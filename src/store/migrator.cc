@@ -79,7 +79,8 @@ core::Result<int> CurrentSchemaVersion(Database& db) {
   return version;
 }
 
-core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>& migrations) {
+core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>& migrations,
+                                      const core::Clock& clock) {
   MigrationReport report;
   auto st = db.Transact(TxMode::kWrite, [&](Session& s) -> core::Status {
     if (s.backend() == Backend::kPostgres) SHOPCRM_RETURN_IF_ERROR(s.Query(kPgLock).status());
@@ -105,7 +106,7 @@ core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>
       SHOPCRM_RETURN_IF_ERROR(s.ExecuteScript(m.sql));
       SHOPCRM_RETURN_IF_ERROR(
           s.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    {int64_t{m.version}, m.name, core::ToUnixMicros(core::SystemClock().Now())})
+                    {int64_t{m.version}, m.name, core::ToUnixMicros(clock.Now())})
               .status());
       applied = true;
       return core::Status::Ok();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/embedded_file.h"
 #include "store/database.h"
 
@@ -40,7 +41,9 @@ std::span<const core::EmbeddedFile> BuiltinMigrations();
 
 // Applies every pending migration. Returns the database's errors, or
 // schema_too_new when the database is ahead of this binary.
-core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>& migrations);
+// `clock` stamps schema_migrations.applied_at.
+core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>& migrations,
+                                      const core::Clock& clock);
 
 // The highest applied version (0 for an empty database).
 core::Result<int> CurrentSchemaVersion(Database& db);

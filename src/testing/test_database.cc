@@ -69,7 +69,7 @@ std::unique_ptr<TestDatabase> TestDatabase::Create(TestBackend backend, int pool
   t->db_ = OpenOrDie(t->url_, pool_size);
   auto migrations = store::LoadMigrations(store::BuiltinMigrations(), t->db_->backend());
   if (!migrations.ok()) Die(migrations.error().ToString());
-  auto report = store::Migrate(*t->db_, *migrations);
+  auto report = store::Migrate(*t->db_, *migrations, core::SystemClock());
   if (!report.ok()) Die("migration failed: " + report.error().ToString());
   return t;
 }

@@ -20,10 +20,11 @@ namespace shopcrm::contract {
 class ServerHarness {
  public:
   explicit ServerHarness(testing::TestBackend backend,
-                         api::ServerOptions options = DefaultOptions())
+                         api::ServerOptions options = DefaultOptions(),
+                         bool fast_password_hash = true)
       : db_(testing::TestDatabase::Create(backend)) {
     identity::ConsoleUsersOptions auth;
-    auth.fast_password_hash = true;
+    auth.fast_password_hash = fast_password_hash;
     auth.max_failures_per_user = 3;
     users_ = std::make_unique<identity::ConsoleUsers>(db_->db(), clock_, ids_, audit_, auth);
     keys_ = std::make_unique<identity::ApiKeys>(db_->db(), clock_, ids_, audit_);
@@ -43,9 +44,13 @@ class ServerHarness {
         options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_,
                                "Asia/Shanghai", clock_.Now()});
     if (!server_->Bind().ok()) std::abort();
-    thread_ = std::thread([this] { server_->Run(); });
+    thread_ = std::thread([this] { (void)server_->Run(); });
   }
-  ~ServerHarness() {
+  ~ServerHarness() { Stop(); }
+
+  // Stops the server and waits until it has finished every in-flight request.
+  void Stop() {
+    if (!thread_.joinable()) return;
     server_->Stop();
     thread_.join();
   }

@@ -44,7 +44,12 @@ std::string NewRequestId() {
 core::Status Dispatcher::Authenticate(Request& req) const {
   const std::string& auth = req.Header("authorization");
   if (!auth.empty()) {
-    if (!auth.starts_with("Bearer ")) {
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const bool bearer = auth.size() > 7 && auth[6] == ' ' &&
+                        std::equal(auth.begin(), auth.begin() + 6, "bearer", [](char a, char b) {
+                          return std::tolower(static_cast<unsigned char>(a)) == b;
+                        });
+    if (!bearer) {
       return core::Error(core::ErrorCode::kUnauthenticated, "invalid_authorization",
                          "the Authorization header must be 'Bearer <api key>'");
     }

@@ -2,12 +2,15 @@
 // to the router; the OpenAPI document must list exactly these.
 #pragma once
 
+#include <atomic>
+
 #include "api/router.h"
 #include "api/server.h"
 
 namespace shopcrm::api {
 
-void AddSystemRoutes(Router& router, Services& services);
+// `draining` turns /readyz to 503 while the server shuts down.
+void AddSystemRoutes(Router& router, Services& services, const std::atomic<bool>& draining);
 void AddAuthRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddApiKeyRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddConsoleUserRoutes(Router& router, Services& services, const ServerOptions& options);

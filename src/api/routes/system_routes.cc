@@ -3,7 +3,7 @@
 
 namespace shopcrm::api {
 
-void AddSystemRoutes(Router& router, Services& s) {
+void AddSystemRoutes(Router& router, Services& s, const std::atomic<bool>& draining) {
   using identity::Permission;
   // Liveness: the process answers. Never touches the database.
   router.Add({"GET", "/healthz", Access::kPublic, Permission::kRead,
@@ -13,7 +13,11 @@ void AddSystemRoutes(Router& router, Services& s) {
 
   // Readiness: the database answers.
   router.Add({"GET", "/readyz", Access::kPublic, Permission::kRead,
-              [&s](Request&) -> core::Result<Response> {
+              [&s, &draining](Request&) -> core::Result<Response> {
+                if (draining) {
+                  return JsonResponse(
+                      503, {{"status", "draining"}, {"checks", {{"server", "shutting_down"}}}});
+                }
                 auto ping = s.db.Ping();
                 if (!ping.ok()) {
                   return JsonResponse(503, {{"status", "unavailable"},

@@ -44,6 +44,7 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_username_at ON login_attempts (username, at);
 CREATE INDEX login_attempts_ip_at ON login_attempts (ip, at);
+CREATE INDEX login_attempts_at ON login_attempts (at);
 
 CREATE TABLE audit_log (
   id          BIGINT PRIMARY KEY,

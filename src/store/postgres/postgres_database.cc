@@ -203,6 +203,11 @@ std::string NumberPlaceholders(std::string_view sql) {
       const size_t stop = end == std::string_view::npos ? sql.size() : end;
       out.append(sql.substr(i, stop - i));
       i = stop - 1;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const size_t end = sql.find("*/", i + 2);
+      const size_t stop = end == std::string_view::npos ? sql.size() : end + 2;
+      out.append(sql.substr(i, stop - i));
+      i = stop - 1;
     } else if (c == '?') {
       out += '$';
       out += std::to_string(++n);
