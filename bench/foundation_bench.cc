@@ -6,16 +6,13 @@
 
 #include <thread>
 
-#include "api/server.h"
-#include "audit/audit_log.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/money.h"
-#include "identity/api_keys.h"
-#include "identity/console_users.h"
 #include "testing/test_database.h"
+#include "testing/test_server.h"
 
 namespace shopcrm {
 namespace {
@@ -62,46 +59,8 @@ void BM_SqliteWriteTransaction(benchmark::State& state) {
 }
 BENCHMARK(BM_SqliteWriteTransaction);
 
-// A real server on 127.0.0.1 and a keep-alive client in the same process.
-class ServerFixture {
- public:
-  ServerFixture() : db_(testing::TestDatabase::Create(testing::TestBackend::kSqlite)) {
-    identity::ConsoleUsersOptions auth;
-    auth.fast_password_hash = true;
-    users_ = std::make_unique<identity::ConsoleUsers>(db_->db(), clock_, ids_, audit_, auth);
-    keys_ = std::make_unique<identity::ApiKeys>(db_->db(), clock_, ids_, audit_);
-    secret_ = keys_->Create("bench", identity::Role::kAnalyst, {"system", "", "bench", ""})->secret;
-    api::ServerOptions o;
-    o.port = 0;
-    o.threads = 4;
-    server_ = std::make_unique<api::ApiServer>(
-        o, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai",
-                         clock_.Now()});
-    (void)server_->Bind();
-    thread_ = std::thread([this] { (void)server_->Run(); });
-  }
-  ~ServerFixture() {
-    server_->Stop();
-    thread_.join();
-  }
-  int port() const { return server_->port(); }
-  const std::string& secret() const { return secret_; }
-
- private:
-  std::unique_ptr<testing::TestDatabase> db_;
-  core::SystemClock clock_;
-  core::IdGenerator ids_{clock_, 5};
-  audit::AuditLog audit_{clock_, ids_};
-  api::HttpMetrics metrics_;
-  std::unique_ptr<identity::ConsoleUsers> users_;
-  std::unique_ptr<identity::ApiKeys> keys_;
-  std::string secret_;
-  std::unique_ptr<api::ApiServer> server_;
-  std::thread thread_;
-};
-
 void BM_HttpHealthz(benchmark::State& state) {
-  ServerFixture server;
+  testing::TestServer server(testing::TestBackend::kSqlite);
   httplib::Client client("127.0.0.1", server.port());
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);
@@ -114,11 +73,11 @@ BENCHMARK(BM_HttpHealthz)->UseRealTime();
 
 // Authenticated read: API key hash lookup in SQL plus JSON response.
 void BM_HttpAuthenticatedRead(benchmark::State& state) {
-  ServerFixture server;
+  testing::TestServer server(testing::TestBackend::kSqlite);
   httplib::Client client("127.0.0.1", server.port());
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);
-  const httplib::Headers headers = {{"Authorization", "Bearer " + server.secret()}};
+  const httplib::Headers headers = {{"Authorization", "Bearer " + server.vars().at("analyst_key")}};
   for (auto _ : state) {
     auto res = client.Get("/api/v1/auth/me", headers);
     if (!res || res->status != 200) state.SkipWithError("request failed");

@@ -1,6 +1,7 @@
 #include "app/config.h"
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <functional>
@@ -20,17 +21,45 @@ struct Setting {
   Setter set;        // false and a message when the value is bad
 };
 
-template <typename T>
-Setter Int(T Config::*section, auto member, int64_t lo, int64_t hi) {
-  return [section, member, lo, hi](Config& c, const std::string& v, std::string& err) {
+// An integer in [lo, hi], handed to `apply`.
+Setter IntIn(int64_t lo, int64_t hi, std::function<void(Config&, int64_t)> apply) {
+  return [lo, hi, apply = std::move(apply)](Config& c, const std::string& v, std::string& err) {
     int64_t n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || p != v.data() + v.size() || n < lo || n > hi) {
       err = "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
       return false;
     }
-    using Field = std::remove_reference_t<decltype((c.*section).*member)>;
-    (c.*section).*member = static_cast<Field>(n);
+    apply(c, n);
+    return true;
+  };
+}
+
+// One of the listed words.
+Setter OneOf(std::vector<std::string> allowed,
+             std::function<void(Config&, const std::string&)> apply) {
+  return [allowed = std::move(allowed), apply = std::move(apply)](Config& c, const std::string& v,
+                                                                  std::string& err) {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      err = "must be one of:";
+      for (const auto& a : allowed) err += " " + a;
+      return false;
+    }
+    apply(c, v);
+    return true;
+  };
+}
+
+// Any text that `valid` accepts (no check when null).
+Setter Text(std::function<void(Config&, const std::string&)> apply,
+            std::function<bool(const std::string&)> valid = nullptr, std::string message = "") {
+  return [apply = std::move(apply), valid = std::move(valid), message = std::move(message)](
+             Config& c, const std::string& v, std::string& err) {
+    if (valid && !valid(v)) {
+      err = message;
+      return false;
+    }
+    apply(c, v);
     return true;
   };
 }
@@ -64,158 +93,64 @@ std::vector<std::string> SplitList(const std::string& v) {
 }
 
 const std::vector<Setting>& Settings() {
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
+  using std::chrono::minutes;
   static const std::vector<Setting> kSettings = {
-      {"server.host",
-       [](Config& c, const std::string& v, std::string&) {
-         c.server.host = v;
-         return true;
-       }},
-      {"server.port", Int(&Config::server, &api::ServerOptions::port, 0, 65535)},
-      {"server.threads", Int(&Config::server, &api::ServerOptions::threads, 1, 1024)},
+      {"server.host", Text([](Config& c, const std::string& v) { c.server.host = v; })},
+      {"server.port",
+       IntIn(0, 65535, [](Config& c, int64_t n) { c.server.port = static_cast<int>(n); })},
+      {"server.threads",
+       IntIn(1, 1024, [](Config& c, int64_t n) { c.server.threads = static_cast<int>(n); })},
       {"server.max_body_bytes",
-       Int(&Config::server, &api::ServerOptions::max_body_bytes, 1024, int64_t{1} << 30)},
+       IntIn(1024, int64_t{1} << 30,
+             [](Config& c, int64_t n) { c.server.max_body_bytes = static_cast<size_t>(n); })},
       {"server.max_json_bytes",
-       [](Config& c, const std::string& v, std::string& err) {
-         int64_t n = 0;
-         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-         if (ec != std::errc() || p != v.data() + v.size() || n < 1024) {
-           err = "must be an integer of at least 1024";
-           return false;
-         }
-         c.server.json.max_bytes = static_cast<size_t>(n);
-         return true;
-       }},
+       IntIn(1024, int64_t{1} << 30,
+             [](Config& c, int64_t n) { c.server.json.max_bytes = static_cast<size_t>(n); })},
       {"server.max_json_depth",
-       [](Config& c, const std::string& v, std::string& err) {
-         int n = 0;
-         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-         if (ec != std::errc() || p != v.data() + v.size() || n < 2 || n > 512) {
-           err = "must be an integer from 2 to 512";
-           return false;
-         }
-         c.server.json.max_depth = n;
-         return true;
-       }},
-      {"server.static_dir",
-       [](Config& c, const std::string& v, std::string&) {
-         c.server.static_dir = v;
-         return true;
-       }},
+       IntIn(2, 512, [](Config& c, int64_t n) { c.server.json.max_depth = static_cast<int>(n); })},
+      {"server.static_dir", Text([](Config& c, const std::string& v) { c.server.static_dir = v; })},
       {"server.cors_allowed_origins",
-       [](Config& c, const std::string& v, std::string&) {
-         c.server.cors_allowed_origins = SplitList(v);
-         return true;
-       }},
+       Text([](Config& c, const std::string& v) { c.server.cors_allowed_origins = SplitList(v); })},
       {"server.cookie_secure",
        [](Config& c, const std::string& v, std::string& err) {
          if (ParseBool(v, c.server.cookie_secure)) return true;
          err = "must be true or false";
          return false;
        }},
-      {"server.data_dir",
-       [](Config& c, const std::string& v, std::string&) {
-         c.data_dir = v;
-         return true;
-       }},
-      {"server.node_id",
-       [](Config& c, const std::string& v, std::string& err) {
-         uint32_t n = 0;
-         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-         if (ec != std::errc() || p != v.data() + v.size() || n > core::IdGenerator::kMaxNode) {
-           err = "must be an integer from 0 to 1023";
-           return false;
-         }
-         c.node_id = n;
-         return true;
-       }},
-      {"database.url",
-       [](Config& c, const std::string& v, std::string&) {
-         c.database.url = v;
-         return true;
-       }},
-      {"database.pool_size", Int(&Config::database, &store::DatabaseOptions::pool_size, 1, 256)},
+      {"server.data_dir", Text([](Config& c, const std::string& v) { c.data_dir = v; })},
+      {"server.node_id", IntIn(0, core::IdGenerator::kMaxNode,
+                               [](Config& c, int64_t n) { c.node_id = static_cast<uint32_t>(n); })},
+      {"database.url", Text([](Config& c, const std::string& v) { c.database.url = v; })},
+      {"database.pool_size",
+       IntIn(1, 256, [](Config& c, int64_t n) { c.database.pool_size = static_cast<int>(n); })},
       {"database.busy_timeout_ms",
-       [](Config& c, const std::string& v, std::string& err) {
-         int64_t n = 0;
-         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-         if (ec != std::errc() || p != v.data() + v.size() || n < 0 || n > 600000) {
-           err = "must be an integer from 0 to 600000";
-           return false;
-         }
-         c.database.busy_timeout = std::chrono::milliseconds(n);
-         return true;
-       }},
+       IntIn(0, 600000, [](Config& c, int64_t n) { c.database.busy_timeout = milliseconds(n); })},
       {"database.sqlite_synchronous",
-       [](Config& c, const std::string& v, std::string& err) {
-         if (v != "normal" && v != "full") {
-           err = "must be normal or full";
-           return false;
-         }
-         c.database.sqlite_synchronous = v;
-         return true;
-       }},
+       OneOf({"normal", "full"},
+             [](Config& c, const std::string& v) { c.database.sqlite_synchronous = v; })},
       {"business.time_zone",
-       [](Config& c, const std::string& v, std::string& err) {
-         if (!core::BusinessTimeZone::Load(v).ok()) {
-           err = "unknown IANA time zone";
-           return false;
-         }
-         c.time_zone = v;
-         return true;
-       }},
-      {"business.currency",
-       [](Config& c, const std::string& v, std::string& err) {
-         if (!core::Currency::Parse(v).ok()) {
-           err = "must be a three-letter ISO 4217 code";
-           return false;
-         }
-         c.currency = v;
-         return true;
-       }},
+       Text([](Config& c, const std::string& v) { c.time_zone = v; },
+            [](const std::string& v) { return core::BusinessTimeZone::Load(v).ok(); },
+            "unknown IANA time zone")},
+      {"business.currency", Text([](Config& c, const std::string& v) { c.currency = v; },
+                                 [](const std::string& v) { return core::Currency::Parse(v).ok(); },
+                                 "must be a three-letter ISO 4217 code")},
       {"auth.session_ttl_hours",
-       [](Config& c, const std::string& v, std::string& err) {
-         int n = 0;
-         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-         if (ec != std::errc() || p != v.data() + v.size() || n < 1 || n > 24 * 90) {
-           err = "must be an integer from 1 to 2160";
-           return false;
-         }
-         c.auth.session_ttl = std::chrono::hours(n);
-         return true;
-       }},
+       IntIn(1, 24 * 90, [](Config& c, int64_t n) { c.auth.session_ttl = hours(n); })},
       {"auth.max_login_failures",
-       Int(&Config::auth, &identity::ConsoleUsersOptions::max_failures_per_user, 1, 1000)},
+       IntIn(1, 1000,
+             [](Config& c, int64_t n) { c.auth.max_failures_per_user = static_cast<int>(n); })},
       {"auth.max_login_failures_per_ip",
-       Int(&Config::auth, &identity::ConsoleUsersOptions::max_failures_per_ip, 1, 100000)},
+       IntIn(1, 100000,
+             [](Config& c, int64_t n) { c.auth.max_failures_per_ip = static_cast<int>(n); })},
       {"auth.login_window_minutes",
-       [](Config& c, const std::string& v, std::string& err) {
-         int n = 0;
-         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-         if (ec != std::errc() || p != v.data() + v.size() || n < 1 || n > 1440) {
-           err = "must be an integer from 1 to 1440";
-           return false;
-         }
-         c.auth.login_window = std::chrono::minutes(n);
-         return true;
-       }},
-      {"log.level",
-       [](Config& c, const std::string& v, std::string& err) {
-         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
-           err = "must be debug, info, warn or error";
-           return false;
-         }
-         c.log_level = v;
-         return true;
-       }},
+       IntIn(1, 1440, [](Config& c, int64_t n) { c.auth.login_window = minutes(n); })},
+      {"log.level", OneOf({"debug", "info", "warn", "error"},
+                          [](Config& c, const std::string& v) { c.log_level = v; })},
       {"log.format",
-       [](Config& c, const std::string& v, std::string& err) {
-         if (v != "json" && v != "text") {
-           err = "must be json or text";
-           return false;
-         }
-         c.log_format = v;
-         return true;
-       }},
+       OneOf({"json", "text"}, [](Config& c, const std::string& v) { c.log_format = v; })},
   };
   return kSettings;
 }

@@ -3,6 +3,23 @@
 #include "core/log.h"
 
 namespace shopcrm::audit {
+namespace {
+
+Entry EntryFromRow(const store::Row& r) {
+  Entry e;
+  e.id = r.Int(0);
+  e.at = core::FromUnixMicros(r.Int(1));
+  e.actor = {r.Text(2), r.OptionalText(3).value_or(""), r.Text(4), r.OptionalText(11).value_or("")};
+  e.action = r.Text(5);
+  e.target_type = r.Text(6);
+  e.target_id = r.OptionalText(7).value_or("");
+  e.before_json = r.OptionalText(8);
+  e.after_json = r.OptionalText(9);
+  e.request_id = r.OptionalText(10).value_or("");
+  return e;
+}
+
+}  // namespace
 
 core::Status AuditLog::Record(store::Session& session, const Actor& actor, std::string_view action,
                               std::string_view target_type, std::string_view target_id,
@@ -26,10 +43,7 @@ core::Status AuditLog::Record(store::Session& session, const Actor& actor, std::
 }
 
 core::Result<EntryPage> AuditLog::List(store::Database& db, const ListQuery& q) const {
-  if (q.limit < 1 || q.limit > 200) {
-    return core::InvalidArgument("invalid_fields", "limit must be between 1 and 200",
-                                 {{"limit", "out_of_range", "must be between 1 and 200"}});
-  }
+  SHOPCRM_RETURN_IF_ERROR(store::ValidatePageLimit(q.limit));
   std::string sql =
       "SELECT id, at, actor_type, actor_id, actor_name, action, target_type, target_id,"
       " before_json, after_json, request_id, ip FROM audit_log WHERE 1 = 1";
@@ -52,24 +66,7 @@ core::Result<EntryPage> AuditLog::List(store::Database& db, const ListQuery& q) 
   EntryPage page;
   SHOPCRM_RETURN_IF_ERROR(db.WithSession([&](store::Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows, s.Query(sql, params));
-    for (const auto& r : rows.rows) {
-      if (page.items.size() == static_cast<size_t>(q.limit)) {
-        page.next_cursor = page.items.back().id;
-        break;
-      }
-      Entry e;
-      e.id = r.Int(0);
-      e.at = core::FromUnixMicros(r.Int(1));
-      e.actor = {r.Text(2), r.OptionalText(3).value_or(""), r.Text(4),
-                 r.OptionalText(11).value_or("")};
-      e.action = r.Text(5);
-      e.target_type = r.Text(6);
-      e.target_id = r.OptionalText(7).value_or("");
-      e.before_json = r.OptionalText(8);
-      e.after_json = r.OptionalText(9);
-      e.request_id = r.OptionalText(10).value_or("");
-      page.items.push_back(std::move(e));
-    }
+    page = store::MakePage<Entry>(rows, q.limit, EntryFromRow, [](const Entry& e) { return e.id; });
     return core::Status::Ok();
   }));
   return page;

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "store/database.h"
+#include "store/paging.h"
 
 namespace shopcrm::audit {
 
@@ -37,10 +38,7 @@ struct Entry {
   std::string request_id;
 };
 
-struct EntryPage {
-  std::vector<Entry> items;
-  std::optional<int64_t> next_cursor;  // pass back as `cursor` for older entries
-};
+using EntryPage = store::Page<Entry>;
 
 struct ListQuery {
   int limit = 50;                     // 1..200

@@ -20,6 +20,7 @@
 #include "identity/principal.h"
 #include "identity/role.h"
 #include "store/database.h"
+#include "store/paging.h"
 
 namespace shopcrm::identity {
 
@@ -39,10 +40,7 @@ struct CreatedApiKey {
   std::string secret;  // shown once
 };
 
-struct ApiKeyPage {
-  std::vector<ApiKey> items;
-  std::optional<int64_t> next_cursor;
-};
+using ApiKeyPage = store::Page<ApiKey>;
 
 // JSON text of a key's public fields, for audit before/after.
 std::string ApiKeyAuditJson(const ApiKey& key);

@@ -119,23 +119,15 @@ core::Result<ConsoleUser> ConsoleUsers::Create(std::string_view username, std::s
 }
 
 core::Result<ConsoleUserPage> ConsoleUsers::List(int limit, std::optional<int64_t> cursor) {
-  if (limit < 1 || limit > 200) {
-    return core::InvalidArgument("invalid_fields", "limit must be between 1 and 200",
-                                 {{"limit", "out_of_range", "must be between 1 and 200"}});
-  }
+  SHOPCRM_RETURN_IF_ERROR(store::ValidatePageLimit(limit));
   ConsoleUserPage page;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(
         store::Rows rows, s.Query("SELECT " + std::string(kUserColumns) +
                                       " FROM console_users WHERE id < ? ORDER BY id DESC LIMIT ?",
-                                  {cursor.value_or(INT64_MAX), int64_t{limit} + 1}));
-    for (const auto& r : rows.rows) {
-      if (page.items.size() == static_cast<size_t>(limit)) {
-        page.next_cursor = page.items.back().id;
-        break;
-      }
-      page.items.push_back(UserFromRow(r));
-    }
+                                  {store::CursorBound(cursor), int64_t{limit} + 1}));
+    page = store::MakePage<ConsoleUser>(rows, limit, UserFromRow,
+                                        [](const ConsoleUser& u) { return u.id; });
     return core::Status::Ok();
   }));
   return page;

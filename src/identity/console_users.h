@@ -25,6 +25,7 @@
 #include "identity/principal.h"
 #include "identity/role.h"
 #include "store/database.h"
+#include "store/paging.h"
 
 namespace shopcrm::identity {
 
@@ -54,10 +55,7 @@ struct LoginResult {
   core::Instant expires_at{};
 };
 
-struct ConsoleUserPage {
-  std::vector<ConsoleUser> items;
-  std::optional<int64_t> next_cursor;
-};
+using ConsoleUserPage = store::Page<ConsoleUser>;
 
 class ConsoleUsers final {
  public:

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "contract_file.h"
-#include "server_harness.h"
+#include "testing/test_server.h"
 
 namespace shopcrm::contract {
 namespace {
@@ -42,7 +42,7 @@ TEST_P(ContractTest, Replays) {
   ASSERT_TRUE(error.empty()) << file << ": " << error;
   ASSERT_FALSE(cases.empty()) << file << " has no cases";
 
-  ServerHarness harness(backend);
+  testing::TestServer harness(backend);
   auto vars = harness.vars();
   std::map<std::string, std::string> cookies;
   httplib::Client client("127.0.0.1", harness.port());

@@ -5,7 +5,7 @@
 
 #include "api/router.h"
 #include "core/json.h"
-#include "server_harness.h"
+#include "testing/test_server.h"
 
 namespace shopcrm::contract {
 namespace {
@@ -16,7 +16,7 @@ std::string Lower(std::string s) {
 }
 
 TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
-  ServerHarness harness(testing::TestBackend::kSqlite);
+  testing::TestServer harness(testing::TestBackend::kSqlite);
   auto doc = core::ParseJson(api::OpenApiDocument(), {.max_bytes = 1 << 24, .max_depth = 64});
   ASSERT_TRUE(doc.ok()) << doc.error().ToString();
   std::set<std::string> documented;
@@ -36,7 +36,7 @@ TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
 }
 
 TEST(OpenApi, PublicRoutesAreMarkedWithoutSecurity) {
-  ServerHarness harness(testing::TestBackend::kSqlite);
+  testing::TestServer harness(testing::TestBackend::kSqlite);
   auto doc = *core::ParseJson(api::OpenApiDocument(), {.max_bytes = 1 << 24, .max_depth = 64});
   for (const auto& r : harness.server().router().routes()) {
     const auto& op = doc.at("paths").at(r.pattern).at(Lower(r.method));

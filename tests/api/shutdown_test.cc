@@ -7,14 +7,14 @@
 #include <atomic>
 #include <thread>
 
-#include "server_harness.h"
+#include "testing/test_server.h"
 
 namespace shopcrm::contract {
 namespace {
 
 TEST(GracefulShutdown, InFlightRequestsFinishBeforeStopReturns) {
-  ServerHarness harness(testing::TestBackend::kSqlite, ServerHarness::DefaultOptions(),
-                        /*fast_password_hash=*/false);
+  testing::TestServer harness(testing::TestBackend::kSqlite, testing::TestServer::DefaultOptions(),
+                              /*fast_password_hash=*/false);
   constexpr int kClients = 4;
   std::atomic<int> answered{0};
   std::atomic<int> started{0};

@@ -1,5 +1,7 @@
 // A real shopcrm API server on 127.0.0.1 (free port) over a fresh test
-// database, with a console admin and one API key per role.
+// database, with a console admin ("admin" / vars()["admin_password"]), an
+// analyst ("analyst.wang") and one API key per role (vars()["<role>_key"]).
+// Used by the contract tests and the HTTP benchmarks.
 #pragma once
 
 #include <map>
@@ -15,14 +17,13 @@
 #include "testing/fake_clock.h"
 #include "testing/test_database.h"
 
-namespace shopcrm::contract {
+namespace shopcrm::testing {
 
-class ServerHarness {
+class TestServer final {
  public:
-  explicit ServerHarness(testing::TestBackend backend,
-                         api::ServerOptions options = DefaultOptions(),
-                         bool fast_password_hash = true)
-      : db_(testing::TestDatabase::Create(backend)) {
+  explicit TestServer(TestBackend backend, api::ServerOptions options = DefaultOptions(),
+                      bool fast_password_hash = true)
+      : db_(TestDatabase::Create(backend)) {
     identity::ConsoleUsersOptions auth;
     auth.fast_password_hash = fast_password_hash;
     auth.max_failures_per_user = 3;
@@ -46,7 +47,7 @@ class ServerHarness {
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
-  ~ServerHarness() { Stop(); }
+  ~TestServer() { Stop(); }
 
   // Stops the server and waits until it has finished every in-flight request.
   void Stop() {
@@ -69,8 +70,8 @@ class ServerHarness {
   const api::ApiServer& server() const { return *server_; }
 
  private:
-  std::unique_ptr<testing::TestDatabase> db_;
-  testing::FakeClock clock_;
+  std::unique_ptr<TestDatabase> db_;
+  FakeClock clock_;
   core::IdGenerator ids_{clock_, 3};
   audit::AuditLog audit_{clock_, ids_};
   api::HttpMetrics metrics_;
@@ -81,4 +82,4 @@ class ServerHarness {
   std::thread thread_;
 };
 
-}  // namespace shopcrm::contract
+}  // namespace shopcrm::testing
