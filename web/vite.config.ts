@@ -33,13 +33,16 @@ export default defineConfig({
     chunkSizeWarningLimit: 900,
     rollupOptions: {
       output: {
-        // Keep the big third-party libraries in their own long-lived chunks.
+        // Keep ECharts and the Vue runtime in their own long-lived chunks. Element Plus and
+        // the smaller libraries are left to Rollup's own splitting: Rollup renders every
+        // module this function names, even one that tree-shaking left unreachable, so
+        // naming Element Plus' modules would bundle all of its components (about 1.5 MB of
+        // JavaScript in total instead of about 0.9 MB).
         manualChunks(id: string) {
           if (!id.includes('node_modules')) return undefined
           if (id.includes('echarts') || id.includes('zrender')) return 'echarts'
-          if (id.includes('element-plus') || id.includes('@element-plus')) return 'element-plus'
           if (/node_modules\/(@vue|vue|vue-router|vue-i18n|@intlify)\//.test(id)) return 'vue'
-          return 'vendor'
+          return undefined
         },
       },
     },
