@@ -64,3 +64,238 @@ export interface AuditEntry {
   after: Record<string, unknown> | null
   request_id: string
 }
+
+// --- customer data: the mall's users, their orders and behaviour, tags, imports --------
+
+export type Gender = 'male' | 'female' | 'unknown'
+
+export const GENDERS: readonly Gender[] = ['male', 'female', 'unknown']
+
+/** A row of GET /api/v1/users. `phone` is masked ("138****5678") unless the caller is admin. */
+export interface UserListItem {
+  id: string
+  external_id: string
+  name: string | null
+  phone: string | null
+  gender: Gender | string | null
+  city: string | null
+  province: string | null
+  registered_at: string | null
+  source_channel: string | null
+  /** Known only by id (from an order or event), never sent as a user record. */
+  is_bare: boolean
+  erased: boolean
+}
+
+/** Filters of GET /api/v1/users; empty values are left out of the query. */
+export interface UserFilters {
+  /** External id (exact), phone (exact) or name prefix. */
+  q?: string
+  city?: string
+  province?: string
+  gender?: string
+  source_channel?: string
+  tag_id?: string
+  /** RFC 3339 instants. */
+  registered_from?: string
+  registered_to?: string
+}
+
+export interface UserProfile {
+  id: string
+  external_id: string
+  phone: string | null
+  name: string | null
+  gender: Gender | string | null
+  /** YYYY-MM-DD */
+  birthday: string | null
+  city: string | null
+  province: string | null
+  occupation: string | null
+  education: string | null
+  registered_at: string | null
+  source_channel: string | null
+  referrer: { id: string; external_id: string } | null
+  attributes: Record<string, unknown> | null
+  is_bare: boolean
+  erased_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export type TagKind = 'manual' | 'system'
+
+/** A tag as carried by one user. */
+export interface UserTag {
+  id: string
+  name: string
+  group_id: string
+  group_name: string
+  kind: TagKind | string
+  tagged_at: string
+  tagged_by: string
+}
+
+export interface MonthlySpend {
+  /** YYYY-MM */
+  month: string
+  /** Decimal string, major units. */
+  paid: string
+}
+
+/** Money fields are decimal strings in major units of `currency`. */
+export interface UserSummary {
+  order_count: number
+  first_order_at: string | null
+  last_order_at: string | null
+  currency: string | null
+  total_paid: string | null
+  aov: string | null
+  refunded: string | null
+  last_visit_at: string | null
+  event_count: number
+  spend_by_month: MonthlySpend[]
+}
+
+/** GET /api/v1/users/{id} */
+export interface UserDetail {
+  user: UserProfile
+  tags: UserTag[]
+  summary: UserSummary
+}
+
+export type OrderStatus = 'created' | 'paid' | 'completed' | 'cancelled' | 'refunded'
+
+export const ORDER_STATUSES: readonly OrderStatus[] = ['created', 'paid', 'completed', 'cancelled', 'refunded']
+
+export interface OrderItem {
+  line_no: number
+  sku: string
+  product_name: string | null
+  category_source_id: string | null
+  store_source_id: string | null
+  quantity: number
+  unit_price: string
+  paid_amount: string
+  refunded_quantity: number
+  refunded_amount: string
+}
+
+export interface OrderStatusStep {
+  status: OrderStatus | string
+  at: string
+  refund_amount: string | null
+}
+
+export interface Order {
+  id: string
+  source_id: string
+  status: OrderStatus | string
+  /** Whether the order counts toward the user's numbers (paid and not wholly cancelled). */
+  counts: boolean
+  placed_at: string
+  paid_at: string | null
+  completed_at: string | null
+  cancelled_at: string | null
+  refunded_at: string | null
+  currency: string
+  goods_amount: string
+  discount_amount: string
+  shipping_amount: string
+  paid_amount: string
+  refunded_amount: string
+  store_source_id: string | null
+  city: string | null
+  channel: string | null
+  coupon_codes: string[]
+  items: OrderItem[]
+  history: OrderStatusStep[]
+}
+
+export const EVENT_TYPES = [
+  'visit',
+  'search',
+  'favourite',
+  'cart_add',
+  'share',
+  'review',
+  'login',
+  'check_in',
+  'purchase',
+  'custom',
+] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
+
+export interface UserEvent {
+  id: string
+  source_id: string
+  type: EventType | string
+  /** The name of a custom event. */
+  name: string | null
+  occurred_at: string
+  channel: string | null
+  page: string | null
+  store_source_id: string | null
+  product_source_id: string | null
+  category_source_id: string | null
+  search_query: string | null
+  rating: number | null
+  properties: Record<string, unknown> | null
+}
+
+export interface Tag {
+  id: string
+  name: string
+  description: string
+  kind: TagKind | string
+  user_count: number
+}
+
+export interface TagGroup {
+  id: string
+  name: string
+  description: string
+  kind: TagKind | string
+  tags: Tag[]
+}
+
+export type ImportStatus = 'running' | 'succeeded' | 'failed'
+
+export interface ImportCounts {
+  read: number
+  accepted: number
+  duplicate: number
+  held: number
+  rejected: number
+}
+
+export const IMPORT_COUNT_KEYS: readonly (keyof ImportCounts)[] = ['read', 'accepted', 'duplicate', 'held', 'rejected']
+
+export interface ImportRun {
+  id: string
+  /** olist, taobao, users, orders, order_items, events, demo, ... */
+  kind: string
+  source: string
+  status: ImportStatus | string
+  started_at: string
+  finished_at: string | null
+  started_by: string
+  counts: ImportCounts
+}
+
+export interface ImportReject {
+  file: string
+  /** 1-based record number within the file (a CSV header is row 1). */
+  row: number
+  reason: string
+  field: string
+  detail: string
+}
+
+/** GET /api/v1/imports/{id} */
+export interface ImportRunDetail extends ImportRun {
+  rejects: ImportReject[]
+  summary: Record<string, unknown> | null
+  error: string | null
+}

@@ -37,6 +37,31 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { titleKey: 'nav.home' } },
       ...comingSoonRoutes,
+      {
+        path: 'users',
+        name: 'users',
+        component: () => import('@/views/users/UsersView.vue'),
+        meta: { titleKey: 'nav.users' },
+      },
+      {
+        path: 'users/:id',
+        name: 'user',
+        component: () => import('@/views/users/UserView.vue'),
+        props: true,
+        meta: { titleKey: 'nav.users' },
+      },
+      {
+        path: 'tags',
+        name: 'tags',
+        component: () => import('@/views/users/TagsView.vue'),
+        meta: { titleKey: 'nav.tags' },
+      },
+      {
+        path: 'imports',
+        name: 'imports',
+        component: () => import('@/views/users/ImportsView.vue'),
+        meta: { titleKey: 'nav.imports' },
+      },
       { path: 'settings', redirect: { name: 'api-keys' } },
       {
         path: 'settings/api-keys',

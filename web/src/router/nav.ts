@@ -4,6 +4,7 @@
 import type { Component } from 'vue'
 import {
   ChatDotRound,
+  CollectionTag,
   DataAnalysis,
   Document,
   Key,
@@ -14,6 +15,7 @@ import {
   Setting,
   Ticket,
   TrendCharts,
+  Upload,
   User,
 } from '@element-plus/icons-vue'
 
@@ -32,7 +34,9 @@ export interface NavItem {
 
 export const NAV: NavItem[] = [
   { key: 'home', path: '/', titleKey: 'nav.home', icon: Odometer },
-  { key: 'users', path: '/users', titleKey: 'nav.users', icon: User, comingSoon: true },
+  { key: 'users', path: '/users', titleKey: 'nav.users', icon: User },
+  { key: 'tags', path: '/tags', titleKey: 'nav.tags', icon: CollectionTag },
+  { key: 'imports', path: '/imports', titleKey: 'nav.imports', icon: Upload },
   { key: 'segments', path: '/segments', titleKey: 'nav.segments', icon: PieChart, comingSoon: true },
   { key: 'analytics', path: '/analytics', titleKey: 'nav.analytics', icon: DataAnalysis, comingSoon: true },
   { key: 'coupons', path: '/coupons', titleKey: 'nav.coupons', icon: Ticket, comingSoon: true },

@@ -58,3 +58,14 @@ export async function logOut(): Promise<void> {
 export function dropSession(): void {
   adopt(null, null)
 }
+
+/** Operators and admins change data (tags, tag groups); analysts and integrations only read. */
+export function canEdit(): boolean {
+  const role = state.user?.role
+  return role === 'admin' || role === 'operator'
+}
+
+/** Admins only: erasing personal data, seeing unmasked phone numbers. */
+export function isAdmin(): boolean {
+  return state.user?.role === 'admin'
+}

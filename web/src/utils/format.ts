@@ -28,3 +28,43 @@ export function splitDuration(totalSeconds: number): { days: number; hours: numb
 export function formatCount(n: number, locale: string): string {
   return new Intl.NumberFormat(locale).format(n)
 }
+
+/** An RFC 3339 time as "YYYY-MM-DD" in the browser's time zone; "" for null. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+}
+
+/**
+ * A decimal amount in major units (as the API sends money, e.g. "123.40") with its
+ * currency, in the given locale: "¥123.40". "" for null; a bad number is shown as sent.
+ */
+export function formatMoney(amount: string | null | undefined, currency: string | null | undefined, locale: string): string {
+  if (amount === null || amount === undefined || amount === '') return ''
+  const n = Number(amount)
+  if (!Number.isFinite(n)) return amount
+  if (!currency) return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n)
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(n)
+  } catch {
+    return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 2 }).format(n)} ${currency}`
+  }
+}
+
+/**
+ * The local calendar day "YYYY-MM-DD" as the RFC 3339 UTC instant of its first second,
+ * or (endOfDay) of its last one, so a date range picked in the browser covers whole days.
+ */
+export function dayBoundary(day: string, endOfDay = false): string {
+  const [y, m, d] = day.split('-').map(Number)
+  const local = endOfDay ? new Date(y, m - 1, d, 23, 59, 59) : new Date(y, m - 1, d, 0, 0, 0)
+  return local.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** Any JSON value as short text: strings as they are, the rest as JSON. */
+export function jsonText(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}

@@ -1,0 +1,45 @@
+// Labels of the API's enumerations in the current language. Values the console does not
+// know yet (a new event type, an import kind added on the server) are shown as sent.
+
+import { useI18n } from 'vue-i18n'
+
+export function useLabels() {
+  const { t, te } = useI18n()
+  const label = (prefix: string, value: string | null | undefined): string => {
+    if (value === null || value === undefined || value === '') return ''
+    const key = `${prefix}.${value}`
+    return te(key) ? t(key) : value
+  }
+  return {
+    gender: (v: string | null | undefined) => label('gender', v),
+    orderStatus: (v: string | null | undefined) => label('orders.statuses', v),
+    eventType: (v: string | null | undefined) => label('events.types', v),
+    visitPage: (v: string | null | undefined) => label('events.pages', v),
+    tagKind: (v: string | null | undefined) => label('tags.kinds', v),
+    importStatus: (v: string | null | undefined) => label('imports.statuses', v),
+    importKind: (v: string | null | undefined) => label('imports.kinds', v),
+  }
+}
+
+type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger'
+
+/** Element Plus tag colours of order statuses. */
+export function orderStatusType(status: string): TagType {
+  switch (status) {
+    case 'completed':
+      return 'success'
+    case 'paid':
+      return 'primary'
+    case 'cancelled':
+      return 'info'
+    case 'refunded':
+      return 'danger'
+    default:
+      return 'warning' // created: waiting for payment
+  }
+}
+
+/** Element Plus tag colours of import run statuses. */
+export function importStatusType(status: string): TagType {
+  return status === 'succeeded' ? 'success' : status === 'failed' ? 'danger' : 'primary'
+}
