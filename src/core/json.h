@@ -52,6 +52,11 @@ class JsonObjectReader final {
   std::optional<std::string> RequiredEnum(std::string_view name,
                                           const std::vector<std::string_view>& allowed);
 
+  // The raw value of a field (any type), marked as read; null when absent or
+  // JSON null (and, if `required`, a "required" error is recorded).
+  const Json* Value(std::string_view name, bool required = false) { return Find(name, required); }
+  // The field's path in errors ("items[0].price").
+  std::string Path(std::string_view name) const { return prefix_ + std::string(name); }
   // Records a custom error against a field (e.g. a semantic rule).
   void AddError(std::string field, std::string reason, std::string detail);
   bool has_errors() const { return !errors_.empty(); }
@@ -60,7 +65,6 @@ class JsonObjectReader final {
 
  private:
   const Json* Find(std::string_view name, bool required);
-  std::string Path(std::string_view name) const { return prefix_ + std::string(name); }
 
   const Json& object_;
   std::string prefix_;

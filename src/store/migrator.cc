@@ -79,6 +79,24 @@ core::Result<int> CurrentSchemaVersion(Database& db) {
   return version;
 }
 
+namespace {
+
+// SQLite makes a column declared exactly "INTEGER PRIMARY KEY" the table's
+// rowid (a 64-bit integer there), which saves a separate index per table;
+// "BIGINT PRIMARY KEY" would not. PostgreSQL keeps BIGINT.
+std::string SqliteDialect(std::string_view sql) {
+  std::string out(sql);
+  static constexpr std::string_view kFrom = "BIGINT PRIMARY KEY";
+  static constexpr std::string_view kTo = "INTEGER PRIMARY KEY";
+  for (size_t pos = out.find(kFrom); pos != std::string::npos;
+       pos = out.find(kFrom, pos + kTo.size())) {
+    out.replace(pos, kFrom.size(), kTo);
+  }
+  return out;
+}
+
+}  // namespace
+
 core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>& migrations,
                                       const core::Clock& clock) {
   MigrationReport report;
@@ -103,7 +121,8 @@ core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>
       if (s.backend() == Backend::kPostgres) SHOPCRM_RETURN_IF_ERROR(s.Query(kPgLock).status());
       SHOPCRM_ASSIGN_OR_RETURN(int current, MaxVersion(s));
       if (current >= m.version) return core::Status::Ok();  // another process got here first
-      SHOPCRM_RETURN_IF_ERROR(s.ExecuteScript(m.sql));
+      SHOPCRM_RETURN_IF_ERROR(s.ExecuteScript(
+          s.backend() == Backend::kSqlite ? SqliteDialect(m.sql) : m.sql));
       SHOPCRM_RETURN_IF_ERROR(
           s.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     {int64_t{m.version}, m.name, core::ToUnixMicros(clock.Now())})
