@@ -84,6 +84,71 @@ async function logIn(page) {
   await page.locator(sel('home')).waitFor()
 }
 
+/** GET of an API path with the page's session; fails the test unless it answers 200. */
+async function apiGet(page, apiPath) {
+  const res = await page.request.get(`${BASE_URL}${apiPath}`)
+  assert.equal(res.status(), 200, `GET ${apiPath} answered ${res.status()}: ${await res.text()}`)
+  return res.json()
+}
+
+/**
+ * Demo users with a name, orders and events, found through the API (the console must show
+ * what the server has): returns up to `count` of them as {item, detail}.
+ */
+async function findDemoUsers(page, count) {
+  const found = []
+  let cursor = null
+  for (let pageNo = 0; pageNo < 5 && found.length < count; pageNo++) {
+    const list = await apiGet(page, `/api/v1/users?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    for (const item of list.items) {
+      if (found.length >= count) break
+      if (!item.name || item.is_bare || item.erased) continue
+      const detail = await apiGet(page, `/api/v1/users/${item.id}`)
+      if (detail.summary.order_count > 0 && detail.summary.event_count > 0) found.push({ item, detail })
+    }
+    cursor = list.next_cursor
+    if (!cursor) break
+  }
+  assert.ok(found.length >= count, `the demo data has ${count} user(s) with a name, orders and events`)
+  return found
+}
+
+const textsOf = (page, name) => page.locator(sel(name)).allInnerTexts().then((texts) => texts.map((x) => x.trim()))
+
+/**
+ * Fills the users page's search box and city filter, submits, and waits until the table
+ * shows exactly the users the server answered. Returns the server's items.
+ */
+async function searchUsers(page, { q = '', city = '' } = {}) {
+  await page.locator(sel('users-search')).fill(q)
+  await page.locator(sel('users-filter-city')).fill(city)
+  const answered = page.waitForResponse((r) => {
+    const u = new URL(r.url())
+    return (
+      u.pathname === '/api/v1/users' &&
+      r.request().method() === 'GET' &&
+      (u.searchParams.get('q') ?? '') === q &&
+      (u.searchParams.get('city') ?? '') === city
+    )
+  })
+  await page.locator(sel('users-search-submit')).click()
+  const res = await answered
+  assert.equal(res.status(), 200)
+  const { items } = await res.json()
+  await page.waitForFunction(
+    ({ cell, ids }) =>
+      JSON.stringify([...document.querySelectorAll(cell)].map((e) => e.textContent.trim())) === JSON.stringify(ids),
+    { cell: sel('user-row-external-id'), ids: items.map((u) => u.external_id) },
+  )
+  return items
+}
+
+/** Opens a user's 360 page directly and waits for its profile. */
+async function openUser(page, id) {
+  await page.goto(`${BASE_URL}/users/${id}`)
+  await page.locator(sel('user-profile')).waitFor()
+}
+
 describe('shopcrm console', { concurrency: 1 }, () => {
   test('a wrong password shows the server error and stays on /login', async () => {
     await withPage('wrong-password', async (page) => {
@@ -165,6 +230,219 @@ describe('shopcrm console', { concurrency: 1 }, () => {
         { cell: sel('api-key-name-cell'), status: sel('api-key-status'), name },
       )
       assert.equal(await row.locator(sel('api-key-revoke')).count(), 0, 'a revoked key cannot be revoked again')
+    })
+  })
+
+  test('the users list finds a demo user by external id, name prefix and city', async () => {
+    await withPage('users', async (page) => {
+      await logIn(page)
+      const [{ item: user }] = await findDemoUsers(page, 1)
+
+      await page.locator(sel('nav-users')).click()
+      await waitForPath(page, '/users')
+      await page.locator(sel('user-row-external-id')).first().waitFor()
+      assert.ok((await textsOf(page, 'user-row-external-id')).length > 1, 'the first page lists demo users')
+
+      // External id: exactly that user, with the name and city the server has.
+      const byId = await searchUsers(page, { q: user.external_id })
+      assert.deepEqual(byId.map((u) => u.external_id), [user.external_id])
+      assert.deepEqual(await textsOf(page, 'user-row-name'), [user.name])
+      assert.deepEqual(await textsOf(page, 'user-row-city'), [user.city ?? ''])
+      assert.equal(new URL(page.url()).searchParams.get('q'), user.external_id, 'the search is kept in the URL')
+
+      // Name prefix: the surname finds this user's namesakes, and only them.
+      const surname = [...user.name][0]
+      const byName = await searchUsers(page, { q: surname })
+      assert.ok(byName.length >= 1, `someone is called ${surname}…`)
+      for (const name of await textsOf(page, 'user-row-name')) assert.ok(name.startsWith(surname), `${name} starts with ${surname}`)
+
+      // City filter on its own.
+      if (user.city) {
+        const byCity = await searchUsers(page, { city: user.city })
+        assert.ok(byCity.length >= 1)
+        assert.deepEqual([...new Set(await textsOf(page, 'user-row-city'))], [user.city])
+      }
+
+      // A row opens the user's 360 page.
+      await searchUsers(page, { q: user.external_id })
+      await page.locator(sel('user-row-name')).first().click()
+      await waitForPath(page, `/users/${user.id}`)
+      await page.locator(sel('user-profile')).waitFor()
+      assert.equal((await page.locator(sel('user-external-id')).innerText()).trim(), user.external_id)
+    })
+  })
+
+  test("a user's 360 page shows profile, summary, orders and events", async () => {
+    await withPage('user-360', async (page) => {
+      await logIn(page)
+      const [{ item, detail }] = await findDemoUsers(page, 1)
+      const { user, summary } = detail
+      const orders = await apiGet(page, `/api/v1/users/${item.id}/orders?limit=10`)
+      const events = await apiGet(page, `/api/v1/users/${item.id}/events?limit=20`)
+      assert.ok(orders.items.length > 0 && events.items.length > 0)
+
+      await openUser(page, item.id)
+
+      // Profile
+      assert.equal((await page.locator(sel('user-external-id')).innerText()).trim(), user.external_id)
+      assert.equal((await page.locator(sel('user-name')).innerText()).trim(), user.name)
+      assert.equal((await page.locator(sel('user-phone')).innerText()).trim(), user.phone ?? '')
+      assert.equal((await page.locator(sel('user-title')).innerText()).trim(), user.name)
+      if (user.city) assert.ok((await page.locator(sel('user-city')).innerText()).includes(user.city))
+      if (user.referrer) {
+        assert.equal((await page.locator(sel('user-referrer')).innerText()).trim(), user.referrer.external_id)
+      }
+      for (const key of Object.keys(user.attributes ?? {})) {
+        await page.locator(`${sel('user-attribute')}[data-key="${key}"]`).waitFor()
+      }
+      assert.equal(await page.locator(sel('user-erased-badge')).count(), 0)
+
+      // Summary and the spend chart
+      assert.equal((await page.locator(sel('user-summary-order-count')).innerText()).trim(), String(summary.order_count))
+      assert.equal((await page.locator(sel('user-summary-event-count')).innerText()).trim(), String(summary.event_count))
+      const totalPaid = (await page.locator(sel('user-summary-total-paid')).innerText()).trim()
+      assert.match(totalPaid, /\d/)
+      assert.ok(totalPaid.replace(/[^\d.]/g, '').includes(Number(summary.total_paid).toFixed(2)), `${totalPaid} shows ${summary.total_paid}`)
+      await page.locator(`${sel('user-spend-chart')} canvas`).waitFor()
+      if (summary.spend_by_month.length > 0) {
+        assert.ok(Number(await page.locator(sel('user-spend-chart')).getAttribute('data-months')) >= summary.spend_by_month.length)
+      }
+
+      await page.waitForTimeout(600) // let the bars grow for the picture
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'user-360.png'), fullPage: true })
+
+      // Orders: the server's first page, newest first; the first one opens to items and history.
+      await page.locator(sel('user-order-source-id')).first().waitFor()
+      assert.deepEqual(await textsOf(page, 'user-order-source-id'), orders.items.map((o) => o.source_id))
+      const statuses = await page.locator(sel('user-order-status')).evaluateAll((els) => els.map((e) => e.dataset.status))
+      assert.deepEqual(statuses, orders.items.map((o) => o.status))
+      await page.locator(sel('user-order-source-id')).first().click()
+      const orderDetail = page.locator(sel('user-order-detail')).first()
+      await orderDetail.waitFor()
+      const first = orders.items[0]
+      const products = await orderDetail.locator(sel('user-order-item')).allInnerTexts()
+      assert.deepEqual(products.map((x) => x.trim()), first.items.map((i) => i.product_name ?? ''))
+      const steps = await orderDetail.locator(sel('user-order-history-step')).evaluateAll((els) => els.map((e) => e.dataset.status))
+      assert.deepEqual(steps, first.history.map((h) => h.status))
+
+      // Events: the server's first page; filtering by a type shows only that type.
+      await page.locator(sel('user-event')).first().waitFor()
+      const types = await page.locator(sel('user-event')).evaluateAll((els) => els.map((e) => e.dataset.type))
+      assert.deepEqual(types, events.items.map((e) => e.type))
+      const type = events.items[events.items.length - 1].type
+      const ofType = await apiGet(page, `/api/v1/users/${item.id}/events?type=${type}&limit=20`)
+      await page.locator(sel('user-events-type')).click()
+      await page.locator(`${sel('user-events-type-option')}[data-type="${type}"]:visible`).click()
+      await page.waitForFunction(
+        ({ s, type, n }) => {
+          const els = [...document.querySelectorAll(s)]
+          return els.length === n && els.every((e) => e.dataset.type === type)
+        },
+        { s: sel('user-event'), type, n: ofType.items.length },
+      )
+
+    })
+  })
+
+  test('creates a tag, adds it to a user and removes it again', async () => {
+    await withPage('user-tags', async (page) => {
+      await logIn(page)
+      const [{ item }] = await findDemoUsers(page, 1)
+      const stamp = Date.now()
+      const groupName = `e2e 组 ${stamp}`
+      const tagName = `e2e 标签 ${stamp}`
+
+      // A new group and a tag in it, from the Tags page.
+      await page.locator(sel('nav-tags')).click()
+      await waitForPath(page, '/tags')
+      await page.locator(sel('tag-group-create')).click()
+      await page.locator(sel('tag-group-name-input')).fill(groupName)
+      await page.locator(sel('tag-group-description-input')).fill('browser test')
+      await page.locator(sel('tag-group-submit')).click()
+      const group = page.locator(`${sel('tag-group')}[data-name="${groupName}"]`)
+      await group.waitFor()
+      await group.locator(sel('tag-create')).click()
+      await page.locator(sel('tag-name-input')).fill(tagName)
+      await page.locator(sel('tag-submit')).click()
+      const tagCell = group.locator(sel('tag-name'), { hasText: tagName })
+      await tagCell.waitFor()
+      const tagId = await tagCell.getAttribute('data-tag-id')
+      assert.match(tagId ?? '', /^\d+$/)
+
+      // Add it on the user's page; it is there after a reload.
+      await openUser(page, item.id)
+      const userTag = page.locator(`${sel('user-tag')}[data-tag-id="${tagId}"]`)
+      assert.equal(await userTag.count(), 0)
+      await page.locator(sel('user-tag-select')).click()
+      await page.locator(`${sel('user-tag-select-option')}[data-tag-id="${tagId}"]:visible`).click()
+      await page.locator(sel('user-tag-add')).click()
+      await userTag.waitFor()
+      assert.equal((await userTag.locator(sel('user-tag-name')).innerText()).trim(), tagName)
+      await page.reload()
+      await userTag.waitFor()
+
+      // The tag filter of the users list now finds exactly this user.
+      await page.goto(`${BASE_URL}/users?tag_id=${tagId}`)
+      await page.waitForFunction(
+        ({ cell, id }) => [...document.querySelectorAll(cell)].map((e) => e.textContent.trim()).join() === id,
+        { cell: sel('user-row-external-id'), id: item.external_id },
+      )
+
+      // Remove it; it stays gone after a reload.
+      await openUser(page, item.id)
+      await userTag.locator(sel('user-tag-remove')).click()
+      await userTag.waitFor({ state: 'detached' })
+      await page.reload()
+      await page.locator(sel('user-tags')).waitFor()
+      assert.equal(await userTag.count(), 0)
+      const after = await apiGet(page, `/api/v1/users/${item.id}`)
+      assert.ok(!after.tags.some((t) => t.id === tagId), 'the server no longer has the tag on the user')
+    })
+  })
+
+  test('an admin erases a user\'s personal data', async () => {
+    await withPage('user-erase', async (page) => {
+      await logIn(page)
+      const candidates = await findDemoUsers(page, 2)
+      const { item } = candidates[candidates.length - 1]
+      await openUser(page, item.id)
+      assert.equal((await page.locator(sel('user-name')).innerText()).trim(), item.name)
+
+      await page.locator(sel('user-erase')).click()
+      await page.locator(`${sel('user-erase-confirm')}:visible`).click()
+      await page.locator(sel('user-erased-badge')).waitFor()
+      assert.equal((await page.locator(sel('user-name')).innerText()).trim(), '')
+      assert.equal((await page.locator(sel('user-phone')).innerText()).trim(), '')
+      assert.equal(await page.locator(sel('user-erase')).count(), 0, 'an erased user cannot be erased again')
+      const after = await apiGet(page, `/api/v1/users/${item.id}`)
+      assert.ok(after.user.erased_at, 'the server marks the user erased')
+    })
+  })
+
+  test('the imports page lists the demo import run with its counts', async () => {
+    await withPage('imports', async (page) => {
+      await logIn(page)
+      await page.locator(sel('nav-imports')).click()
+      await waitForPath(page, '/imports')
+
+      const demoKind = page.locator(`${sel('import-kind')}[data-kind="demo"]`).first()
+      await demoKind.waitFor()
+      const row = page.locator('tr', { has: demoKind })
+      assert.equal(await row.locator(sel('import-status')).getAttribute('data-status'), 'succeeded')
+      const accepted = Number((await row.locator(sel('import-count-accepted')).innerText()).replace(/\D/g, ''))
+      assert.ok(accepted > 0, 'the demo run accepted records')
+
+      await demoKind.click()
+      const detail = page.locator(sel('import-detail'))
+      await detail.locator(sel('import-detail-kind')).waitFor()
+      assert.equal(await detail.locator(sel('import-detail-kind')).getAttribute('data-kind'), 'demo')
+      assert.equal(await detail.locator(sel('import-detail-status')).getAttribute('data-status'), 'succeeded')
+      const count = async (key) => Number((await detail.locator(sel(`import-detail-${key}`)).innerText()).replace(/\D/g, ''))
+      assert.equal(await count('accepted'), accepted)
+      assert.ok((await count('read')) >= accepted)
+      assert.ok(new URL(page.url()).searchParams.get('run'), 'the open run is in the URL')
+      await page.waitForTimeout(400) // let the drawer finish sliding in for the picture
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'imports.png'), fullPage: true })
     })
   })
 

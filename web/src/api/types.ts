@@ -185,6 +185,7 @@ export interface OrderStatusStep {
   status: OrderStatus | string
   at: string
   refund_amount: string | null
+  detail?: string | null
 }
 
 export interface Order {
@@ -246,6 +247,7 @@ export interface UserEvent {
 
 export interface Tag {
   id: string
+  group_id?: string
   name: string
   description: string
   kind: TagKind | string
@@ -289,7 +291,7 @@ export interface ImportReject {
   /** 1-based record number within the file (a CSV header is row 1). */
   row: number
   reason: string
-  field: string
+  field: string | null
   detail: string
 }
 
