@@ -16,6 +16,11 @@ for _ in $(seq 1 50); do
 done
 [ -n "$port" ] || { echo "browser-test: no free port" >&2; exit 1; }
 
+# Demo data for the users, 360, tags and imports pages: stores, products, 300 users
+# with orders and events, and the import run that recorded them.
+"$bin" demo --users 300 --seed 7 --database-url "sqlite:$tmp/shopcrm.db" --data-dir "$tmp" \
+  >"$tmp/demo.out" 2>"$tmp/demo.err" || { cat "$tmp/demo.err" >&2; rm -rf "$tmp"; exit 1; }
+
 "$bin" serve --host 127.0.0.1 --port "$port" --static-dir web/dist --data-dir "$tmp" \
   --database-url "sqlite:$tmp/shopcrm.db" --log-level warn >"$tmp/server.out" 2>"$tmp/server.err" &
 server=$!
