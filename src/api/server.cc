@@ -158,6 +158,10 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   AddApiKeyRoutes(impl_->router, impl_->services, impl_->options);
   AddConsoleUserRoutes(impl_->router, impl_->services, impl_->options);
   AddAuditRoutes(impl_->router, impl_->services);
+  AddIngestRoutes(impl_->router, impl_->services, impl_->options);
+  AddUserRoutes(impl_->router, impl_->services);
+  AddTagRoutes(impl_->router, impl_->services, impl_->options);
+  AddImportRoutes(impl_->router, impl_->services);
 
   auto& http = impl_->http;
   const auto threads = static_cast<size_t>(impl_->options.threads);

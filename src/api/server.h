@@ -19,6 +19,10 @@
 #include "core/json.h"
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
+#include "profiles/directory.h"
+#include "profiles/import_runs.h"
+#include "profiles/ingest.h"
+#include "profiles/tags.h"
 #include "store/database.h"
 
 namespace shopcrm::api {
@@ -51,7 +55,11 @@ struct Services {
   identity::ConsoleUsers& console_users;
   HttpMetrics& metrics;
   std::string time_zone;
-  core::Instant started_at{};
+  core::Instant started_at;
+  profiles::Ingest& ingest;
+  profiles::Directory& directory;
+  profiles::Tags& tags;
+  profiles::ImportRuns& imports;
 };
 
 class Router;

@@ -25,6 +25,11 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   app->api_keys = std::make_unique<identity::ApiKeys>(*app->db, app->clock, *app->ids, *app->audit);
   app->console_users = std::make_unique<identity::ConsoleUsers>(*app->db, app->clock, *app->ids,
                                                                 *app->audit, config.auth);
+  app->ingest = std::make_unique<profiles::Ingest>(*app->db, app->clock, *app->ids);
+  app->directory = std::make_unique<profiles::Directory>(*app->db, app->clock, *app->audit,
+                                                         config.time_zone);
+  app->tags = std::make_unique<profiles::Tags>(*app->db, app->clock, *app->ids, *app->audit);
+  app->import_runs = std::make_unique<profiles::ImportRuns>(*app->db, app->clock, *app->ids);
   return app;
 }
 

@@ -11,6 +11,10 @@
 #include "core/id.h"
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
+#include "profiles/directory.h"
+#include "profiles/import_runs.h"
+#include "profiles/ingest.h"
+#include "profiles/tags.h"
 #include "store/database.h"
 
 namespace shopcrm::app {
@@ -23,6 +27,10 @@ struct App {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<identity::ApiKeys> api_keys;
   std::unique_ptr<identity::ConsoleUsers> console_users;
+  std::unique_ptr<profiles::Ingest> ingest;
+  std::unique_ptr<profiles::Directory> directory;
+  std::unique_ptr<profiles::Tags> tags;
+  std::unique_ptr<profiles::ImportRuns> import_runs;
   api::HttpMetrics metrics;
 };
 

@@ -43,7 +43,8 @@ class TestServer final {
     }
     server_ = std::make_unique<api::ApiServer>(
         options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_,
-                               "Asia/Shanghai", clock_.Now()});
+                               "Asia/Shanghai", clock_.Now(), ingest_, directory_, tags_,
+                               imports_});
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -75,6 +76,10 @@ class TestServer final {
   core::IdGenerator ids_{clock_, 3};
   audit::AuditLog audit_{clock_, ids_};
   api::HttpMetrics metrics_;
+  profiles::Ingest ingest_{db_->db(), clock_, ids_};
+  profiles::Directory directory_{db_->db(), clock_, audit_, "Asia/Shanghai"};
+  profiles::Tags tags_{db_->db(), clock_, ids_, audit_};
+  profiles::ImportRuns imports_{db_->db(), clock_, ids_};
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;

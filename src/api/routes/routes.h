@@ -15,5 +15,9 @@ void AddAuthRoutes(Router& router, Services& services, const ServerOptions& opti
 void AddApiKeyRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddConsoleUserRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddAuditRoutes(Router& router, Services& services);
+void AddIngestRoutes(Router& router, Services& services, const ServerOptions& options);
+void AddUserRoutes(Router& router, Services& services);
+void AddTagRoutes(Router& router, Services& services, const ServerOptions& options);
+void AddImportRoutes(Router& router, Services& services);
 
 }  // namespace shopcrm::api
