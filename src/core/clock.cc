@@ -132,4 +132,13 @@ Instant BusinessTimeZone::StartOfDay(LocalDate d) const {
       Zone(zone_)->to_sys(date::local_seconds(local), date::choose::earliest));
 }
 
+Instant BusinessTimeZone::AtLocalTime(LocalDate d, std::chrono::microseconds time_of_day) const {
+  const auto local = std::chrono::sys_days(d).time_since_epoch() + time_of_day;
+  // For a skipped wall time `first` is the period before the gap; for a
+  // repeated one it is the earlier period; otherwise it is the only one.
+  const auto info =
+      Zone(zone_)->get_info(date::local_seconds(std::chrono::floor<std::chrono::seconds>(local)));
+  return Instant(local - std::chrono::duration_cast<std::chrono::microseconds>(info.first.offset));
+}
+
 }  // namespace shopcrm::core

@@ -52,6 +52,11 @@ class BusinessTimeZone final {
   LocalDate DateOf(Instant t) const;
   // The first instant of local date `d` (handles zones whose midnight is skipped).
   Instant StartOfDay(LocalDate d) const;
+  // The instant at which this zone's wall clock reads `time_of_day` on local
+  // date `d`. A wall time that a daylight-saving change skips is read with the
+  // offset in force before the change (00:30 in a 00:00→01:00 gap becomes
+  // 01:30); a wall time that occurs twice gives the earlier instant.
+  Instant AtLocalTime(LocalDate d, std::chrono::microseconds time_of_day) const;
 
  private:
   BusinessTimeZone(std::string name, const void* zone) : name_(std::move(name)), zone_(zone) {}

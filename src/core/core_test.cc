@@ -116,6 +116,24 @@ TEST(BusinessTimeZone, HandlesDaylightSavingDays) {
   EXPECT_EQ(FormatRfc3339(tz->StartOfDay(dst)), "2018-11-04T03:00:00Z");
 }
 
+TEST(BusinessTimeZone, ReadsLocalWallTimesAcrossDaylightSavingChanges) {
+  auto tz = BusinessTimeZone::Load("America/Sao_Paulo");
+  ASSERT_TRUE(tz.ok());
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  const LocalDate winter{std::chrono::year(2018), std::chrono::June, std::chrono::day(1)};
+  EXPECT_EQ(FormatRfc3339(tz->AtLocalTime(winter, hours(10) + minutes(5))), "2018-06-01T13:05:00Z");
+  const LocalDate summer{std::chrono::year(2018), std::chrono::January, std::chrono::day(10)};
+  EXPECT_EQ(FormatRfc3339(tz->AtLocalTime(summer, hours(10))), "2018-01-10T12:00:00Z");
+  // 2018-11-04 00:30 never happened (00:00 jumped to 01:00); it reads as 01:30.
+  const LocalDate gap{std::chrono::year(2018), std::chrono::November, std::chrono::day(4)};
+  EXPECT_EQ(FormatRfc3339(tz->AtLocalTime(gap, minutes(30))), "2018-11-04T03:30:00Z");
+  EXPECT_EQ(FormatRfc3339(tz->AtLocalTime(gap, hours(0))), "2018-11-04T03:00:00Z");
+  // 2018-02-17 23:30 happened twice (00:00 went back to 23:00); the earlier one wins.
+  const LocalDate twice{std::chrono::year(2018), std::chrono::February, std::chrono::day(17)};
+  EXPECT_EQ(FormatRfc3339(tz->AtLocalTime(twice, hours(23) + minutes(30))), "2018-02-18T01:30:00Z");
+}
+
 TEST(IdGenerator, StrictlyIncreasingAndUniqueAcrossThreads) {
   FixedClock clock(*ParseRfc3339("2026-11-22T08:00:00Z"));
   IdGenerator ids(clock, 7);
