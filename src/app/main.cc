@@ -128,6 +128,46 @@ int main(int argc, char** argv) {
   users_enable->callback(
       run([&] { return shopcrm::app::UsersUpdate(config, username, false, std::nullopt, false); }));
 
+  auto* import = cli.add_subcommand(
+      "import", "Import customer data from files (see docs/import.md); idempotent");
+  import->require_subcommand(1);
+  shopcrm::app::ImportArgs import_args;
+  auto add_import = [&](const std::string& kind, const std::string& help, const std::string& what,
+                        bool has_format) {
+    auto* sub = import->add_subcommand(kind, help);
+    sub->add_option("path", import_args.path, what)->required();
+    if (has_format) {
+      sub->add_option("--format", import_args.format,
+                      "csv, ndjson or jsonl (default: from the file's extension)");
+    }
+    sub->add_option("--chunk", import_args.chunk_records, "Records per ingestion batch")
+        ->capture_default_str();
+    sub->callback(run([&, kind] {
+      import_args.kind = kind;
+      return shopcrm::app::ImportCommand(config, import_args);
+    }));
+    return sub;
+  };
+  add_import("olist", "The Olist Brazilian e-commerce dataset", "Directory with its CSV files",
+             false);
+  add_import("taobao", "A Taobao UserBehavior CSV file", "The CSV file", false);
+  add_import("users", "Users (CSV or NDJSON)", "The file", true);
+  add_import("orders", "Orders (NDJSON with items, or CSV with --items)", "The file", true)
+      ->add_option("--items", import_args.items_path, "CSV: the file of order lines");
+  add_import("order-items", "CSV order lines with the orders they belong to", "The lines file",
+             true)
+      ->add_option("--orders", import_args.orders_path, "The CSV file of their orders")
+      ->required();
+  add_import("order-updates", "Order status updates and refunds (CSV or NDJSON)", "The file", true);
+  add_import("events", "Behaviour events (CSV or NDJSON)", "The file", true);
+
+  auto* demo = cli.add_subcommand("demo", "Generate a demo mall with N users (deterministic)");
+  int64_t demo_users = 0;
+  uint64_t demo_seed = 1;
+  demo->add_option("--users", demo_users, "How many users")->required();
+  demo->add_option("--seed", demo_seed, "Seed of the generator")->capture_default_str();
+  demo->callback(run([&] { return shopcrm::app::DemoCommand(config, demo_users, demo_seed); }));
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

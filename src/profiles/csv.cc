@@ -34,9 +34,15 @@ int CsvReader::Get() {
 bool CsvReader::Next(CsvRecord& out) {
   if (!started_) {
     started_ = true;
-    // A UTF-8 byte order mark is only meaningful as the very first bytes.
-    if (Peek() == 0xEF && block_.size() >= 3 && block_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
-      pos_ = 3;
+    // A UTF-8 byte order mark is only meaningful as the very first bytes;
+    // the first block is topped up so all three are in it.
+    if (Peek() == 0xEF) {
+      while (block_.size() < 3 && in_.good()) {
+        const int c = in_.get();
+        if (c == std::char_traits<char>::eof()) break;
+        block_.push_back(static_cast<char>(c));
+      }
+      if (block_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
     }
   }
   // Blank lines between records carry nothing.

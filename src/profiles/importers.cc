@@ -106,9 +106,9 @@ void PrintReport(const ImportReport& r, std::ostream& out, size_t max_rejects) {
       if (!x.detail.empty()) out << ": " << x.detail;
       out << "\n";
     }
-    if (r.run_id != 0 && shown < static_cast<size_t>(r.counts.rejected)) {
-      out << "  (the run keeps the first " << ImportRuns::kMaxStoredRejects
-          << "; see the console's Imports page)\n";
+    if (shown < static_cast<size_t>(r.counts.rejected)) {
+      out << "  … " << Grouped(r.counts.rejected - static_cast<int64_t>(shown))
+          << " more; the import run keeps the first " << ImportRuns::kMaxStoredRejects << "\n";
     }
   }
 }
