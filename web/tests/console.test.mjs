@@ -440,6 +440,7 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       const count = async (key) => Number((await detail.locator(sel(`import-detail-${key}`)).innerText()).replace(/\D/g, ''))
       assert.equal(await count('accepted'), accepted)
       assert.ok((await count('read')) >= accepted)
+      await detail.locator(sel('import-summary')).waitFor()
       assert.ok(new URL(page.url()).searchParams.get('run'), 'the open run is in the URL')
       await page.waitForTimeout(400) // let the drawer finish sliding in for the picture
       await page.screenshot({ path: path.join(RESULTS_DIR, 'imports.png'), fullPage: true })

@@ -18,6 +18,8 @@ export function useLabels() {
     tagKind: (v: string | null | undefined) => label('tags.kinds', v),
     importStatus: (v: string | null | undefined) => label('imports.statuses', v),
     importKind: (v: string | null | undefined) => label('imports.kinds', v),
+    importEntity: (v: string | null | undefined) => label('imports.entities', v),
+    importSummaryKey: (v: string | null | undefined) => label('imports.summaryKeys', v),
   }
 }
 
