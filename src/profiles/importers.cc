@@ -77,8 +77,9 @@ std::string Pad(std::string s, size_t width, bool right) {
 void PrintReport(const ImportReport& r, std::ostream& out, size_t max_rejects) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(r.elapsed.count()) / 1000.0);
-  out << "import " << r.kind << " " << r.source << ": " << (r.ok() ? "succeeded" : "FAILED")
-      << " in " << seconds << " s (run " << r.run_id << ")\n";
+  // The demo's source already reads as its command line.
+  out << (r.kind == "demo" ? "" : "import " + r.kind + " ") << r.source << ": "
+      << (r.ok() ? "succeeded" : "FAILED") << " in " << seconds << " s (run " << r.run_id << ")\n";
   if (!r.ok()) out << "error: " << r.error << "\n";
   out << "\n"
       << Pad("", 15, false) << Pad("records", 11, true) << Pad("accepted", 11, true)
