@@ -183,6 +183,11 @@ core::Result<UserSummary> Directory::Summary(int64_t user_id) {
           const std::string date = core::FormatDate(zone->DateOf(at));
           by_month[date.substr(0, 7)] += net;
         }
+        if (sum.currency.empty()) {  // nothing counts; show refunds in the orders' currency
+          SHOPCRM_ASSIGN_OR_RETURN(
+              auto any, s.Query("SELECT currency FROM orders WHERE user_id = ? LIMIT 1", {user_id}));
+          if (!any.empty()) sum.currency = any.rows[0].Text(0);
+        }
         if (sum.order_count > 0) {
           sum.aov_minor = DivideRoundHalfUp(sum.total_paid_minor, sum.order_count);
         }

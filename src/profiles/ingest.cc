@@ -139,6 +139,33 @@ class UserResolver final {
 
   void Reset() { cache_.clear(); }
 
+  // Resolves many ids with a few set-based statements: looks them up, creates
+  // the missing ones as bare users, and looks those up again (another writer
+  // may have created some meanwhile).
+  core::Status Prefetch(Session& s, const std::vector<std::string>& external_ids) {
+    std::vector<std::string> missing;
+    SHOPCRM_RETURN_IF_ERROR(Lookup(s, external_ids, &missing));
+    if (missing.empty()) return core::Status::Ok();
+    for (size_t start = 0; start < missing.size(); start += kChunk) {
+      const size_t n = std::min(kChunk, missing.size() - start);
+      std::string sql = "INSERT INTO users (id, external_id, is_bare, created_at, updated_at) VALUES ";
+      std::vector<Value> params;
+      params.reserve(n * 4);
+      for (size_t i = 0; i < n; ++i) {
+        sql += i == 0 ? "(?, ?, 1, ?, ?)" : ", (?, ?, 1, ?, ?)";
+        params.insert(params.end(), {ids_.Next(), missing[start + i], now_, now_});
+      }
+      sql += " ON CONFLICT (external_id) DO NOTHING";
+      SHOPCRM_RETURN_IF_ERROR(s.Execute(sql, params).status());
+    }
+    std::vector<std::string> still_missing;
+    SHOPCRM_RETURN_IF_ERROR(Lookup(s, missing, &still_missing));
+    if (!still_missing.empty()) {
+      return core::Error(core::ErrorCode::kInternal, "internal", "bare user vanished");
+    }
+    return core::Status::Ok();
+  }
+
   core::Result<int64_t> Resolve(Session& s, const std::string& external_id) {
     auto it = cache_.find(external_id);
     if (it != cache_.end()) return it->second;
@@ -162,6 +189,30 @@ class UserResolver final {
   }
 
  private:
+  static constexpr size_t kChunk = 200;
+
+  core::Status Lookup(Session& s, const std::vector<std::string>& external_ids,
+                      std::vector<std::string>* missing) {
+    std::vector<std::string> wanted;
+    for (const auto& id : external_ids) {
+      if (!cache_.contains(id)) wanted.push_back(id);
+    }
+    for (size_t start = 0; start < wanted.size(); start += kChunk) {
+      const size_t n = std::min(kChunk, wanted.size() - start);
+      std::string sql = "SELECT external_id, id FROM users WHERE external_id IN (?";
+      for (size_t i = 1; i < n; ++i) sql += ", ?";
+      sql += ")";
+      std::vector<Value> params(wanted.begin() + static_cast<ptrdiff_t>(start),
+                                wanted.begin() + static_cast<ptrdiff_t>(start + n));
+      SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+      for (const auto& r : rows.rows) cache_.emplace(r.Text(0), r.Int(1));
+    }
+    for (const auto& id : wanted) {
+      if (!cache_.contains(id)) missing->push_back(id);
+    }
+    return core::Status::Ok();
+  }
+
   core::IdGenerator& ids_;
   int64_t now_;
   std::unordered_map<std::string, int64_t> cache_;
@@ -255,7 +306,8 @@ core::Json UpdateJson(const OrderUpdateRecord& u) {
 // Applies one status change to a stored order. Returns a rejection (no
 // write) when the change does not fit the order's state.
 core::Result<RecordResult> ApplyUpdate(Session& s, core::IdGenerator& ids, OrderState& o,
-                                       const OrderUpdateRecord& u) {
+                                       const OrderUpdateRecord& u,
+                                       bool in_order_units = false) {
   SHOPCRM_ASSIGN_OR_RETURN(
       auto dup, s.Query("SELECT id FROM order_status_history WHERE source_id = ?", {u.source_id}));
   if (!dup.empty()) return Duplicate(dup.rows[0].Int(0));
@@ -291,6 +343,21 @@ core::Result<RecordResult> ApplyUpdate(Session& s, core::IdGenerator& ids, Order
             .status());
     o.status = "cancelled";
   } else {  // refunded
+    // Refund amounts were read with two decimals; orders in a currency with
+    // none (JPY, KRW…) take whole units only.
+    if (auto c = core::Currency::Parse(o.currency);
+        !in_order_units && c.ok() && c->minor_digits() == 0) {
+      bool whole = u.refund_minor % 100 == 0;
+      for (const auto& l : u.refund_lines) whole = whole && l.amount_minor % 100 == 0;
+      if (!whole) {
+        return RejectedWith("invalid_amount", "refund_amount",
+                            "the order's currency " + o.currency + " has no minor units");
+      }
+      OrderUpdateRecord scaled = u;
+      scaled.refund_minor /= 100;
+      for (auto& l : scaled.refund_lines) l.amount_minor /= 100;
+      return ApplyUpdate(s, ids, o, scaled, true);
+    }
     if (!o.paid_at || o.status == "cancelled") {
       return RejectedWith("order_not_paid", "type", "only a paid order can be refunded");
     }
@@ -745,29 +812,91 @@ core::Result<BatchResult> Ingest::OrderUpdates(
       });
 }
 
+// Events are the bulk of what arrives, so they take set-based statements:
+// users are resolved once per batch, and events go in as multi-row inserts
+// whose RETURNING clause tells the new rows from the duplicates.
 core::Result<BatchResult> Ingest::Events(std::span<const Incoming<EventRecord>> batch) {
+  if (batch.size() > kMaxBatchRecords) {
+    return core::Error(core::ErrorCode::kPayloadTooLarge, "batch_too_large",
+                       "a batch holds at most " + std::to_string(kMaxBatchRecords) + " records");
+  }
   const int64_t now = Micros(clock_.Now());
-  UserResolver users(ids_, now);
-  return RunBatch<EventRecord>(
-      db_, batch, ValidateEvent,
-      [&](Session& s, const EventRecord& e) -> core::Result<RecordResult> {
+  std::vector<std::optional<RecordResult>> early(batch.size());
+  std::vector<size_t> valid;
+  std::vector<std::string> external_ids;
+  std::unordered_map<std::string_view, size_t> first_of;  // source id -> first index
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& in = batch[i];
+    if (!in.record.ok()) {
+      early[i] = Rejected(in.source_id, in.record.error());
+      continue;
+    }
+    if (auto st = ValidateEvent(*in.record); !st.ok()) {
+      early[i] = Rejected(in.source_id, st.error());
+      continue;
+    }
+    if (!first_of.emplace(in.record->source_id, i).second) {
+      early[i] = Duplicate(std::nullopt);  // repeated within the batch
+      early[i]->source_id = in.record->source_id;
+      continue;
+    }
+    valid.push_back(i);
+    external_ids.push_back(in.record->user_external_id);
+  }
+  std::sort(external_ids.begin(), external_ids.end());
+  external_ids.erase(std::unique(external_ids.begin(), external_ids.end()), external_ids.end());
+
+  constexpr size_t kRows = 64;
+  constexpr std::string_view kRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  BatchResult out;
+  std::vector<int64_t> event_ids(batch.size(), 0);
+  std::unordered_map<std::string, int64_t> inserted;
+  auto st = db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
+    inserted.clear();
+    UserResolver users(ids_, now);
+    SHOPCRM_RETURN_IF_ERROR(users.Prefetch(s, external_ids));
+    for (size_t start = 0; start < valid.size(); start += kRows) {
+      const size_t n = std::min(kRows, valid.size() - start);
+      std::string sql =
+          "INSERT INTO events (id, source_id, user_id, type, name, occurred_at, channel, page, "
+          "store_source_id, product_source_id, category_source_id, search_query, rating, "
+          "properties, ingested_at) VALUES ";
+      std::vector<Value> params;
+      params.reserve(n * 15);
+      for (size_t k = 0; k < n; ++k) {
+        const size_t i = valid[start + k];
+        const EventRecord& e = *batch[i].record;
         SHOPCRM_ASSIGN_OR_RETURN(int64_t user_id, users.Resolve(s, e.user_external_id));
-        const int64_t id = ids_.Next();
-        SHOPCRM_ASSIGN_OR_RETURN(
-            int64_t n,
-            s.Execute("INSERT INTO events (id, source_id, user_id, type, name, occurred_at, "
-                      "channel, page, store_source_id, product_source_id, category_source_id, "
-                      "search_query, rating, properties, ingested_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (source_id) DO NOTHING",
-                      {id, e.source_id, user_id, e.type, OrNull(e.name), Micros(e.occurred_at),
-                       OrNull(e.channel), OrNull(e.page), OrNull(e.store_source_id),
-                       OrNull(e.product_source_id), OrNull(e.category_source_id),
-                       OrNull(e.search_query), OrNull(e.rating), OrNull(e.properties_json), now}));
-        if (n == 0) return Duplicate(std::nullopt);
-        return Accepted(id);
-      },
-      [&] { users.Reset(); });
+        event_ids[i] = ids_.Next();
+        if (k > 0) sql += ", ";
+        sql += kRow;
+        params.insert(params.end(),
+                      {event_ids[i], e.source_id, user_id, e.type, OrNull(e.name),
+                       Micros(e.occurred_at), OrNull(e.channel), OrNull(e.page),
+                       OrNull(e.store_source_id), OrNull(e.product_source_id),
+                       OrNull(e.category_source_id), OrNull(e.search_query), OrNull(e.rating),
+                       OrNull(e.properties_json), now});
+      }
+      sql += " ON CONFLICT (source_id) DO NOTHING RETURNING source_id, id";
+      SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+      for (const auto& r : rows.rows) inserted.emplace(r.Text(0), r.Int(1));
+    }
+    return core::Status::Ok();
+  });
+  if (!st.ok()) return std::move(st).error();
+  out.results.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (early[i]) {
+      out.Add(std::move(*early[i]));
+      continue;
+    }
+    const std::string& source_id = batch[i].record->source_id;
+    auto it = inserted.find(source_id);
+    RecordResult r = it != inserted.end() ? Accepted(it->second) : Duplicate(std::nullopt);
+    r.source_id = source_id;
+    out.Add(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace shopcrm::profiles

@@ -9,8 +9,12 @@ namespace shopcrm::store::internal {
 
 bool IsRetryable(const core::Error& e) { return e.reason() == "database_busy"; }
 
-PooledDatabase::PooledDatabase(Backend backend, DatabaseOptions options, ConnectionFactory factory)
-    : backend_(backend), options_(std::move(options)), factory_(std::move(factory)) {}
+PooledDatabase::PooledDatabase(Backend backend, DatabaseOptions options, ConnectionFactory factory,
+                               bool single_writer)
+    : backend_(backend),
+      options_(std::move(options)),
+      factory_(std::move(factory)),
+      single_writer_(single_writer) {}
 
 PooledDatabase::~PooledDatabase() = default;
 
@@ -73,17 +77,36 @@ core::Status PooledDatabase::RunOnce(Connection& c, TxMode mode,
 
 core::Status PooledDatabase::Transact(TxMode mode,
                                       const std::function<core::Status(Session&)>& fn) {
+  if (!single_writer_ || mode != TxMode::kWrite) return RunWithRetries(mode, fn, false);
+  std::unique_lock lock(writer_mu_, std::defer_lock);
+  if (!lock.try_lock_for(options_.acquire_timeout)) {
+    return core::Unavailable("database_busy", "the database writer did not become free in time");
+  }
+  return RunWithRetries(mode, fn, true);
+}
+
+core::Status PooledDatabase::RunWithRetries(TxMode mode,
+                                            const std::function<core::Status(Session&)>& fn,
+                                            bool use_writer) {
   thread_local std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
-    SHOPCRM_ASSIGN_OR_RETURN(auto conn, Acquire());
+    std::unique_ptr<Connection> conn;
+    if (use_writer) {
+      if (!writer_ || writer_->broken()) {
+        SHOPCRM_ASSIGN_OR_RETURN(writer_, factory_());
+      }
+    } else {
+      SHOPCRM_ASSIGN_OR_RETURN(conn, Acquire());
+    }
+    Connection& c = use_writer ? *writer_ : *conn;
     core::Status st;
     try {
-      st = RunOnce(*conn, mode, fn);
+      st = RunOnce(c, mode, fn);
     } catch (...) {
-      Release(std::move(conn));
+      if (!use_writer) Release(std::move(conn));
       throw;
     }
-    Release(std::move(conn));
+    if (!use_writer) Release(std::move(conn));
     if (st.ok() || !IsRetryable(st.error()) || attempt >= options_.max_retries) return st;
     // Back off with jitter so colliding writers spread out: 1, 2, 4 … ms.
     const auto base = std::chrono::milliseconds(1 << std::min(attempt, 6));

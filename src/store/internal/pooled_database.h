@@ -28,7 +28,12 @@ bool IsRetryable(const core::Error& e);
 
 class PooledDatabase final : public Database {
  public:
-  PooledDatabase(Backend backend, DatabaseOptions options, ConnectionFactory factory);
+  // With `single_writer` (SQLite), write transactions take one dedicated
+  // connection in turn instead of any pooled one: SQLite admits one writer at
+  // a time anyway, and a connection's page cache stays warm only while no
+  // other connection writes, so one writer keeps the hot index pages cached.
+  PooledDatabase(Backend backend, DatabaseOptions options, ConnectionFactory factory,
+                 bool single_writer = false);
   ~PooledDatabase() override;
 
   Backend backend() const override { return backend_; }
@@ -47,6 +52,12 @@ class PooledDatabase final : public Database {
   const Backend backend_;
   const DatabaseOptions options_;
   const ConnectionFactory factory_;
+  core::Status RunWithRetries(TxMode mode, const std::function<core::Status(Session&)>& fn,
+                              bool use_writer);
+
+  const bool single_writer_;
+  std::timed_mutex writer_mu_;              // held for a whole write transaction
+  std::unique_ptr<Connection> writer_;      // guarded by writer_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
