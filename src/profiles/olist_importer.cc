@@ -578,6 +578,11 @@ class OlistImport final {
     }
     o.discount_minor = extras.voucher_minor;
     o.paid_minor = extras.paid_minor;
+    if (extras.items.empty()) {
+      // Some cancelled or unavailable orders have no item rows; their payments
+      // are then the only measure of what was ordered.
+      o.goods_minor = extras.voucher_minor + extras.paid_minor;
+    }
     o.status = std::string(*MapStatus(row.status));
     o.placed_at = row.placed_at;
     // A cancelled order is stored as never paid (Olist gives no time of the
