@@ -112,7 +112,8 @@ class Importer final {
   core::Result<ImportReport> OrderUpdates(const std::string& path, FileFormat format);
   core::Result<ImportReport> Events(const std::string& path, FileFormat format);
 
-  // The Olist dataset directory (its nine CSV files by their original names).
+  // The Olist dataset directory (its eight CSV files under their original
+  // names; sample_provenance.csv and others are not read).
   core::Result<ImportReport> Olist(const std::string& dir);
   // One Taobao UserBehavior CSV file.
   core::Result<ImportReport> Taobao(const std::string& path);
