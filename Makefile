@@ -11,6 +11,8 @@ WEB_STAMP := web/node_modules/.package-lock.json
 
 run: build web
 	mkdir -p data
+	@[ -f data/shopcrm.db ] || $(BIN) demo --users 3000 --seed 1 --data-dir data \
+	  --database-url sqlite:./data/shopcrm.db --log-level warn
 	$(BIN) serve --static-dir web/dist --data-dir data --database-url sqlite:./data/shopcrm.db
 
 test: deps-test

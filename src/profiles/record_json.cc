@@ -209,7 +209,7 @@ Incoming<OrderRecord> OrderFromJson(const Json& j) {
   o.paid_at = rr.Time("paid_at", false);
   o.completed_at = rr.Time("completed_at", false);
   o.cancelled_at = rr.Time("cancelled_at", false);
-  const Json* items = rr.r().Value("items", true);
+  const Json* items = rr.r().Value("items");
   if (items != nullptr && !items->is_array()) {
     rr.r().AddError("items", "must_be_array", "expected an array of order lines");
   } else if (items != nullptr) {
