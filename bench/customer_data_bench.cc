@@ -130,8 +130,8 @@ std::string EventLine(int64_t n, int64_t users, std::mt19937_64& rng) {
       R"({"source_id":"ev-%lld","user_external_id":"u-%lld","type":"%s","occurred_at":)"
       R"("2026-11-%02dT%02d:%02d:00Z","channel":"app","product_source_id":"sku-%llu"})"
       "\n",
-      static_cast<long long>(n), static_cast<long long>(user), type,
-      static_cast<int>(1 + n % 28), static_cast<int>(n % 24), static_cast<int>(n % 60),
+      static_cast<long long>(n), static_cast<long long>(user), type, static_cast<int>(1 + n % 28),
+      static_cast<int>(n % 24), static_cast<int>(n % 60),
       static_cast<unsigned long long>(rng() % 50000));
   return std::string(buf, static_cast<size_t>(len));
 }
@@ -172,11 +172,12 @@ int Ingest(const Flags& f) {
   }
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("ingest: %lld events (%lld accepted) in %.2f s with %d clients, batch %lld, "
-              "synchronous=%s: %.0f events/s\n",
-              static_cast<long long>(events), static_cast<long long>(accepted.load()), seconds,
-              clients, static_cast<long long>(batch), f.Text("synchronous", "normal").c_str(),
-              static_cast<double>(events) / seconds);
+  std::printf(
+      "ingest: %lld events (%lld accepted) in %.2f s with %d clients, batch %lld, "
+      "synchronous=%s: %.0f events/s\n",
+      static_cast<long long>(events), static_cast<long long>(accepted.load()), seconds, clients,
+      static_cast<long long>(batch), f.Text("synchronous", "normal").c_str(),
+      static_cast<double>(events) / seconds);
   return accepted.load() == events ? 0 : 1;
 }
 
@@ -240,7 +241,8 @@ int User360(const Flags& f) {
   }
   std::sort(micros.begin(), micros.end());
   auto pct = [&](double p) {
-    return micros[std::min(micros.size() - 1, static_cast<size_t>(p * static_cast<double>(micros.size())))];
+    return micros[std::min(micros.size() - 1,
+                           static_cast<size_t>(p * static_cast<double>(micros.size())))];
   };
   std::printf("user360: %lld requests: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               static_cast<long long>(requests), pct(0.50) / 1000, pct(0.99) / 1000,

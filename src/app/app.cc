@@ -26,8 +26,8 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   app->console_users = std::make_unique<identity::ConsoleUsers>(*app->db, app->clock, *app->ids,
                                                                 *app->audit, config.auth);
   app->ingest = std::make_unique<profiles::Ingest>(*app->db, app->clock, *app->ids);
-  app->directory = std::make_unique<profiles::Directory>(*app->db, app->clock, *app->audit,
-                                                         config.time_zone);
+  app->directory =
+      std::make_unique<profiles::Directory>(*app->db, app->clock, *app->audit, config.time_zone);
   app->tags = std::make_unique<profiles::Tags>(*app->db, app->clock, *app->ids, *app->audit);
   app->import_runs = std::make_unique<profiles::ImportRuns>(*app->db, app->clock, *app->ids);
   return app;

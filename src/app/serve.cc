@@ -69,7 +69,7 @@ int Serve(const Config& config) {
   }
   api::Services services{*app.db,          app.clock,          *app.audit,
                          *app.api_keys,    *app.console_users, app.metrics,
-                         config.time_zone, app.clock.Now(),  *app.ingest,
+                         config.time_zone, app.clock.Now(),    *app.ingest,
                          *app.directory,   *app.tags,          *app.import_runs};
   api::ApiServer server(options, services);
   auto bound = server.Bind();

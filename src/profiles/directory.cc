@@ -161,11 +161,10 @@ core::Result<UserSummary> Directory::Summary(int64_t user_id) {
         SHOPCRM_RETURN_IF_ERROR(CheckUserExists(s, user_id));
         UserSummary sum;
         SHOPCRM_ASSIGN_OR_RETURN(
-            auto orders,
-            s.Query("SELECT currency, paid_at, paid_minor, refunded_minor FROM orders "
-                    "WHERE user_id = ? AND " +
-                        std::string(kCounts) + " ORDER BY paid_at",
-                    {user_id}));
+            auto orders, s.Query("SELECT currency, paid_at, paid_minor, refunded_minor FROM orders "
+                                 "WHERE user_id = ? AND " +
+                                     std::string(kCounts) + " ORDER BY paid_at",
+                                 {user_id}));
         std::map<std::string, int64_t> per_currency;
         for (const auto& r : orders.rows) ++per_currency[r.Text(0)];
         for (const auto& [currency, n] : per_currency) {
@@ -185,7 +184,8 @@ core::Result<UserSummary> Directory::Summary(int64_t user_id) {
         }
         if (sum.currency.empty()) {  // nothing counts; show refunds in the orders' currency
           SHOPCRM_ASSIGN_OR_RETURN(
-              auto any, s.Query("SELECT currency FROM orders WHERE user_id = ? LIMIT 1", {user_id}));
+              auto any,
+              s.Query("SELECT currency FROM orders WHERE user_id = ? LIMIT 1", {user_id}));
           if (!any.empty()) sum.currency = any.rows[0].Text(0);
         }
         if (sum.order_count > 0) {
@@ -193,18 +193,18 @@ core::Result<UserSummary> Directory::Summary(int64_t user_id) {
         }
         for (const auto& [month, paid] : by_month) sum.spend_by_month.push_back({month, paid});
         if (sum.spend_by_month.size() > 36) {
-          sum.spend_by_month.erase(sum.spend_by_month.begin(),
-                                   sum.spend_by_month.end() - 36);
+          sum.spend_by_month.erase(sum.spend_by_month.begin(), sum.spend_by_month.end() - 36);
         }
         SHOPCRM_ASSIGN_OR_RETURN(
-            auto refunds, s.Query("SELECT CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) FROM orders "
-                                  "WHERE user_id = ? AND currency = ?",
-                                  {user_id, sum.currency}));
+            auto refunds,
+            s.Query("SELECT CAST(COALESCE(SUM(refunded_minor), 0) AS BIGINT) FROM orders "
+                    "WHERE user_id = ? AND currency = ?",
+                    {user_id, sum.currency}));
         sum.refunded_minor = refunds.rows[0].Int(0);
-        SHOPCRM_ASSIGN_OR_RETURN(
-            auto visit, s.Query("SELECT occurred_at FROM events WHERE user_id = ? "
-                                "AND type = 'visit' ORDER BY occurred_at DESC LIMIT 1",
-                                {user_id}));
+        SHOPCRM_ASSIGN_OR_RETURN(auto visit,
+                                 s.Query("SELECT occurred_at FROM events WHERE user_id = ? "
+                                         "AND type = 'visit' ORDER BY occurred_at DESC LIMIT 1",
+                                         {user_id}));
         if (!visit.empty()) sum.last_visit_at = core::FromUnixMicros(visit.rows[0].Int(0));
         SHOPCRM_ASSIGN_OR_RETURN(
             auto count, s.Query("SELECT COUNT(*) FROM events WHERE user_id = ?", {user_id}));

@@ -130,8 +130,8 @@ struct Event {
   std::string type;
   std::optional<std::string> name;
   core::Instant occurred_at{};
-  std::optional<std::string> channel, page, store_source_id, product_source_id,
-      category_source_id, search_query;
+  std::optional<std::string> channel, page, store_source_id, product_source_id, category_source_id,
+      search_query;
   std::optional<int64_t> rating;
   std::optional<std::string> properties_json;
 };

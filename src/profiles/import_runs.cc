@@ -89,29 +89,31 @@ core::Result<int64_t> ImportRuns::Start(std::string_view kind, std::string_view 
   }
   if (!bad.empty()) return core::InvalidFields("invalid_fields", std::move(bad));
   const int64_t id = ids_.Next();
-  SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    return s
-        .Execute(
-            "INSERT INTO import_runs (id, kind, source, status, started_at, started_by)"
-            " VALUES (?, ?, ?, 'running', ?, ?)",
-            {id, std::string(kind), std::string(source), core::ToUnixMicros(clock_.Now()),
-             std::string(started_by)})
-        .status();
-  }));
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+        return s
+            .Execute(
+                "INSERT INTO import_runs (id, kind, source, status, started_at, started_by)"
+                " VALUES (?, ?, ?, 'running', ?, ?)",
+                {id, std::string(kind), std::string(source), core::ToUnixMicros(clock_.Now()),
+                 std::string(started_by)})
+            .status();
+      }));
   return id;
 }
 
 core::Status ImportRuns::Progress(int64_t id, const ImportCounts& counts) {
   SHOPCRM_RETURN_IF_ERROR(ValidateCounts(counts));
   int64_t changed = 0;
-  SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        changed, s.Execute("UPDATE import_runs SET rows_read = ?, rows_accepted = ?,"
-                           " rows_duplicate = ?, rows_held = ?, rows_rejected = ? WHERE id = ?",
-                           {counts.read, counts.accepted, counts.duplicate, counts.held,
-                            counts.rejected, id}));
-    return core::Status::Ok();
-  }));
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+        SHOPCRM_ASSIGN_OR_RETURN(
+            changed, s.Execute("UPDATE import_runs SET rows_read = ?, rows_accepted = ?,"
+                               " rows_duplicate = ?, rows_held = ?, rows_rejected = ? WHERE id = ?",
+                               {counts.read, counts.accepted, counts.duplicate, counts.held,
+                                counts.rejected, id}));
+        return core::Status::Ok();
+      }));
   if (changed == 0) return RunNotFound(id);
   return core::Status::Ok();
 }
@@ -125,17 +127,18 @@ core::Status ImportRuns::Finish(int64_t id, const ImportCounts& counts,
       summary_json.empty() ? store::Null() : store::Value(std::string(summary_json));
   const store::Value error_text = error.empty() ? store::Null() : store::Value(std::string(error));
   int64_t changed = 0;
-  SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        changed,
-        s.Execute("UPDATE import_runs SET status = ?, finished_at = ?, rows_read = ?,"
-                  " rows_accepted = ?, rows_duplicate = ?, rows_held = ?, rows_rejected = ?,"
-                  " rejects = ?, summary = ?, error = ? WHERE id = ?",
-                  {status, core::ToUnixMicros(clock_.Now()), counts.read, counts.accepted,
-                   counts.duplicate, counts.held, counts.rejected, RejectsJson(rejects), summary,
-                   error_text, id}));
-    return core::Status::Ok();
-  }));
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+        SHOPCRM_ASSIGN_OR_RETURN(
+            changed,
+            s.Execute("UPDATE import_runs SET status = ?, finished_at = ?, rows_read = ?,"
+                      " rows_accepted = ?, rows_duplicate = ?, rows_held = ?, rows_rejected = ?,"
+                      " rejects = ?, summary = ?, error = ? WHERE id = ?",
+                      {status, core::ToUnixMicros(clock_.Now()), counts.read, counts.accepted,
+                       counts.duplicate, counts.held, counts.rejected, RejectsJson(rejects),
+                       summary, error_text, id}));
+        return core::Status::Ok();
+      }));
   if (changed == 0) return RunNotFound(id);
   return core::Status::Ok();
 }

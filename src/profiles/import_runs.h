@@ -62,9 +62,8 @@ class ImportRuns final {
   // Records progress of a running import (counts so far).
   core::Status Progress(int64_t id, const ImportCounts& counts);
   // Ends the run: succeeded when `error` is empty, failed otherwise.
-  core::Status Finish(int64_t id, const ImportCounts& counts,
-                      const std::vector<RowReject>& rejects, std::string_view summary_json,
-                      std::string_view error);
+  core::Status Finish(int64_t id, const ImportCounts& counts, const std::vector<RowReject>& rejects,
+                      std::string_view summary_json, std::string_view error);
   // Newest first (rejects left empty).
   core::Result<ImportRunPage> List(int limit, std::optional<int64_t> cursor);
   core::Result<ImportRun> Get(int64_t id);

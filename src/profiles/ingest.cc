@@ -14,6 +14,10 @@
 namespace shopcrm::profiles {
 namespace {
 
+// The largest amount one order or line may carry: 10^13 minor units
+// (100 billion yuan), far from int64 overflow even summed over a batch.
+constexpr int64_t kMaxAmountMinor = 10'000'000'000'000;
+
 using store::Null;
 using store::OrNull;
 using store::Session;
@@ -30,8 +34,10 @@ class Checker final {
   void Text(std::string_view field, const std::string& v) {
     if (v.size() > kMaxTextLength) Add(field, "too_long", "at most 512 bytes");
   }
-  void NonNegative(std::string_view field, int64_t v) {
+  // Amounts and counts: 0 up to kMaxAmountMinor.
+  void Amount(std::string_view field, int64_t v) {
     if (v < 0) Add(field, "must_not_be_negative", "must be 0 or more");
+    if (v > kMaxAmountMinor) Add(field, "amount_too_large", "at most 100000000000.00");
   }
   void Add(std::string_view field, std::string reason, std::string detail) {
     errors_.push_back({std::string(field), std::move(reason), std::move(detail)});
@@ -65,16 +71,14 @@ bool IsPhone(std::string_view s) {
 }
 
 int64_t Micros(core::Instant t) { return core::ToUnixMicros(t); }
-Value OptMicros(const std::optional<core::Instant>& t) {
-  return t ? Value(Micros(*t)) : Null();
-}
+Value OptMicros(const std::optional<core::Instant>& t) { return t ? Value(Micros(*t)) : Null(); }
 
 // Runs `write` for every parsed, valid record inside one write transaction
 // and reports the outcome of each in input order.
 template <typename T, typename Check, typename Write>
-core::Result<BatchResult> RunBatch(store::Database& db, std::span<const Incoming<T>> batch,
-                                   Check check, Write write,
-                                   const std::function<void()>& on_attempt = [] {}) {
+core::Result<BatchResult> RunBatch(
+    store::Database& db, std::span<const Incoming<T>> batch, Check check, Write write,
+    const std::function<void()>& on_attempt = [] {}) {
   if (batch.size() > kMaxBatchRecords) {
     return core::Error(core::ErrorCode::kPayloadTooLarge, "batch_too_large",
                        "a batch holds at most " + std::to_string(kMaxBatchRecords) + " records");
@@ -90,7 +94,7 @@ core::Result<BatchResult> RunBatch(store::Database& db, std::span<const Incoming
     if (!st.ok()) early[i] = Rejected(in.source_id, st.error());
   }
   BatchResult out;
-  auto st = db.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
+  auto attempt = [&](Session& s) -> core::Status {
     out = BatchResult{};
     on_attempt();  // a retried transaction starts from scratch
     out.results.reserve(batch.size());
@@ -104,7 +108,14 @@ core::Result<BatchResult> RunBatch(store::Database& db, std::span<const Incoming
       out.Add(std::move(r));
     }
     return core::Status::Ok();
-  });
+  };
+  // A unique violation means a concurrent copy of some record committed
+  // between our read and our insert; run again, and it reads as a duplicate.
+  core::Status st;
+  for (int i = 0; i < 3; ++i) {
+    st = db.Transact(store::TxMode::kWrite, attempt);
+    if (st.ok() || st.error().reason() != "unique_violation") break;
+  }
   if (!st.ok()) return std::move(st).error();
   return out;
 }
@@ -148,7 +159,8 @@ class UserResolver final {
     if (missing.empty()) return core::Status::Ok();
     for (size_t start = 0; start < missing.size(); start += kChunk) {
       const size_t n = std::min(kChunk, missing.size() - start);
-      std::string sql = "INSERT INTO users (id, external_id, is_bare, created_at, updated_at) VALUES ";
+      std::string sql =
+          "INSERT INTO users (id, external_id, is_bare, created_at, updated_at) VALUES ";
       std::vector<Value> params;
       params.reserve(n * 4);
       for (size_t i = 0; i < n; ++i) {
@@ -227,10 +239,9 @@ core::Result<RecordResult> UpsertBySourceId(Session& s, core::IdGenerator& ids, 
                                             const std::vector<Value>& values) {
   std::string cols;
   for (const auto& c : columns) cols += (cols.empty() ? "" : ", ") + c;
-  SHOPCRM_ASSIGN_OR_RETURN(
-      auto rows, s.Query("SELECT id, " + cols + " FROM " + std::string(table) +
-                             " WHERE source_id = ?",
-                         {source_id}));
+  SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, " + cols + " FROM " + std::string(table) +
+                                                  " WHERE source_id = ?",
+                                              {source_id}));
   if (rows.empty()) {
     std::vector<Value> params = {ids.Next(), source_id};
     params.insert(params.end(), values.begin(), values.end());
@@ -239,8 +250,7 @@ core::Result<RecordResult> UpsertBySourceId(Session& s, core::IdGenerator& ids, 
     std::string marks = "?, ?";
     for (size_t i = 0; i < columns.size() + 2; ++i) marks += ", ?";
     SHOPCRM_RETURN_IF_ERROR(s.Execute("INSERT INTO " + std::string(table) + " (id, source_id, " +
-                                          cols + ", created_at, updated_at) VALUES (" + marks +
-                                          ")",
+                                          cols + ", created_at, updated_at) VALUES (" + marks + ")",
                                       params)
                                 .status());
     return Accepted(std::get<int64_t>(params[0]));
@@ -274,7 +284,18 @@ struct OrderState {
   std::optional<int64_t> paid_at;
 };
 
+// On PostgreSQL (READ COMMITTED), concurrent batches touching one order are
+// serialised by a transaction-scoped advisory lock on the order's mall id,
+// taken before the order is read or created, and on the order row itself. So
+// two refunds cannot both pass the check, and an update cannot be held while
+// its order is being inserted. SQLite has a single writer already.
+core::Status LockOrderKey(Session& s, const std::string& order_source_id) {
+  if (s.backend() != store::Backend::kPostgres) return core::Status::Ok();
+  return s.Query("SELECT pg_advisory_xact_lock(73690002, hashtext(?))", {order_source_id}).status();
+}
+
 core::Result<std::optional<OrderState>> LoadOrder(Session& s, const std::string& source_id) {
+  SHOPCRM_RETURN_IF_ERROR(LockOrderKey(s, source_id));
   SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, status, currency, paid_minor, "
                                               "refunded_minor, paid_at FROM orders "
                                               "WHERE source_id = ?",
@@ -288,9 +309,10 @@ core::Result<std::optional<OrderState>> LoadOrder(Session& s, const std::string&
 core::Json UpdateJson(const OrderUpdateRecord& u) {
   core::Json lines = core::Json::array();
   for (const auto& l : u.refund_lines) {
-    lines.push_back({{"line_no", l.line_no},
-                     {"quantity", l.quantity},
-                     {"amount", core::Money(l.amount_minor, core::Currency::Cny()).ToDecimalString()}});
+    lines.push_back(
+        {{"line_no", l.line_no},
+         {"quantity", l.quantity},
+         {"amount", core::Money(l.amount_minor, core::Currency::Cny()).ToDecimalString()}});
   }
   core::Json j = {{"source_id", u.source_id},
                   {"order_source_id", u.order_source_id},
@@ -306,8 +328,7 @@ core::Json UpdateJson(const OrderUpdateRecord& u) {
 // Applies one status change to a stored order. Returns a rejection (no
 // write) when the change does not fit the order's state.
 core::Result<RecordResult> ApplyUpdate(Session& s, core::IdGenerator& ids, OrderState& o,
-                                       const OrderUpdateRecord& u,
-                                       bool in_order_units = false) {
+                                       const OrderUpdateRecord& u, bool in_order_units = false) {
   SHOPCRM_ASSIGN_OR_RETURN(
       auto dup, s.Query("SELECT id FROM order_status_history WHERE source_id = ?", {u.source_id}));
   if (!dup.empty()) return Duplicate(dup.rows[0].Int(0));
@@ -417,7 +438,7 @@ core::Result<RecordResult> ApplyUpdate(Session& s, core::IdGenerator& ids, Order
 core::Status ApplyHeld(Session& s, core::IdGenerator& ids, OrderState& o,
                        const std::string& order_source_id) {
   SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, payload FROM held_order_updates "
-                                              "WHERE order_source_id = ?",
+                                              "WHERE order_source_id = ? ORDER BY received_at, id",
                                               {order_source_id}));
   if (rows.empty()) return core::Status::Ok();
   std::vector<OrderUpdateRecord> updates;
@@ -494,7 +515,7 @@ core::Status ValidateProduct(const ProductRecord& r) {
   c.Id("source_id", r.source_id);
   if (r.name.empty()) c.Add("name", "required", "must not be empty");
   c.Text("name", r.name);
-  if (r.price_minor) c.NonNegative("price", *r.price_minor);
+  if (r.price_minor) c.Amount("price", *r.price_minor);
   if (!core::Currency::Parse(r.currency).ok()) {
     c.Add("currency", "invalid_currency", "expected an ISO 4217 code such as \"CNY\"");
   }
@@ -504,6 +525,9 @@ core::Status ValidateProduct(const ProductRecord& r) {
 core::Status ValidateUser(const UserRecord& r) {
   Checker c;
   c.Id("external_id", r.external_id);
+  if (r.external_id.starts_with("erased:")) {
+    c.Add("external_id", "reserved_id", "ids starting with \"erased:\" name erased users");
+  }
   if (r.phone && !r.phone->empty() && !IsPhone(*r.phone)) {
     c.Add("phone", "invalid_phone", "digits, '+', '-' and spaces only, at most 32");
   }
@@ -526,10 +550,10 @@ core::Status ValidateOrder(const OrderRecord& r) {
   if (!core::Currency::Parse(r.currency).ok()) {
     c.Add("currency", "invalid_currency", "expected an ISO 4217 code such as \"CNY\"");
   }
-  c.NonNegative("goods_amount", r.goods_minor);
-  c.NonNegative("discount_amount", r.discount_minor);
-  c.NonNegative("shipping_amount", r.shipping_minor);
-  c.NonNegative("paid_amount", r.paid_minor);
+  c.Amount("goods_amount", r.goods_minor);
+  c.Amount("discount_amount", r.discount_minor);
+  c.Amount("shipping_amount", r.shipping_minor);
+  c.Amount("paid_amount", r.paid_minor);
   if (r.status != "created" && r.status != "paid" && r.status != "completed" &&
       r.status != "cancelled") {
     c.Add("status", "invalid_enum", "expected one of: created, paid, completed, cancelled");
@@ -537,6 +561,13 @@ core::Status ValidateOrder(const OrderRecord& r) {
   if (r.status == "cancelled" && r.paid_at) {
     c.Add("paid_at", "cancelled_after_payment",
           "a paid order is not cancelled; send it as paid and then a refund");
+  }
+  if (r.status == "cancelled" && r.completed_at) {
+    c.Add("completed_at", "cancelled_after_payment",
+          "a completed order is not cancelled; send a refund instead");
+  }
+  if (r.status != "cancelled" && r.cancelled_at) {
+    c.Add("cancelled_at", "status_mismatch", "cancelled_at needs status \"cancelled\"");
   }
   // An order may come without lines: marketplaces report orders cancelled or
   // found unavailable before any line was confirmed.
@@ -553,11 +584,13 @@ core::Status ValidateOrder(const OrderRecord& r) {
     if (it.quantity < 1 || it.quantity > 1000000) {
       c.Add(p + "quantity", "out_of_range", "must be 1 to 1000000");
     }
-    c.NonNegative(p + "unit_price", it.unit_price_minor);
-    if (it.paid_minor) c.NonNegative(p + "paid_amount", *it.paid_minor);
-    if (it.unit_price_minor > 0 && it.quantity > 0 &&
-        it.unit_price_minor <= INT64_MAX / 1000000) {
-      gross += it.quantity * it.unit_price_minor;
+    c.Amount(p + "unit_price", it.unit_price_minor);
+    if (it.paid_minor) c.Amount(p + "paid_amount", *it.paid_minor);
+    int64_t line_gross = 0;
+    if (__builtin_mul_overflow(it.quantity, it.unit_price_minor, &line_gross) ||
+        __builtin_add_overflow(gross, line_gross, &gross) || gross > kMaxAmountMinor) {
+      c.Add(p + "unit_price", "amount_overflow", "the order's lines add up to too much");
+      gross = 0;
     }
   }
   if (r.discount_minor > r.goods_minor + r.shipping_minor) {
@@ -571,17 +604,20 @@ core::Status ValidateOrderUpdate(const OrderUpdateRecord& r) {
   Checker c;
   c.Id("source_id", r.source_id);
   c.Id("order_source_id", r.order_source_id);
-  if (r.type != "paid" && r.type != "completed" && r.type != "cancelled" &&
-      r.type != "refunded") {
+  if (r.type != "paid" && r.type != "completed" && r.type != "cancelled" && r.type != "refunded") {
     c.Add("type", "invalid_enum", "expected one of: paid, completed, cancelled, refunded");
   }
   if (r.type == "refunded") {
     if (r.refund_minor <= 0) c.Add("refund_amount", "must_be_positive", "must be more than 0");
     int64_t sum = 0;
+    std::set<int64_t> lines;
     for (size_t i = 0; i < r.refund_lines.size(); ++i) {
       const std::string p = "refund_lines[" + std::to_string(i) + "].";
-      if (r.refund_lines[i].quantity < 0) c.NonNegative(p + "quantity", r.refund_lines[i].quantity);
-      c.NonNegative(p + "amount", r.refund_lines[i].amount_minor);
+      if (!lines.insert(r.refund_lines[i].line_no).second) {
+        c.Add(p + "line_no", "duplicate_line", "each line is refunded at most once per update");
+      }
+      c.Amount(p + "quantity", r.refund_lines[i].quantity);
+      c.Amount(p + "amount", r.refund_lines[i].amount_minor);
       sum += r.refund_lines[i].amount_minor;
     }
     if (!r.refund_lines.empty() && sum != r.refund_minor) {
@@ -621,13 +657,11 @@ core::Status ValidateEvent(const EventRecord& r) {
 
 core::Result<BatchResult> Ingest::Stores(std::span<const Incoming<StoreRecord>> batch) {
   const int64_t now = Micros(clock_.Now());
-  return RunBatch<StoreRecord>(
-      db_, batch, ValidateStore, [&](Session& s, const StoreRecord& r) {
-        return UpsertBySourceId(s, ids_, now, "stores", {"name", "city", "province", "is_platform"},
-                                r.source_id,
-                                {r.name, OrNull(r.city), OrNull(r.province),
-                                 Value(int64_t{r.is_platform ? 1 : 0})});
-      });
+  return RunBatch<StoreRecord>(db_, batch, ValidateStore, [&](Session& s, const StoreRecord& r) {
+    return UpsertBySourceId(
+        s, ids_, now, "stores", {"name", "city", "province", "is_platform"}, r.source_id,
+        {r.name, OrNull(r.city), OrNull(r.province), Value(int64_t{r.is_platform ? 1 : 0})});
+  });
 }
 
 core::Result<BatchResult> Ingest::Categories(std::span<const Incoming<CategoryRecord>> batch) {
@@ -648,8 +682,8 @@ core::Result<BatchResult> Ingest::Products(std::span<const Incoming<ProductRecor
             s, ids_, now, "products",
             {"name", "category_source_id", "store_source_id", "price_minor", "currency"},
             r.source_id,
-            {r.name, OrNull(r.category_source_id), OrNull(r.store_source_id),
-             OrNull(r.price_minor), r.currency});
+            {r.name, OrNull(r.category_source_id), OrNull(r.store_source_id), OrNull(r.price_minor),
+             r.currency});
       });
 }
 
@@ -657,10 +691,11 @@ core::Result<BatchResult> Ingest::Users(std::span<const Incoming<UserRecord>> ba
   const int64_t now = Micros(clock_.Now());
   UserResolver users(ids_, now);
   static const std::vector<std::string> kColumns = {
-      "phone", "name", "gender", "birthday", "city", "province", "occupation", "education",
-      "registered_at", "source_channel", "referrer_id", "attributes"};
+      "phone",      "name",      "gender",        "birthday",       "city",        "province",
+      "occupation", "education", "registered_at", "source_channel", "referrer_id", "attributes"};
   return RunBatch<UserRecord>(
-      db_, batch, ValidateUser, [&](Session& s, const UserRecord& r) -> core::Result<RecordResult> {
+      db_, batch, ValidateUser,
+      [&](Session& s, const UserRecord& r) -> core::Result<RecordResult> {
         std::optional<int64_t> referrer;
         if (r.referrer_external_id) {
           SHOPCRM_ASSIGN_OR_RETURN(int64_t rid, users.Resolve(s, *r.referrer_external_id));
@@ -729,36 +764,41 @@ core::Result<BatchResult> Ingest::Orders(std::span<const Incoming<OrderRecord>> 
   return RunBatch<OrderRecord>(
       db_, batch, ValidateOrder,
       [&](Session& s, const OrderRecord& r) -> core::Result<RecordResult> {
+        SHOPCRM_RETURN_IF_ERROR(LockOrderKey(s, r.source_id));
         SHOPCRM_ASSIGN_OR_RETURN(
             auto existing, s.Query("SELECT id FROM orders WHERE source_id = ?", {r.source_id}));
         if (!existing.empty()) return Duplicate(existing.rows[0].Int(0));
         SHOPCRM_ASSIGN_OR_RETURN(int64_t user_id, users.Resolve(s, r.user_external_id));
-        SHOPCRM_ASSIGN_OR_RETURN(std::vector<int64_t> line_paid, LinePaid(r));
-        // Paid and completed orders were paid: at paid_at, else when placed.
-        std::optional<core::Instant> paid_at = r.paid_at;
-        if (!paid_at && (r.status == "paid" || r.status == "completed")) paid_at = r.placed_at;
-        std::optional<core::Instant> completed_at = r.completed_at;
-        if (!completed_at && r.status == "completed") completed_at = paid_at;
-        std::optional<core::Instant> cancelled_at = r.cancelled_at;
-        if (!cancelled_at && r.status == "cancelled") cancelled_at = r.placed_at;
+        auto line_paid = LinePaid(r);
+        if (!line_paid.ok()) return RejectedWith("amount_overflow", "items", "amounts too large");
+        // The status follows the latest step the timestamps show; then paid and
+        // completed orders were paid at paid_at, else when placed.
         std::string status = r.status;
-        if (status == "created" && paid_at) status = "paid";
-        if ((status == "created" || status == "paid") && completed_at) status = "completed";
+        if (status == "created" && r.completed_at) status = "completed";
+        if (status == "created" && r.paid_at) status = "paid";
+        if (status == "paid" && r.completed_at) status = "completed";
+        std::optional<core::Instant> paid_at = r.paid_at;
+        if (!paid_at && (status == "paid" || status == "completed")) paid_at = r.placed_at;
+        std::optional<core::Instant> completed_at = r.completed_at;
+        if (!completed_at && status == "completed") completed_at = paid_at;
+        std::optional<core::Instant> cancelled_at = r.cancelled_at;
+        if (!cancelled_at && status == "cancelled") cancelled_at = r.placed_at;
         std::optional<std::string> coupons;
         if (!r.coupon_codes.empty()) coupons = core::DumpJson(core::Json(r.coupon_codes));
 
         const int64_t order_id = ids_.Next();
         SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("INSERT INTO orders (id, source_id, user_id, store_source_id, city, province, "
-                      "channel, currency, goods_minor, discount_minor, shipping_minor, paid_minor, "
-                      "refunded_minor, coupon_codes, status, placed_at, paid_at, completed_at, "
-                      "cancelled_at, ingested_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
-                      {order_id, r.source_id, user_id, OrNull(r.store_source_id), OrNull(r.city),
-                       OrNull(r.province), OrNull(r.channel), r.currency, r.goods_minor,
-                       r.discount_minor, r.shipping_minor, r.paid_minor, OrNull(coupons), status,
-                       Micros(r.placed_at), OptMicros(paid_at), OptMicros(completed_at),
-                       OptMicros(cancelled_at), now})
+            s.Execute(
+                 "INSERT INTO orders (id, source_id, user_id, store_source_id, city, province, "
+                 "channel, currency, goods_minor, discount_minor, shipping_minor, paid_minor, "
+                 "refunded_minor, coupon_codes, status, placed_at, paid_at, completed_at, "
+                 "cancelled_at, ingested_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+                 {order_id, r.source_id, user_id, OrNull(r.store_source_id), OrNull(r.city),
+                  OrNull(r.province), OrNull(r.channel), r.currency, r.goods_minor,
+                  r.discount_minor, r.shipping_minor, r.paid_minor, OrNull(coupons), status,
+                  Micros(r.placed_at), OptMicros(paid_at), OptMicros(completed_at),
+                  OptMicros(cancelled_at), now})
                 .status());
         for (size_t i = 0; i < r.items.size(); ++i) {
           const auto& it = r.items[i];
@@ -769,31 +809,32 @@ core::Result<BatchResult> Ingest::Orders(std::span<const Incoming<OrderRecord>> 
                         {ids_.Next(), order_id, it.line_no, it.sku, OrNull(it.product_name),
                          OrNull(it.category_source_id),
                          OrNull(it.store_source_id ? it.store_source_id : r.store_source_id),
-                         it.quantity, it.unit_price_minor, line_paid[i]})
+                         it.quantity, it.unit_price_minor, (*line_paid)[i]})
                   .status());
         }
         auto step = [&](const char* st, core::Instant at) {
           return s
-              .Execute("INSERT INTO order_status_history (id, order_id, status, at) "
-                       "VALUES (?, ?, ?, ?)",
-                       {ids_.Next(), order_id, st, Micros(at)})
+              .Execute(
+                  "INSERT INTO order_status_history (id, order_id, status, at) "
+                  "VALUES (?, ?, ?, ?)",
+                  {ids_.Next(), order_id, st, Micros(at)})
               .status();
         };
         SHOPCRM_RETURN_IF_ERROR(step("created", r.placed_at));
         if (paid_at) SHOPCRM_RETURN_IF_ERROR(step("paid", *paid_at));
         if (completed_at) SHOPCRM_RETURN_IF_ERROR(step("completed", *completed_at));
         if (cancelled_at) SHOPCRM_RETURN_IF_ERROR(step("cancelled", *cancelled_at));
-        OrderState state{order_id,   status, r.currency, r.paid_minor,
-                         0,          paid_at ? std::optional<int64_t>(Micros(*paid_at))
-                                             : std::nullopt};
+        OrderState state{
+            order_id,   status,
+            r.currency, r.paid_minor,
+            0,          paid_at ? std::optional<int64_t>(Micros(*paid_at)) : std::nullopt};
         SHOPCRM_RETURN_IF_ERROR(ApplyHeld(s, ids_, state, r.source_id));
         return Accepted(order_id);
       },
       [&] { users.Reset(); });
 }
 
-core::Result<BatchResult> Ingest::OrderUpdates(
-    std::span<const Incoming<OrderUpdateRecord>> batch) {
+core::Result<BatchResult> Ingest::OrderUpdates(std::span<const Incoming<OrderUpdateRecord>> batch) {
   const int64_t now = Micros(clock_.Now());
   return RunBatch<OrderUpdateRecord>(
       db_, batch, ValidateOrderUpdate,
@@ -871,12 +912,11 @@ core::Result<BatchResult> Ingest::Events(std::span<const Incoming<EventRecord>> 
         event_ids[i] = ids_.Next();
         if (k > 0) sql += ", ";
         sql += kRow;
-        params.insert(params.end(),
-                      {event_ids[i], e.source_id, user_id, e.type, OrNull(e.name),
-                       Micros(e.occurred_at), OrNull(e.channel), OrNull(e.page),
-                       OrNull(e.store_source_id), OrNull(e.product_source_id),
-                       OrNull(e.category_source_id), OrNull(e.search_query), OrNull(e.rating),
-                       OrNull(e.properties_json), now});
+        params.insert(params.end(), {event_ids[i], e.source_id, user_id, e.type, OrNull(e.name),
+                                     Micros(e.occurred_at), OrNull(e.channel), OrNull(e.page),
+                                     OrNull(e.store_source_id), OrNull(e.product_source_id),
+                                     OrNull(e.category_source_id), OrNull(e.search_query),
+                                     OrNull(e.rating), OrNull(e.properties_json), now});
       }
       sql += " ON CONFLICT (source_id) DO NOTHING RETURNING source_id, id";
       SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));

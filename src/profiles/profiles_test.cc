@@ -222,6 +222,50 @@ TEST_P(ProfilesTest, OrderValidationNamesTheField) {
   EXPECT_EQ(lines.results[0].field, "items[0].quantity");
 }
 
+TEST_P(ProfilesTest, OrderStatusFollowsTheTimestampsAndContradictionsAreRejected) {
+  auto r = Orders(R"([
+    {"source_id": "o-5", "user_external_id": "u-1", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "created", "placed_at": "2026-11-01T10:00:00Z",
+     "completed_at": "2026-11-03T10:00:00Z"},
+    {"source_id": "o-6", "user_external_id": "u-1", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "paid", "placed_at": "2026-11-01T10:00:00Z",
+     "cancelled_at": "2026-11-02T10:00:00Z"},
+    {"source_id": "o-7", "user_external_id": "u-1", "goods_amount": "99999999999999.00",
+     "paid_amount": "10.00", "status": "paid", "placed_at": "2026-11-01T10:00:00Z"},
+    {"source_id": "o-8", "user_external_id": "u-1", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "paid", "placed_at": "2026-11-01T10:00:00Z",
+     "items": [{"sku": "a", "quantity": 1000000, "unit_price": "99999999.00"}]}])");
+  ASSERT_EQ(r.results.size(), 4U);
+  EXPECT_EQ(r.results[0].outcome, Outcome::kAccepted);
+  EXPECT_EQ(r.results[1].reason, "status_mismatch");
+  EXPECT_EQ(r.results[2].reason, "amount_too_large");
+  EXPECT_EQ(r.results[3].reason, "amount_overflow");
+  auto orders = dir_->Orders(UserId("u-1"), 10, std::nullopt);
+  ASSERT_TRUE(orders.ok());
+  ASSERT_EQ(orders->items.size(), 1U);
+  EXPECT_EQ(orders->items[0].status, "completed");
+  EXPECT_TRUE(orders->items[0].paid_at.has_value());  // completed implies paid
+  EXPECT_TRUE(orders->items[0].counts);
+  // A completed order is paid: it cannot be cancelled.
+  EXPECT_EQ(Updates(R"([{"source_id": "c-5", "order_source_id": "o-5", "type": "cancelled",
+                        "at": "2026-11-04T10:00:00Z"}])")
+                .results[0]
+                .reason,
+            "order_already_paid");
+}
+
+TEST_P(ProfilesTest, ALineIsRefundedOncePerUpdate) {
+  Orders(kOrder);
+  auto r = Updates(R"([{"source_id": "r-9", "order_source_id": "o-1", "type": "refunded",
+    "at": "2026-11-03T10:00:00+08:00", "refund_amount": "180.00",
+    "refund_lines": [{"line_no": 1, "quantity": 2, "amount": "90.00"},
+                     {"line_no": 1, "quantity": 2, "amount": "90.00"}]}])");
+  ASSERT_EQ(r.rejected, 1);
+  EXPECT_EQ(r.results[0].reason, "duplicate_line");
+  EXPECT_EQ(r.results[0].field, "refund_lines[1].line_no");
+  EXPECT_EQ(Users(R"([{"external_id": "erased:1"}])").results[0].reason, "reserved_id");
+}
+
 TEST_P(ProfilesTest, TagsAndBulkTaggingAreAudited) {
   Users(R"([{"external_id": "a"}, {"external_id": "b"}])");
   auto g = tags_->CreateGroup("客户价值", "", actor_);

@@ -36,8 +36,7 @@ class RecordReader final {
   }
 
   // An amount in major units of `currency` as a decimal string ("12.30").
-  std::optional<int64_t> Amount(std::string_view name, const std::string& currency,
-                                bool required) {
+  std::optional<int64_t> Amount(std::string_view name, const std::string& currency, bool required) {
     const Json* v = r_.Value(name, required);
     if (v == nullptr) return std::nullopt;
     if (!v->is_string()) {
@@ -248,9 +247,7 @@ Incoming<OrderUpdateRecord> OrderUpdateFromJson(const Json& j) {
   OrderUpdateRecord u;
   u.source_id = rr.Id("source_id");
   u.order_source_id = rr.Id("order_source_id");
-  u.type = rr.r()
-               .RequiredEnum("type", {"paid", "completed", "cancelled", "refunded"})
-               .value_or("");
+  u.type = rr.r().RequiredEnum("type", {"paid", "completed", "cancelled", "refunded"}).value_or("");
   u.at = rr.Time("at", true).value_or(core::Instant{});
   // The currency is the order's; amounts are parsed with two decimals here
   // and checked against the order's currency when applied.

@@ -28,8 +28,7 @@ Incoming<EventRecord> EventFromJson(const core::Json& j);
 // error in its slot so it is reported as rejected without failing the rest.
 // Returns the body-level error (invalid_json, body_not_array,
 // batch_too_large) when the whole body is unusable.
-core::Result<std::vector<core::Result<core::Json>>> SplitBatch(std::string_view body,
-                                                               bool ndjson,
+core::Result<std::vector<core::Result<core::Json>>> SplitBatch(std::string_view body, bool ndjson,
                                                                const core::JsonLimits& limits,
                                                                size_t max_records);
 

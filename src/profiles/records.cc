@@ -4,8 +4,8 @@ namespace shopcrm::profiles {
 
 const std::vector<std::string_view>& EventTypes() {
   static const std::vector<std::string_view> kTypes = {
-      "visit", "search", "favourite", "cart_add", "share",  "review",
-      "login", "check_in", "purchase", "custom"};
+      "visit",  "search", "favourite", "cart_add", "share",
+      "review", "login",  "check_in",  "purchase", "custom"};
   return kTypes;
 }
 

@@ -107,7 +107,7 @@ struct OrderUpdateRecord {
   std::string order_source_id;
   std::string type;  // paid | completed | cancelled | refunded
   core::Instant at{};
-  int64_t refund_minor = 0;             // refunded only
+  int64_t refund_minor = 0;              // refunded only
   std::vector<RefundLine> refund_lines;  // refunded only; optional
 };
 

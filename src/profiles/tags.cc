@@ -12,8 +12,7 @@ using store::Session;
 using store::Value;
 
 std::string GroupJson(const TagGroup& g) {
-  return core::DumpJson(
-      {{"name", g.name}, {"description", g.description}, {"kind", g.kind}});
+  return core::DumpJson({{"name", g.name}, {"description", g.description}, {"kind", g.kind}});
 }
 
 std::string TagJson(const Tag& t) {
@@ -41,8 +40,7 @@ core::Status CheckDescription(std::string_view d) {
 
 core::Result<TagGroup> LoadGroup(Session& s, int64_t id) {
   SHOPCRM_ASSIGN_OR_RETURN(
-      auto rows,
-      s.Query("SELECT id, name, description, kind FROM tag_groups WHERE id = ?", {id}));
+      auto rows, s.Query("SELECT id, name, description, kind FROM tag_groups WHERE id = ?", {id}));
   if (rows.empty()) {
     return core::NotFound("tag_group_not_found", "no tag group with id " + std::to_string(id));
   }
@@ -52,19 +50,19 @@ core::Result<TagGroup> LoadGroup(Session& s, int64_t id) {
 
 core::Result<Tag> LoadTag(Session& s, int64_t id) {
   SHOPCRM_ASSIGN_OR_RETURN(
-      auto rows,
-      s.Query("SELECT t.id, t.group_id, t.name, t.description, t.kind, "
-              "(SELECT COUNT(*) FROM user_tags ut WHERE ut.tag_id = t.id) FROM tags t "
-              "WHERE t.id = ?",
-              {id}));
+      auto rows, s.Query("SELECT t.id, t.group_id, t.name, t.description, t.kind, "
+                         "(SELECT COUNT(*) FROM user_tags ut WHERE ut.tag_id = t.id) FROM tags t "
+                         "WHERE t.id = ?",
+                         {id}));
   if (rows.empty()) return core::NotFound("tag_not_found", "no tag with id " + std::to_string(id));
   const Row& r = rows.rows[0];
   return Tag{r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5)};
 }
 
 core::Status GroupNameFree(Session& s, std::string_view name, int64_t except_id) {
-  SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id FROM tag_groups WHERE name = ? AND id <> ?",
-                                              {std::string(name), except_id}));
+  SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                           s.Query("SELECT id FROM tag_groups WHERE name = ? AND id <> ?",
+                                   {std::string(name), except_id}));
   if (!rows.empty()) {
     return core::Conflict("tag_group_name_taken", "a tag group with this name exists");
   }
@@ -102,10 +100,10 @@ core::Result<std::vector<TagGroup>> Tags::ListGroups() {
       index[r.Int(0)] = groups.size();
       groups.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), {}});
     }
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto t, s.Query("SELECT t.id, t.group_id, t.name, t.description, t.kind, "
-                        "(SELECT COUNT(*) FROM user_tags ut WHERE ut.tag_id = t.id) "
-                        "FROM tags t ORDER BY t.name"));
+    SHOPCRM_ASSIGN_OR_RETURN(auto t,
+                             s.Query("SELECT t.id, t.group_id, t.name, t.description, t.kind, "
+                                     "(SELECT COUNT(*) FROM user_tags ut WHERE ut.tag_id = t.id) "
+                                     "FROM tags t ORDER BY t.name"));
     for (const auto& r : t.rows) {
       auto it = index.find(r.Int(1));
       if (it == index.end()) continue;
@@ -282,11 +280,12 @@ core::Result<BulkTagResult> Tags::Bulk(int64_t tag_id, bool add,
         for (const auto& raw : ids) {
           std::optional<int64_t> user_id;
           if (by_external_id) {
-            SHOPCRM_ASSIGN_OR_RETURN(
-                auto rows, s.Query("SELECT id FROM users WHERE external_id = ?", {raw}));
+            SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                                     s.Query("SELECT id FROM users WHERE external_id = ?", {raw}));
             if (!rows.empty()) user_id = rows.rows[0].Int(0);
           } else if (auto id = core::ParseId(raw)) {
-            SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id FROM users WHERE id = ?", {*id}));
+            SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                                     s.Query("SELECT id FROM users WHERE id = ?", {*id}));
             if (!rows.empty()) user_id = *id;
           }
           if (!user_id) {
@@ -308,12 +307,11 @@ core::Result<BulkTagResult> Tags::Bulk(int64_t tag_id, bool add,
           (n > 0 ? out.changed : out.unchanged) += 1;
         }
         if (out.changed > 0) {
-          const std::string detail =
-              core::DumpJson({{"tag_id", std::to_string(tag_id)},
-                              {"tag", t.name},
-                              {"users", out.changed},
-                              {"first_user", ids.size() == 1 ? core::Json(ids[0])
-                                                             : core::Json(nullptr)}});
+          const std::string detail = core::DumpJson(
+              {{"tag_id", std::to_string(tag_id)},
+               {"tag", t.name},
+               {"users", out.changed},
+               {"first_user", ids.size() == 1 ? core::Json(ids[0]) : core::Json(nullptr)}});
           SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, add ? "user_tag.add" : "user_tag.remove",
                                                 "tag", std::to_string(tag_id), std::nullopt,
                                                 detail));

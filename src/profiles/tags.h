@@ -39,8 +39,8 @@ struct TagGroup {
 };
 
 struct BulkTagResult {
-  int64_t changed = 0;    // users newly tagged (or untagged)
-  int64_t unchanged = 0;  // already so
+  int64_t changed = 0;                 // users newly tagged (or untagged)
+  int64_t unchanged = 0;               // already so
   std::vector<std::string> not_found;  // ids that name no user
 };
 
@@ -62,8 +62,8 @@ class Tags final {
   // Only an empty group can go (tag_group_not_empty).
   core::Status DeleteGroup(int64_t id, const audit::Actor& actor);
 
-  core::Result<Tag> CreateTag(int64_t group_id, std::string_view name,
-                              std::string_view description, const audit::Actor& actor);
+  core::Result<Tag> CreateTag(int64_t group_id, std::string_view name, std::string_view description,
+                              const audit::Actor& actor);
   core::Result<Tag> UpdateTag(int64_t id, std::optional<std::string> name,
                               std::optional<std::string> description, const audit::Actor& actor);
   // Removes the tag from every user, then the tag.

@@ -128,7 +128,8 @@ class Database {
   // Runs `fn` in one transaction: commits if it returns OK, rolls back if it
   // returns an error or throws. On busy / serialization failures the whole
   // `fn` is run again (so it must have no effects outside the session) up to
-  // max_retries times, then database_busy.
+  // max_retries times, then database_busy. Transactions do not nest: start
+  // no other Transact inside `fn` (on SQLite a nested write is refused).
   virtual core::Status Transact(TxMode mode, const std::function<core::Status(Session&)>& fn) = 0;
 
   // Runs `fn` on a pooled connection in autocommit mode.

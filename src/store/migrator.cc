@@ -121,8 +121,8 @@ core::Result<MigrationReport> Migrate(Database& db, const std::vector<Migration>
       if (s.backend() == Backend::kPostgres) SHOPCRM_RETURN_IF_ERROR(s.Query(kPgLock).status());
       SHOPCRM_ASSIGN_OR_RETURN(int current, MaxVersion(s));
       if (current >= m.version) return core::Status::Ok();  // another process got here first
-      SHOPCRM_RETURN_IF_ERROR(s.ExecuteScript(
-          s.backend() == Backend::kSqlite ? SqliteDialect(m.sql) : m.sql));
+      SHOPCRM_RETURN_IF_ERROR(
+          s.ExecuteScript(s.backend() == Backend::kSqlite ? SqliteDialect(m.sql) : m.sql));
       SHOPCRM_RETURN_IF_ERROR(
           s.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     {int64_t{m.version}, m.name, core::ToUnixMicros(clock.Now())})

@@ -42,9 +42,9 @@ class TestServer final {
       vars_[std::string(identity::RoleName(role)) + "_key"] = k->secret;
     }
     server_ = std::make_unique<api::ApiServer>(
-        options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_,
-                               "Asia/Shanghai", clock_.Now(), ingest_, directory_, tags_,
-                               imports_});
+        options,
+        api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai",
+                      clock_.Now(), ingest_, directory_, tags_, imports_});
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
   }

@@ -12,8 +12,8 @@ template <typename T>
 using FromJson = profiles::Incoming<T> (*)(const core::Json&);
 
 template <typename T>
-using IngestFn =
-    core::Result<profiles::BatchResult> (profiles::Ingest::*)(std::span<const profiles::Incoming<T>>);
+using IngestFn = core::Result<profiles::BatchResult> (profiles::Ingest::*)(
+    std::span<const profiles::Incoming<T>>);
 
 core::Result<bool> IsNdjson(const Request& req) {
   const std::string& type = req.Header("content-type");
@@ -38,27 +38,25 @@ core::Result<bool> ProblemsOnly(const Request& req) {
 template <typename T>
 void AddIngestRoute(Router& router, Services& s, const ServerOptions& o, std::string path,
                     FromJson<T> from_json, IngestFn<T> ingest) {
-  router.Add({"POST", "/api/v1/ingest/" + path, Access::kAuthenticated,
-              identity::Permission::kIntegrate,
-              [&s, &o, from_json, ingest](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(bool ndjson, IsNdjson(req));
-                SHOPCRM_ASSIGN_OR_RETURN(bool problems_only, ProblemsOnly(req));
-                SHOPCRM_ASSIGN_OR_RETURN(
-                    auto values,
-                    profiles::SplitBatch(req.body, ndjson, o.json, profiles::kMaxBatchRecords));
-                std::vector<profiles::Incoming<T>> batch;
-                batch.reserve(values.size());
-                for (auto& v : values) {
-                  if (v.ok()) {
-                    batch.push_back(from_json(*v));
-                  } else {
-                    batch.push_back({"", std::move(v).error()});
-                  }
-                }
-                SHOPCRM_ASSIGN_OR_RETURN(profiles::BatchResult result,
-                                         (s.ingest.*ingest)(batch));
-                return JsonResponse(200, profiles::BatchResultJson(result, problems_only));
-              }});
+  router.Add(
+      {"POST", "/api/v1/ingest/" + path, Access::kAuthenticated, identity::Permission::kIntegrate,
+       [&s, &o, from_json, ingest](Request& req) -> core::Result<Response> {
+         SHOPCRM_ASSIGN_OR_RETURN(bool ndjson, IsNdjson(req));
+         SHOPCRM_ASSIGN_OR_RETURN(bool problems_only, ProblemsOnly(req));
+         SHOPCRM_ASSIGN_OR_RETURN(auto values, profiles::SplitBatch(req.body, ndjson, o.json,
+                                                                    profiles::kMaxBatchRecords));
+         std::vector<profiles::Incoming<T>> batch;
+         batch.reserve(values.size());
+         for (auto& v : values) {
+           if (v.ok()) {
+             batch.push_back(from_json(*v));
+           } else {
+             batch.push_back({"", std::move(v).error()});
+           }
+         }
+         SHOPCRM_ASSIGN_OR_RETURN(profiles::BatchResult result, (s.ingest.*ingest)(batch));
+         return JsonResponse(200, profiles::BatchResultJson(result, problems_only));
+       }});
 }
 
 }  // namespace

@@ -185,12 +185,12 @@ void AddImportRoutes(Router& router, Services& s) {
                 core::Json j = run_json(run);
                 core::Json rejects = core::Json::array();
                 for (const auto& r : run.rejects) {
-                  rejects.push_back({{"file", r.file},
-                                     {"row", r.row},
-                                     {"reason", r.reason},
-                                     {"field", r.field.empty() ? core::Json(nullptr)
-                                                               : core::Json(r.field)},
-                                     {"detail", r.detail}});
+                  rejects.push_back(
+                      {{"file", r.file},
+                       {"row", r.row},
+                       {"reason", r.reason},
+                       {"field", r.field.empty() ? core::Json(nullptr) : core::Json(r.field)},
+                       {"detail", r.detail}});
                 }
                 j["rejects"] = std::move(rejects);
                 auto summary = core::ParseJson(run.summary_json.empty() ? "{}" : run.summary_json);

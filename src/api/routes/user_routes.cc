@@ -240,8 +240,8 @@ void AddUserRoutes(Router& router, Services& s) {
                 if (type) {
                   const auto& types = profiles::EventTypes();
                   if (std::find(types.begin(), types.end(), *type) == types.end()) {
-                    return core::InvalidFields(
-                        "invalid_query", {{"type", "invalid_enum", "not an event type"}});
+                    return core::InvalidFields("invalid_query",
+                                               {{"type", "invalid_enum", "not an event type"}});
                   }
                 }
                 SHOPCRM_ASSIGN_OR_RETURN(profiles::EventPage events,

@@ -78,10 +78,19 @@ core::Status PooledDatabase::RunOnce(Connection& c, TxMode mode,
 core::Status PooledDatabase::Transact(TxMode mode,
                                       const std::function<core::Status(Session&)>& fn) {
   if (!single_writer_ || mode != TxMode::kWrite) return RunWithRetries(mode, fn, false);
+  // A write transaction started inside another on the same thread would wait
+  // for itself; refuse it at once.
+  thread_local bool in_write = false;
+  if (in_write) return core::Internal("write transaction nested in another");
   std::unique_lock lock(writer_mu_, std::defer_lock);
   if (!lock.try_lock_for(options_.acquire_timeout)) {
     return core::Unavailable("database_busy", "the database writer did not become free in time");
   }
+  in_write = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{in_write};
   return RunWithRetries(mode, fn, true);
 }
 

@@ -56,8 +56,8 @@ class PooledDatabase final : public Database {
                               bool use_writer);
 
   const bool single_writer_;
-  std::timed_mutex writer_mu_;              // held for a whole write transaction
-  std::unique_ptr<Connection> writer_;      // guarded by writer_mu_
+  std::timed_mutex writer_mu_;          // held for a whole write transaction
+  std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
