@@ -110,6 +110,9 @@ struct DatabaseOptions {
   // last commits on power loss) or "full" (survives power loss). PostgreSQL
   // follows the server's own synchronous_commit.
   std::string sqlite_synchronous = "normal";
+  // SQLite page size in bytes for a new database file (a power of two, 4096 to
+  // 65536); an existing file keeps the size it was made with.
+  int sqlite_page_size = 4096;
 
   // Returns invalid_config with field errors.
   core::Status Validate() const;

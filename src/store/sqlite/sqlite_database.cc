@@ -187,7 +187,8 @@ core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& p
   // hot index pages out of read(2) calls; both are upper bounds, not
   // allocations up front.
   SHOPCRM_RETURN_IF_ERROR(conn->ExecuteScript(
-      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" + sync +
+      "PRAGMA page_size=" + std::to_string(options.sqlite_page_size) +
+      "; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" + sync +
       "; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;"));
   return std::unique_ptr<internal::Connection>(std::move(conn));
 }
