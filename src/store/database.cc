@@ -73,8 +73,8 @@ core::Status DatabaseOptions::Validate() const {
   }
   if (sqlite_page_size < 4096 || sqlite_page_size > 65536 ||
       (sqlite_page_size & (sqlite_page_size - 1)) != 0) {
-    errors.push_back({"database.sqlite_page_size", "not_allowed",
-                      "must be a power of two from 4096 to 65536"});
+    errors.push_back(
+        {"database.sqlite_page_size", "not_allowed", "must be a power of two from 4096 to 65536"});
   }
   if (max_retries < 0 || max_retries > 100) {
     errors.push_back({"database.max_retries", "out_of_range", "must be between 0 and 100"});
