@@ -133,6 +133,11 @@ const std::vector<Setting>& Settings() {
       {"database.sqlite_page_size",
        OneOf({"4096", "8192", "16384", "32768", "65536"},
              [](Config& c, const std::string& v) { c.database.sqlite_page_size = std::stoi(v); })},
+      {"database.sqlite_checkpoint_pages", IntIn(16, 1000000,
+                                                 [](Config& c, int64_t n) {
+                                                   c.database.sqlite_checkpoint_pages =
+                                                       static_cast<int>(n);
+                                                 })},
       {"business.time_zone",
        Text([](Config& c, const std::string& v) { c.time_zone = v; },
             [](const std::string& v) { return core::BusinessTimeZone::Load(v).ok(); },

@@ -892,7 +892,7 @@ core::Result<BatchResult> Ingest::Events(std::span<const Incoming<EventRecord>> 
   constexpr std::string_view kRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   BatchResult out;
   std::vector<int64_t> event_ids(batch.size(), 0);
-  std::unordered_map<std::string, int64_t> inserted;
+  std::vector<int64_t> inserted;  // ids of the rows written, sorted after the loop
   auto st = db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
     inserted.clear();
     UserResolver users(ids_, now);
@@ -918,23 +918,23 @@ core::Result<BatchResult> Ingest::Events(std::span<const Incoming<EventRecord>> 
                                      OrNull(e.category_source_id), OrNull(e.search_query),
                                      OrNull(e.rating), OrNull(e.properties_json), now});
       }
-      sql += " ON CONFLICT (source_id) DO NOTHING RETURNING source_id, id";
+      sql += " ON CONFLICT (source_id) DO NOTHING RETURNING id";
       SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
-      for (const auto& r : rows.rows) inserted.emplace(r.Text(0), r.Int(1));
+      for (const auto& r : rows.rows) inserted.push_back(r.Int(0));
     }
     return core::Status::Ok();
   });
   if (!st.ok()) return std::move(st).error();
+  std::sort(inserted.begin(), inserted.end());
   out.results.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     if (early[i]) {
       out.Add(std::move(*early[i]));
       continue;
     }
-    const std::string& source_id = batch[i].record->source_id;
-    auto it = inserted.find(source_id);
-    RecordResult r = it != inserted.end() ? Accepted(it->second) : Duplicate(std::nullopt);
-    r.source_id = source_id;
+    const bool written = std::binary_search(inserted.begin(), inserted.end(), event_ids[i]);
+    RecordResult r = written ? Accepted(event_ids[i]) : Duplicate(std::nullopt);
+    r.source_id = batch[i].record->source_id;
     out.Add(std::move(r));
   }
   return out;

@@ -76,6 +76,10 @@ core::Status DatabaseOptions::Validate() const {
     errors.push_back(
         {"database.sqlite_page_size", "not_allowed", "must be a power of two from 4096 to 65536"});
   }
+  if (sqlite_checkpoint_pages < 16 || sqlite_checkpoint_pages > 1000000) {
+    errors.push_back(
+        {"database.sqlite_checkpoint_pages", "out_of_range", "must be between 16 and 1000000"});
+  }
   if (max_retries < 0 || max_retries > 100) {
     errors.push_back({"database.max_retries", "out_of_range", "must be between 0 and 100"});
   }

@@ -113,6 +113,10 @@ struct DatabaseOptions {
   // SQLite page size in bytes for a new database file (a power of two, 4096 to
   // 65536); an existing file keeps the size it was made with.
   int sqlite_page_size = 4096;
+  // The write-ahead log is copied back into the database file on a thread of
+  // its own once it holds this many pages; the commit that finds four times as
+  // many copies it in line.
+  int sqlite_checkpoint_pages = 16384;
 
   // Returns invalid_config with field errors.
   core::Status Validate() const;

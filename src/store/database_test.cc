@@ -2,8 +2,11 @@
 #include "store/database.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "store/migrator.h"
@@ -316,6 +319,59 @@ TEST(DatabaseOpen, UnreachablePostgresIsUnavailable) {
   auto db = Database::Open(o);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().reason(), "database_unavailable");
+}
+
+// The log is copied into the database file by the checkpoint thread once it
+// holds `sqlite_checkpoint_pages`, long before SQLite's own 1,000-page
+// automatic checkpoint would.
+TEST(SqliteCheckpoint, CopiesTheLogIntoTheFileInTheBackground) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("shopcrm-checkpoint-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "db.sqlite";
+  {
+    DatabaseOptions o;
+    o.url = "sqlite:" + path.string();
+    o.sqlite_checkpoint_pages = 16;
+    auto db = Database::Open(o);
+    ASSERT_TRUE(db.ok()) << db.error().detail();
+    ASSERT_TRUE((*db)
+                    ->Transact(TxMode::kWrite,
+                               [](Session& s) {
+                                 return s.ExecuteScript(
+                                     "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT)");
+                               })
+                    .ok());
+    const auto empty_file = std::filesystem::file_size(path);
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE((*db)
+                      ->Transact(TxMode::kWrite,
+                                 [&](Session& s) {
+                                   return s
+                                       .Execute("INSERT INTO blobs (id, b) VALUES (?, ?)",
+                                                {int64_t{i}, std::string(3000, 'x')})
+                                       .status();
+                                 })
+                      .ok());
+    }
+    // 100 rows of 3 KB are about 75 pages: far below SQLite's threshold.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::filesystem::file_size(path) < empty_file + 100 * 1024 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GE(std::filesystem::file_size(path), empty_file + 100 * 1024);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DatabaseOptions, CheckpointPagesAreBounded) {
+  DatabaseOptions o;
+  o.sqlite_checkpoint_pages = 8;
+  auto st = o.Validate();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().fields().at(0).field, "database.sqlite_checkpoint_pages");
 }
 
 }  // namespace

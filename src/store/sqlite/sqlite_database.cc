@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "core/log.h"
@@ -34,6 +37,85 @@ Error MapError(sqlite3* db, int rc, std::string_view sql) {
   return Error(ErrorCode::kInternal, "database_error", "a database statement failed");
 }
 
+// Copies the write-ahead log back into the database file on a thread of its
+// own, so the writer's commits do not wait for it. SQLite's own automatic
+// checkpoint would run inside the commit that crosses the threshold, every
+// 1,000 pages; a larger threshold also lets a page that many commits rewrite
+// (a hot index page) be copied once instead of once per checkpoint.
+class Checkpointer final {
+ public:
+  // A checkpoint starts once the log holds `pages`; should the thread fall
+  // behind, the commit that finds four times as many checkpoints in line,
+  // which bounds the log.
+  Checkpointer(std::string path, int pages)
+      : path_(std::move(path)), soft_pages_(pages), hard_pages_(4 * pages) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // sqlite3_wal_hook's callback: runs after every commit in WAL mode.
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int pages) {
+    auto* c = static_cast<Checkpointer*>(self);
+    if (pages >= c->hard_pages_) {
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= c->soft_pages_) {
+      c->Request();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void Request() {
+    {
+      std::lock_guard lock(mu_);
+      if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+      requested_ = true;
+    }
+    cv_.notify_one();
+  }
+
+  void Run() {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      core::log::Error("sqlite checkpointer cannot open the database", {{"path", path_}});
+      sqlite3_close_v2(db);
+      return;  // the hard limit still bounds the log
+    }
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || requested_; });
+      if (stop_) break;
+      requested_ = false;
+      lock.unlock();
+      const int rc =
+          sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        core::log::Warn("sqlite checkpoint failed", {{"code", rc}, {"error", sqlite3_errmsg(db)}});
+      }
+      lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close_v2(db);
+  }
+
+  const std::string path_;
+  const int soft_pages_;
+  const int hard_pages_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool requested_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // started by the first request
+};
+
 class Statement final {
  public:
   explicit Statement(sqlite3_stmt* s) : s_(s) {}
@@ -48,7 +130,10 @@ class Statement final {
 
 class SqliteConnection final : public internal::Connection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::shared_ptr<Checkpointer> checkpointer)
+      : db_(db), checkpointer_(std::move(checkpointer)) {
+    if (checkpointer_) sqlite3_wal_hook(db_, &Checkpointer::OnCommit, checkpointer_.get());
+  }
   ~SqliteConnection() override {
     cache_.clear();
     sqlite3_close_v2(db_);
@@ -164,12 +249,14 @@ class SqliteConnection final : public internal::Connection {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   sqlite3* db_;
+  std::shared_ptr<Checkpointer> checkpointer_;  // outlives db_'s hook
   bool broken_ = false;
   std::unordered_map<std::string, std::unique_ptr<Statement>, Hash, std::equal_to<>> cache_;
 };
 
-core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& path,
-                                                            const DatabaseOptions& options) {
+core::Result<std::unique_ptr<internal::Connection>> Connect(
+    const std::string& path, const DatabaseOptions& options,
+    std::shared_ptr<Checkpointer> checkpointer) {
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -181,7 +268,7 @@ core::Result<std::unique_ptr<internal::Connection>> Connect(const std::string& p
   }
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
   sqlite3_extended_result_codes(db, 1);
-  auto conn = std::make_unique<SqliteConnection>(db);
+  auto conn = std::make_unique<SqliteConnection>(db, std::move(checkpointer));
   const std::string sync = options.sqlite_synchronous == "full" ? "FULL" : "NORMAL";
   // A 64 MiB page cache and 1 GiB of memory-mapped reads per connection keep
   // hot index pages out of read(2) calls; both are upper bounds, not
@@ -205,7 +292,13 @@ core::Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   }
   auto db = std::make_unique<internal::PooledDatabase>(
-      Backend::kSqlite, opts, [path, opts] { return Connect(path, opts); },
+      Backend::kSqlite, opts,
+      [path, opts,
+       checkpointer = path == ":memory:"
+                          ? nullptr
+                          : std::make_shared<Checkpointer>(path, opts.sqlite_checkpoint_pages)] {
+        return Connect(path, opts, checkpointer);
+      },
       /*single_writer=*/path != ":memory:");
   SHOPCRM_RETURN_IF_ERROR(db->Warm());
   return std::unique_ptr<Database>(std::move(db));
