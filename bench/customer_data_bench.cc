@@ -88,7 +88,7 @@ class Bench final {
     options.max_body_bytes = 16 << 20;
     server_ = std::make_unique<api::ApiServer>(
         options, api::Services{*db_, clock_, audit_, keys_, users_, metrics_, "Asia/Shanghai",
-                               clock_.Now(), ingest_, directory_, tags_, imports_});
+                               clock_.Now(), ingest_, directory_, tags_, imports_, segments_});
     if (!server_->Bind().ok()) Die("bind");
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -114,6 +114,7 @@ class Bench final {
   profiles::Directory directory_{*db_, clock_, audit_, "Asia/Shanghai"};
   profiles::Tags tags_{*db_, clock_, ids_, audit_};
   profiles::ImportRuns imports_{*db_, clock_, ids_};
+  segments::Segments segments_{*db_, clock_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;
   std::string secret_;

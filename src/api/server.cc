@@ -162,6 +162,7 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   AddUserRoutes(impl_->router, impl_->services);
   AddTagRoutes(impl_->router, impl_->services, impl_->options);
   AddImportRoutes(impl_->router, impl_->services);
+  AddSegmentRoutes(impl_->router, impl_->services, impl_->options);
 
   auto& http = impl_->http;
   const auto threads = static_cast<size_t>(impl_->options.threads);

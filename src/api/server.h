@@ -23,6 +23,7 @@
 #include "profiles/import_runs.h"
 #include "profiles/ingest.h"
 #include "profiles/tags.h"
+#include "segments/segments.h"
 #include "store/database.h"
 
 namespace shopcrm::api {
@@ -60,6 +61,7 @@ struct Services {
   profiles::Directory& directory;
   profiles::Tags& tags;
   profiles::ImportRuns& imports;
+  segments::Segments& segments;
 };
 
 class Router;

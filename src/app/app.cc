@@ -30,6 +30,10 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::make_unique<profiles::Directory>(*app->db, app->clock, *app->audit, config.time_zone);
   app->tags = std::make_unique<profiles::Tags>(*app->db, app->clock, *app->ids, *app->audit);
   app->import_runs = std::make_unique<profiles::ImportRuns>(*app->db, app->clock, *app->ids);
+  SHOPCRM_ASSIGN_OR_RETURN(auto tz, core::BusinessTimeZone::Load(config.time_zone));
+  segments::SegmentsOptions seg = config.segments;
+  seg.currency = config.currency;
+  app->segments = std::make_unique<segments::Segments>(*app->db, app->clock, tz, seg);
   return app;
 }
 

@@ -31,6 +31,7 @@ struct App {
   std::unique_ptr<profiles::Directory> directory;
   std::unique_ptr<profiles::Tags> tags;
   std::unique_ptr<profiles::ImportRuns> import_runs;
+  std::unique_ptr<segments::Segments> segments;
   api::HttpMetrics metrics;
 };
 

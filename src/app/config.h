@@ -11,6 +11,7 @@
 #include "api/server.h"
 #include "core/error.h"
 #include "identity/console_users.h"
+#include "segments/segments.h"
 #include "store/database.h"
 
 namespace shopcrm::app {
@@ -22,7 +23,8 @@ struct Config {
   std::string data_dir = "./data";
   std::string time_zone = "Asia/Shanghai";
   std::string currency = "CNY";
-  std::optional<uint32_t> node_id;  // id generator node; random when unset
+  segments::SegmentsOptions segments;  // its currency follows business.currency
+  std::optional<uint32_t> node_id;     // id generator node; random when unset
   std::string log_level = "info";
   std::string log_format = "json";
 };

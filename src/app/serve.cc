@@ -67,10 +67,11 @@ int Serve(const Config& config) {
     core::log::Warn("console not built; serving the API only",
                     {{"static_dir", options.static_dir}});
   }
-  api::Services services{*app.db,          app.clock,          *app.audit,
-                         *app.api_keys,    *app.console_users, app.metrics,
-                         config.time_zone, app.clock.Now(),    *app.ingest,
-                         *app.directory,   *app.tags,          *app.import_runs};
+  api::Services services{
+      *app.db,     app.clock,        *app.audit,      *app.api_keys, *app.console_users,
+      app.metrics, config.time_zone, app.clock.Now(), *app.ingest,   *app.directory,
+      *app.tags,   *app.import_runs, *app.segments};
+  app.segments->StartRefresher();  // builds the index at once, then keeps it current
   api::ApiServer server(options, services);
   auto bound = server.Bind();
   if (!bound.ok()) {

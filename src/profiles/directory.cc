@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/json.h"
+#include "profiles/internal/counting.h"
 
 namespace shopcrm::profiles {
 namespace {
@@ -13,9 +14,8 @@ using store::Row;
 using store::Session;
 using store::Value;
 
-// The one place the counting rule is written in SQL (docs/orders.md).
-constexpr std::string_view kCounts =
-    "(paid_at IS NOT NULL AND status <> 'cancelled' AND paid_minor > refunded_minor)";
+// The counting rule of docs/orders.md.
+constexpr std::string_view kCounts = internal::kCountingOrder;
 
 constexpr std::string_view kUserColumns =
     "u.id, u.external_id, u.phone, u.name, u.gender, u.birthday, u.city, u.province, "

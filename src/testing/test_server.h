@@ -44,7 +44,8 @@ class TestServer final {
     server_ = std::make_unique<api::ApiServer>(
         options,
         api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai",
-                      clock_.Now(), ingest_, directory_, tags_, imports_});
+                      clock_.Now(), ingest_, directory_, tags_, imports_, segments_});
+    if (!segments_.Rebuild().ok()) std::abort();
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -80,6 +81,8 @@ class TestServer final {
   profiles::Directory directory_{db_->db(), clock_, audit_, "Asia/Shanghai"};
   profiles::Tags tags_{db_->db(), clock_, ids_, audit_};
   profiles::ImportRuns imports_{db_->db(), clock_, ids_};
+  segments::Segments segments_{
+      db_->db(), clock_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;

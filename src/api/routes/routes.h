@@ -19,5 +19,6 @@ void AddIngestRoutes(Router& router, Services& services, const ServerOptions& op
 void AddUserRoutes(Router& router, Services& services);
 void AddTagRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddImportRoutes(Router& router, Services& services);
+void AddSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 
 }  // namespace shopcrm::api

@@ -1,0 +1,114 @@
+// /api/v1/segments: the live count of a filter (the segment builder types
+// into it), the feature catalog the builder offers, and the state of the
+// feature index (segments/segments.h).
+#include "api/routes/routes.h"
+#include "segments/catalog.h"
+#include "segments/segments.h"
+
+namespace shopcrm::api {
+namespace {
+
+std::string_view TypeName(segments::FieldType t) {
+  switch (t) {
+    case segments::FieldType::kCount:
+      return "count";
+    case segments::FieldType::kMoney:
+      return "money";
+    case segments::FieldType::kDays:
+      return "days";
+    case segments::FieldType::kNumber:
+      return "number";
+    case segments::FieldType::kText:
+      return "text";
+    case segments::FieldType::kBool:
+      return "bool";
+  }
+  return "";
+}
+
+core::Json InfoJson(const segments::IndexInfo& i) {
+  return {{"ready", i.ready},
+          {"generation", i.generation},
+          {"users", i.users},
+          {"memory_bytes", i.memory_bytes},
+          {"built_at", i.built_at ? core::Json(core::FormatRfc3339(*i.built_at)) : core::Json()},
+          {"build_seconds", i.build_seconds}};
+}
+
+// A filter given as text or in its JSON form, and an optional as_of.
+struct FilterRequest {
+  segments::Filter filter;
+  std::optional<core::Instant> as_of;
+};
+
+core::Result<FilterRequest> ReadFilterRequest(const core::Json& body) {
+  core::JsonObjectReader r(body);
+  const core::Json* filter = r.Value("filter", /*required=*/true);
+  auto as_of_text = r.OptionalString("as_of", 64);
+  FilterRequest out;
+  if (as_of_text) {
+    auto t = core::ParseRfc3339(*as_of_text);
+    if (t.ok()) {
+      out.as_of = *t;
+    } else {
+      r.AddError("as_of", "invalid_timestamp", "must be an RFC 3339 time");
+    }
+  }
+  if (filter != nullptr && !filter->is_string() && !filter->is_object()) {
+    r.AddError("filter", "must_be_filter", "must be the filter's text or its JSON form");
+    filter = nullptr;
+  }
+  SHOPCRM_RETURN_IF_ERROR(r.Finish());
+  if (filter == nullptr) return core::Internal("filter missing after validation");
+  if (filter->is_string()) {
+    SHOPCRM_ASSIGN_OR_RETURN(out.filter,
+                             segments::ParseFilter(filter->get<std::string>(), segments::Features()));
+  } else {
+    SHOPCRM_ASSIGN_OR_RETURN(out.filter, segments::FilterFromJson(*filter, segments::Features()));
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
+  using identity::Permission;
+  router.Add({"POST", "/api/v1/segments/preview", Access::kAuthenticated, Permission::kRead,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                SHOPCRM_ASSIGN_OR_RETURN(FilterRequest f, ReadFilterRequest(body));
+                SHOPCRM_ASSIGN_OR_RETURN(auto c, s.segments.Count(f.filter, f.as_of));
+                return JsonResponse(
+                    200, {{"count", c.count},
+                          {"users", c.users},
+                          {"as_of", core::FormatRfc3339(c.as_of)},
+                          {"generation", c.generation},
+                          {"text", segments::FormatFilter(f.filter, segments::Features())},
+                          {"filter", segments::FilterToJson(f.filter, segments::Features())}});
+              }});
+
+  router.Add({"GET", "/api/v1/segments/fields", Access::kAuthenticated, Permission::kRead,
+              [](Request&) -> core::Result<Response> {
+                core::Json items = core::Json::array();
+                for (const auto& f : segments::Features().fields()) {
+                  items.push_back({{"name", f.name},
+                                   {"type", TypeName(f.type)},
+                                   {"windowed", f.windowed},
+                                   {"window_required", f.window_required}});
+                }
+                return JsonResponse(200, {{"items", std::move(items)}});
+              }});
+
+  router.Add({"GET", "/api/v1/segments/index", Access::kAuthenticated, Permission::kRead,
+              [&s](Request&) -> core::Result<Response> {
+                return JsonResponse(200, InfoJson(s.segments.Info()));
+              }});
+
+  router.Add({"POST", "/api/v1/segments/index/rebuild", Access::kAuthenticated,
+              Permission::kOperate, [&s](Request&) -> core::Result<Response> {
+                SHOPCRM_RETURN_IF_ERROR(s.segments.Rebuild());
+                return JsonResponse(200, InfoJson(s.segments.Info()));
+              }});
+}
+
+}  // namespace shopcrm::api

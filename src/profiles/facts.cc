@@ -1,0 +1,128 @@
+#include "profiles/facts.h"
+
+#include <vector>
+
+#include "profiles/internal/counting.h"
+
+namespace shopcrm::profiles {
+namespace {
+
+using store::Session;
+using store::TxMode;
+
+// Pages through `sql` (which must select the key in column 0, take `? AND …`
+// as its lower bound and end with ORDER BY key LIMIT ?), calling `row` for
+// each row.
+core::Status Page(store::Database& db, int page_rows, const std::string& sql,
+                  const std::function<core::Status(const store::Row&)>& row) {
+  int64_t after = INT64_MIN;
+  while (true) {
+    store::Rows rows;
+    SHOPCRM_RETURN_IF_ERROR(db.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+      SHOPCRM_ASSIGN_OR_RETURN(rows, s.Query(sql, {after, int64_t{page_rows}}));
+      return core::Status::Ok();
+    }));
+    for (const auto& r : rows.rows) SHOPCRM_RETURN_IF_ERROR(row(r));
+    if (rows.rows.size() < static_cast<size_t>(page_rows)) return core::Status::Ok();
+    after = rows.rows.back().Int(0);
+  }
+}
+
+}  // namespace
+
+core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>& fn) {
+  return Page(db_, page_rows_,
+              "SELECT id, gender, birthday, city, province, source_channel, registered_at, "
+              "erased_at FROM users WHERE id > ? ORDER BY id LIMIT ?",
+              [&](const store::Row& r) {
+                UserFact u;
+                u.id = r.Int(0);
+                u.gender = r.OptionalText(1);
+                u.birthday = r.OptionalText(2);
+                u.city = r.OptionalText(3);
+                u.province = r.OptionalText(4);
+                u.source_channel = r.OptionalText(5);
+                u.registered_at_micros = r.OptionalInt(6);
+                u.erased = !r.IsNull(7);
+                return fn(u);
+              });
+}
+
+core::Status Facts::ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn) {
+  return Page(db_, page_rows_,
+              "SELECT id, user_id, paid_at, paid_minor - refunded_minor, currency FROM orders "
+              "WHERE id > ? AND " +
+                  std::string(internal::kCountingOrder) + " ORDER BY id LIMIT ?",
+              [&](const store::Row& r) {
+                OrderFact o;
+                o.id = r.Int(0);
+                o.user_id = r.Int(1);
+                o.paid_at_micros = r.Int(2);
+                o.net_minor = r.Int(3);
+                o.currency = r.Text(4);
+                return fn(o);
+              });
+}
+
+core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&)>& fn) {
+  return Page(db_, page_rows_,
+              "SELECT id, user_id, type, occurred_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+              [&](const store::Row& r) {
+                EventFact e;
+                e.id = r.Int(0);
+                e.user_id = r.Int(1);
+                e.type = r.Text(2);
+                e.occurred_at_micros = r.Int(3);
+                return fn(e);
+              });
+}
+
+core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&)>& fn) {
+  // Keyed by (user, tag): a page may end inside one user's tags.
+  int64_t after_user = INT64_MIN;
+  int64_t after_tag = INT64_MIN;
+  while (true) {
+    store::Rows rows;
+    SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+      SHOPCRM_ASSIGN_OR_RETURN(
+          rows, s.Query("SELECT user_id, tag_id FROM user_tags WHERE (user_id, tag_id) > (?, ?) "
+                        "ORDER BY user_id, tag_id LIMIT ?",
+                        {after_user, after_tag, int64_t{page_rows_}}));
+      return core::Status::Ok();
+    }));
+    for (const auto& r : rows.rows) {
+      SHOPCRM_RETURN_IF_ERROR(fn(TagFact{r.Int(0), r.Int(1)}));
+    }
+    if (rows.rows.size() < static_cast<size_t>(page_rows_)) return core::Status::Ok();
+    after_user = rows.rows.back().Int(0);
+    after_tag = rows.rows.back().Int(1);
+  }
+}
+
+core::Status Facts::ScanTagNames(const std::function<core::Status(const TagName&)>& fn) {
+  return Page(db_, page_rows_,
+              "SELECT t.id, g.name, t.name FROM tags t JOIN tag_groups g ON g.id = t.group_id "
+              "WHERE t.id > ? ORDER BY t.id LIMIT ?",
+              [&](const store::Row& r) { return fn(TagName{r.Int(0), r.Text(1), r.Text(2)}); });
+}
+
+core::Result<std::string> Facts::Version() {
+  std::string out;
+  SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query("SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
+                "(SELECT COALESCE(MAX(id), 0) FROM orders), "
+                "(SELECT COALESCE(MAX(id), 0) FROM order_status_history), "
+                "(SELECT COUNT(*) FROM users), (SELECT COALESCE(MAX(updated_at), 0) FROM users), "
+                "(SELECT COUNT(*) FROM user_tags), "
+                "(SELECT COALESCE(MAX(tagged_at), 0) FROM user_tags), "
+                "(SELECT COUNT(*) FROM tags), (SELECT COALESCE(MAX(updated_at), 0) FROM tags)"));
+    const store::Row& r = rows.rows.at(0);
+    for (size_t i = 0; i < 9; ++i) out += std::to_string(r.Int(i)) + ".";
+    return core::Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace shopcrm::profiles

@@ -1,0 +1,82 @@
+// Read-only scans of the customer facts for indexes derived from them (the
+// segment engine): users, counting orders, behaviour events and tag
+// assignments. Each scan walks its table in id order, a page at a time in its
+// own read transaction, so millions of rows stream at bounded memory; rows
+// committed while a scan runs may or may not be seen.
+//
+// Orders follow docs/orders.md: only counting orders are returned, each with
+// its net amount (paid - refunded) at its paid time.
+//
+// Thread-safety: safe from any thread. Errors: the database's.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "store/database.h"
+
+namespace shopcrm::profiles {
+
+struct UserFact {
+  int64_t id = 0;
+  std::optional<std::string> gender;
+  std::optional<std::string> birthday;  // YYYY-MM-DD as stored
+  std::optional<std::string> city;
+  std::optional<std::string> province;
+  std::optional<std::string> source_channel;
+  std::optional<int64_t> registered_at_micros;
+  bool erased = false;
+};
+
+struct OrderFact {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  int64_t paid_at_micros = 0;
+  int64_t net_minor = 0;  // paid - refunded, more than 0
+  std::string currency;
+};
+
+struct EventFact {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string type;
+  int64_t occurred_at_micros = 0;
+};
+
+struct TagFact {
+  int64_t user_id = 0;
+  int64_t tag_id = 0;
+};
+
+struct TagName {
+  int64_t id = 0;
+  std::string group;
+  std::string name;
+};
+
+class Facts final {
+ public:
+  explicit Facts(store::Database& db, int page_rows = 50000) : db_(db), page_rows_(page_rows) {}
+
+  // Each calls `fn` once per row in id order (user_tags: by user, then tag).
+  // A non-OK status from `fn` stops the scan and is returned.
+  core::Status ScanUsers(const std::function<core::Status(const UserFact&)>& fn);
+  core::Status ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn);
+  core::Status ScanEvents(const std::function<core::Status(const EventFact&)>& fn);
+  core::Status ScanUserTags(const std::function<core::Status(const TagFact&)>& fn);
+  core::Status ScanTagNames(const std::function<core::Status(const TagName&)>& fn);
+
+  // A fingerprint of everything the scans return: it changes whenever a
+  // user, order, order update, event, tag or tag assignment is written (by
+  // any process). Cheap: a handful of index lookups and counts.
+  core::Result<std::string> Version();
+
+ private:
+  store::Database& db_;
+  const int page_rows_;
+};
+
+}  // namespace shopcrm::profiles

@@ -1,0 +1,406 @@
+#include "segments/feature_index.h"
+
+#include <algorithm>
+#include <charconv>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "segments/catalog.h"
+#include "segments/internal/bitmap.h"
+
+namespace shopcrm::segments {
+namespace {
+
+constexpr int64_t kDayMicros = 86'400'000'000;
+
+// An order or event as added to a Builder.
+struct Fact {
+  int64_t user_id;
+  int64_t at;
+  int64_t amount;  // orders only
+};
+
+// A text attribute: one code per user (0 = missing) and a bitmap per value.
+struct Dict {
+  std::unordered_map<std::string, uint32_t> codes;  // value -> position in `bitmaps`
+  std::vector<internal::Bitmap> bitmaps;
+  internal::Bitmap any;  // users with a value
+
+  void Add(uint32_t user, const std::optional<std::string>& value) {
+    if (!value || value->empty()) return;
+    auto [it, fresh] = codes.emplace(*value, static_cast<uint32_t>(bitmaps.size()));
+    if (fresh) bitmaps.emplace_back();
+    bitmaps[it->second].Add(user);
+    any.Add(user);
+  }
+  const internal::Bitmap* Find(const std::string& value) const {
+    auto it = codes.find(value);
+    return it == codes.end() ? nullptr : &bitmaps[it->second];
+  }
+};
+
+// Facts per user, sorted by time within each user: rows off[u] .. off[u+1].
+struct Csr {
+  std::vector<uint32_t> off;
+  std::vector<int64_t> at;
+  std::vector<int64_t> amount;  // orders only
+
+  // The rows of user `u` at or before `hi` and after `lo`.
+  std::pair<size_t, size_t> Range(uint32_t u, int64_t lo, int64_t hi) const {
+    const auto b = at.begin() + off[u];
+    const auto e = at.begin() + off[u + 1];
+    const auto last = std::upper_bound(b, e, hi);
+    const auto first = std::upper_bound(b, last, lo);
+    return {static_cast<size_t>(first - at.begin()), static_cast<size_t>(last - at.begin())};
+  }
+};
+
+int32_t ParseYmd(const std::optional<std::string>& s) {
+  if (!s || s->size() != 10 || (*s)[4] != '-' || (*s)[7] != '-') return 0;
+  int y = 0;
+  int m = 0;
+  int d = 0;
+  const char* p = s->data();
+  if (std::from_chars(p, p + 4, y).ptr != p + 4 || std::from_chars(p + 5, p + 7, m).ptr != p + 7 ||
+      std::from_chars(p + 8, p + 10, d).ptr != p + 10) {
+    return 0;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{unsigned(m)},
+                                        std::chrono::day{unsigned(d)}};
+  if (!ymd.ok()) return 0;
+  return y * 10000 + m * 100 + d;
+}
+
+bool Compare(Op op, int64_t v, const std::vector<Literal>& values) {
+  auto num = [&](size_t i) { return std::get<int64_t>(values[i]); };
+  switch (op) {
+    case Op::kEq:
+      return v == num(0);
+    case Op::kNe:
+      return v != num(0);
+    case Op::kLt:
+      return v < num(0);
+    case Op::kLe:
+      return v <= num(0);
+    case Op::kGt:
+      return v > num(0);
+    case Op::kGe:
+      return v >= num(0);
+    case Op::kBetween:
+      return v >= num(0) && v <= num(1);
+    case Op::kIn:
+    case Op::kNotIn: {
+      bool found = false;
+      for (size_t i = 0; i < values.size() && !found; ++i) found = num(i) == v;
+      return op == Op::kIn ? found : !found;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+struct FeatureIndex::Data {
+  std::vector<int64_t> ids;  // dense index -> user id, ascending
+  Dict city;
+  Dict province;
+  Dict gender;
+  Dict source_channel;
+  std::vector<int32_t> birth_ymd;          // yyyymmdd, 0 = unknown
+  std::vector<int64_t> registered_micros;  // INT64_MIN = unknown
+  Csr orders;
+  std::unordered_map<std::string, Csr> events;             // by event type
+  std::unordered_map<std::string, internal::Bitmap> tags;  // by "name" and "group/name"
+
+  uint32_t size() const { return static_cast<uint32_t>(ids.size()); }
+
+  internal::Bitmap Eval(const Filter& f, const AsOf& as_of) const;
+  internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of) const;
+  internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
+  template <typename ValueOf>
+  internal::Bitmap Scan(const Predicate& p, ValueOf value_of) const;
+};
+
+internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of) const {
+  switch (f.kind) {
+    case Filter::Kind::kAnd: {
+      internal::Bitmap acc = Eval(f.children.front(), as_of);
+      for (size_t i = 1; i < f.children.size() && !acc.Empty(); ++i) {
+        acc.And(Eval(f.children[i], as_of));
+      }
+      return acc;
+    }
+    case Filter::Kind::kOr: {
+      internal::Bitmap acc;
+      for (const auto& c : f.children) acc.Or(Eval(c, as_of));
+      return acc;
+    }
+    case Filter::Kind::kNot: {
+      internal::Bitmap b = Eval(f.children.front(), as_of);
+      b.Flip(size());
+      return b;
+    }
+    case Filter::Kind::kHasTag: {
+      auto it = tags.find(f.tag);
+      return it == tags.end() ? internal::Bitmap() : it->second;
+    }
+    case Filter::Kind::kPredicate:
+      return EvalPredicate(f.predicate, as_of);
+  }
+  return {};
+}
+
+internal::Bitmap FeatureIndex::Data::EvalText(const Dict& dict, const Predicate& p) const {
+  internal::Bitmap hit;
+  for (const auto& v : p.values) {
+    if (const auto* b = dict.Find(std::get<std::string>(v))) hit.Or(*b);
+  }
+  if (p.op == Op::kEq || p.op == Op::kIn) return hit;
+  internal::Bitmap out = dict.any;  // != and not in: users with some other value
+  out.AndNot(hit);
+  return out;
+}
+
+template <typename ValueOf>
+internal::Bitmap FeatureIndex::Data::Scan(const Predicate& p, ValueOf value_of) const {
+  std::vector<uint32_t> hits;
+  for (uint32_t u = 0; u < size(); ++u) {
+    const std::optional<int64_t> v = value_of(u);
+    if (v && Compare(p.op, *v, p.values)) hits.push_back(u);
+  }
+  return internal::Bitmap(hits);
+}
+
+internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of) const {
+  const std::string& f = p.field;
+  if (f == "city") return EvalText(city, p);
+  if (f == "province") return EvalText(province, p);
+  if (f == "gender") return EvalText(gender, p);
+  if (f == "source_channel") return EvalText(source_channel, p);
+
+  const int64_t hi = core::ToUnixMicros(as_of.at);
+  const int64_t lo = p.window_days ? hi - int64_t{*p.window_days} * kDayMicros : INT64_MIN;
+  auto days_since = [&](int64_t t) -> std::optional<int64_t> { return (hi - t) / kDayMicros; };
+
+  if (f == "orders" || f == "spend" || f == "aov") {
+    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = orders.Range(u, lo, hi);
+      if (f == "orders") return static_cast<int64_t>(e - b);
+      int64_t sum = 0;
+      for (size_t i = b; i < e; ++i) sum += orders.amount[i];
+      if (f == "spend") return sum;
+      if (e == b) return std::nullopt;
+      const auto n = static_cast<int64_t>(e - b);
+      return (2 * sum + n) / (2 * n);  // half up
+    });
+  }
+  if (f == "recency" || f == "first_order_days") {
+    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = orders.Range(u, INT64_MIN, hi);
+      if (b == e) return std::nullopt;
+      return days_since(f == "recency" ? orders.at[e - 1] : orders.at[b]);
+    });
+  }
+  if (f == "last_visit_days") {
+    auto it = events.find("visit");
+    if (it == events.end()) return {};
+    const Csr& visits = it->second;
+    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = visits.Range(u, INT64_MIN, hi);
+      if (b == e) return std::nullopt;
+      return days_since(visits.at[e - 1]);
+    });
+  }
+  if (f == "registered_days") {
+    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+      const int64_t r = registered_micros[u];
+      if (r == INT64_MIN || r > hi) return std::nullopt;
+      return days_since(r);
+    });
+  }
+  if (f == "age") {
+    const int y = static_cast<int>(as_of.date.year());
+    const int md = static_cast<int>(static_cast<unsigned>(as_of.date.month()) * 100 +
+                                    static_cast<unsigned>(as_of.date.day()));
+    const int today = y * 10000 + md;
+    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+      const int32_t b = birth_ymd[u];
+      if (b == 0 || b > today) return std::nullopt;
+      return (today - b) / 10000;  // whole years: yyyymmdd differences carry
+    });
+  }
+  if (const std::string_view type = EventTypeOf(f); !type.empty()) {
+    auto it = events.find(std::string(type));
+    if (it == events.end()) {
+      return Scan(p, [](uint32_t) -> std::optional<int64_t> { return 0; });
+    }
+    const Csr& c = it->second;
+    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = c.Range(u, lo, hi);
+      return static_cast<int64_t>(e - b);
+    });
+  }
+  return {};  // not in the catalog: the parser refuses it first
+}
+
+FeatureIndex::FeatureIndex(std::unique_ptr<Data> d) : d_(std::move(d)) {}
+FeatureIndex::~FeatureIndex() = default;
+
+uint32_t FeatureIndex::size() const { return d_->size(); }
+
+uint64_t FeatureIndex::Count(const Filter& filter, const AsOf& as_of) const {
+  return d_->Eval(filter, as_of).Cardinality();
+}
+
+std::vector<int64_t> FeatureIndex::Members(const Filter& filter, const AsOf& as_of, int64_t after,
+                                           size_t limit) const {
+  const internal::Bitmap b = d_->Eval(filter, as_of);
+  const auto start = static_cast<uint32_t>(std::upper_bound(d_->ids.begin(), d_->ids.end(), after) -
+                                           d_->ids.begin());
+  std::vector<int64_t> out;
+  b.ForEachFrom(start, [&](uint32_t u) {
+    out.push_back(d_->ids[u]);
+    return out.size() < limit;
+  });
+  return out;
+}
+
+size_t FeatureIndex::MemoryBytes() const {
+  const Data& d = *d_;
+  size_t n = d.ids.capacity() * sizeof(int64_t) + d.birth_ymd.capacity() * sizeof(int32_t) +
+             d.registered_micros.capacity() * sizeof(int64_t);
+  auto csr = [](const Csr& c) {
+    return c.off.capacity() * sizeof(uint32_t) +
+           (c.at.capacity() + c.amount.capacity()) * sizeof(int64_t);
+  };
+  n += csr(d.orders);
+  for (const auto& [type, c] : d.events) n += csr(c);
+  for (const Dict* dict : {&d.city, &d.province, &d.gender, &d.source_channel}) {
+    n += dict->any.Bytes();
+    for (const auto& b : dict->bitmaps) n += b.Bytes();
+  }
+  for (const auto& [name, b] : d.tags) n += b.Bytes();
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+
+struct FeatureIndex::Builder::State {
+  std::string currency;
+  std::vector<UserFeatures> users;
+  std::unordered_set<int64_t> erased;
+  std::vector<Fact> orders;
+  std::unordered_map<std::string, std::vector<Fact>> events;
+  std::unordered_map<int64_t, std::pair<std::string, std::string>> tag_names;
+  std::vector<std::pair<int64_t, int64_t>> user_tags;
+};
+
+FeatureIndex::Builder::Builder(std::string currency) : s_(std::make_unique<State>()) {
+  s_->currency = std::move(currency);
+}
+FeatureIndex::Builder::~Builder() = default;
+
+void FeatureIndex::Builder::AddUser(const UserFeatures& u) { s_->users.push_back(u); }
+void FeatureIndex::Builder::AddErasedUser(int64_t id) { s_->erased.insert(id); }
+void FeatureIndex::Builder::AddOrder(int64_t user_id, int64_t paid_at_micros, int64_t net_minor,
+                                     std::string_view currency) {
+  if (currency == s_->currency) s_->orders.push_back({user_id, paid_at_micros, net_minor});
+}
+void FeatureIndex::Builder::AddEvent(int64_t user_id, std::string_view type,
+                                     int64_t occurred_at_micros) {
+  s_->events[std::string(type)].push_back({user_id, occurred_at_micros, 0});
+}
+void FeatureIndex::Builder::AddTagName(int64_t tag_id, std::string_view group,
+                                       std::string_view name) {
+  s_->tag_names[tag_id] = {std::string(group), std::string(name)};
+}
+void FeatureIndex::Builder::AddUserTag(int64_t user_id, int64_t tag_id) {
+  s_->user_tags.emplace_back(user_id, tag_id);
+}
+
+namespace {
+
+// Groups facts by dense user, each user's sorted by time.
+template <typename DenseOf>
+Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool amounts) {
+  std::vector<std::pair<uint32_t, size_t>> keyed;  // (dense user, fact)
+  keyed.reserve(facts.size());
+  for (size_t i = 0; i < facts.size(); ++i) {
+    if (auto u = dense_of(facts[i].user_id)) keyed.emplace_back(*u, i);
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : facts[a.second].at < facts[b.second].at;
+  });
+  Csr c;
+  c.off.assign(users + 1, 0);
+  c.at.reserve(keyed.size());
+  if (amounts) c.amount.reserve(keyed.size());
+  for (const auto& [u, i] : keyed) {
+    ++c.off[u + 1];
+    c.at.push_back(facts[i].at);
+    if (amounts) c.amount.push_back(facts[i].amount);
+  }
+  std::partial_sum(c.off.begin(), c.off.end(), c.off.begin());
+  facts.clear();
+  facts.shrink_to_fit();
+  return c;
+}
+
+}  // namespace
+
+std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
+  State& s = *s_;
+  auto d = std::make_unique<Data>();
+  std::sort(s.users.begin(), s.users.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::vector<UserFeatures> kept;
+  kept.reserve(s.users.size());
+  for (auto& u : s.users) {
+    if (s.erased.contains(u.id)) continue;
+    if (!kept.empty() && kept.back().id == u.id) {
+      kept.back() = std::move(u);  // the last one added wins
+    } else {
+      kept.push_back(std::move(u));
+    }
+  }
+  s.users.clear();
+  const auto n = static_cast<uint32_t>(kept.size());
+  d->ids.reserve(n);
+  d->birth_ymd.reserve(n);
+  d->registered_micros.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const UserFeatures& u = kept[i];
+    d->ids.push_back(u.id);
+    d->city.Add(i, u.city);
+    d->province.Add(i, u.province);
+    d->gender.Add(i, u.gender);
+    d->source_channel.Add(i, u.source_channel);
+    d->birth_ymd.push_back(ParseYmd(u.birthday));
+    d->registered_micros.push_back(u.registered_at_micros.value_or(INT64_MIN));
+  }
+  kept = {};
+  auto dense_of = [&](int64_t id) -> std::optional<uint32_t> {
+    auto it = std::lower_bound(d->ids.begin(), d->ids.end(), id);
+    if (it == d->ids.end() || *it != id) return std::nullopt;
+    return static_cast<uint32_t>(it - d->ids.begin());
+  };
+  d->orders = BuildCsr(n, s.orders, dense_of, true);
+  for (auto& [type, facts] : s.events) d->events[type] = BuildCsr(n, facts, dense_of, false);
+
+  std::unordered_map<int64_t, std::vector<uint32_t>> by_tag;
+  for (const auto& [user_id, tag_id] : s.user_tags) {
+    if (auto u = dense_of(user_id)) by_tag[tag_id].push_back(*u);
+  }
+  for (auto& [tag_id, users] : by_tag) {
+    auto name = s.tag_names.find(tag_id);
+    if (name == s.tag_names.end()) continue;
+    const internal::Bitmap b(users);
+    d->tags[name->second.second].Or(b);
+    d->tags[name->second.first + "/" + name->second.second].Or(b);
+  }
+  for (auto& [name, b] : d->tags) b.Optimize();
+  return std::unique_ptr<FeatureIndex>(new FeatureIndex(std::move(d)));
+}
+
+}  // namespace shopcrm::segments

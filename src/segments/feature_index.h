@@ -1,0 +1,90 @@
+// The feature index: every user's features in memory, in columns over a dense
+// user index, with roaring bitmaps for tags and text attributes, so that a
+// segment filter is counted without touching the database.
+//
+// The index is derived: a Builder takes the facts (from profiles::Facts at
+// start-up, or generated ones in tests and benchmarks) and Finish() freezes
+// them. Erased users are left out: no filter ever matches them. Orders in a
+// currency other than the index's are left out of every order feature.
+// Feature definitions: docs/analytics.md.
+//
+// Thread-safety: a finished index is immutable and safe to read from any
+// number of threads; a Builder is for one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "segments/filter.h"
+
+namespace shopcrm::segments {
+
+// The instant features are evaluated at, and its calendar date in the
+// business time zone (for ages).
+struct AsOf {
+  core::Instant at;
+  core::LocalDate date;
+};
+
+struct UserFeatures {
+  int64_t id = 0;
+  std::optional<std::string> gender;
+  std::optional<std::string> birthday;  // YYYY-MM-DD; anything else counts as missing
+  std::optional<std::string> city;
+  std::optional<std::string> province;
+  std::optional<std::string> source_channel;
+  std::optional<int64_t> registered_at_micros;
+};
+
+class FeatureIndex final {
+ public:
+  class Builder;
+
+  ~FeatureIndex();
+  FeatureIndex(const FeatureIndex&) = delete;
+  FeatureIndex& operator=(const FeatureIndex&) = delete;
+
+  // Users the index holds (erased ones are not).
+  uint32_t size() const;
+  // The number of users `filter` matches. `filter` must have been parsed
+  // against Features().
+  uint64_t Count(const Filter& filter, const AsOf& as_of) const;
+  // The matching user ids in ascending order, those above `after` only, at
+  // most `limit` of them.
+  std::vector<int64_t> Members(const Filter& filter, const AsOf& as_of, int64_t after,
+                               size_t limit) const;
+  // Bytes held by the columns and bitmaps (approximate).
+  size_t MemoryBytes() const;
+
+ private:
+  struct Data;
+  explicit FeatureIndex(std::unique_ptr<Data> d);
+  std::unique_ptr<Data> d_;
+};
+
+class FeatureIndex::Builder final {
+ public:
+  explicit Builder(std::string currency);
+  ~Builder();
+
+  void AddUser(const UserFeatures& u);
+  void AddErasedUser(int64_t id);
+  // Facts of users never added (or erased) are ignored by Finish().
+  void AddOrder(int64_t user_id, int64_t paid_at_micros, int64_t net_minor,
+                std::string_view currency);
+  void AddEvent(int64_t user_id, std::string_view type, int64_t occurred_at_micros);
+  void AddTagName(int64_t tag_id, std::string_view group, std::string_view name);
+  void AddUserTag(int64_t user_id, int64_t tag_id);
+
+  std::unique_ptr<FeatureIndex> Finish() &&;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace shopcrm::segments

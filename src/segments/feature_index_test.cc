@@ -1,0 +1,383 @@
+// The engine against a naive evaluator: random users, orders, events and tags,
+// random filters over the whole catalog, and the count and members of each
+// compared with a row-by-row evaluation written independently of the engine.
+#include "segments/feature_index.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "segments/catalog.h"
+
+namespace shopcrm::segments {
+namespace {
+
+constexpr int64_t kDay = 86'400'000'000;
+const int64_t kNow = 1'790'000'000'000'000;  // 2026-09-21
+
+struct NaiveUser {
+  UserFeatures f;
+  bool erased = false;
+  std::vector<std::pair<int64_t, int64_t>> orders;     // (paid_at, net)
+  std::map<std::string, std::vector<int64_t>> events;  // type -> times
+  std::vector<std::string> tags;                       // "name" and "group/name"
+};
+
+const char* const kCities[] = {"上海", "北京", "杭州", "成都", "深圳"};
+const char* const kGenders[] = {"female", "male"};
+const char* const kChannels[] = {"app", "wechat", "h5"};
+const char* const kTypes[] = {"visit", "search", "favourite", "cart_add",
+                              "share", "review", "login",     "check_in"};
+const char* const kTags[] = {"vip", "blacklist", "member", "kol"};
+
+struct World {
+  std::vector<NaiveUser> users;
+  std::unique_ptr<FeatureIndex> index;
+};
+
+World MakeWorld(uint64_t seed, int n) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](auto& arr) { return std::string(arr[rng() % std::size(arr)]); };
+  auto chance = [&](int pct) { return static_cast<int>(rng() % 100) < pct; };
+  World w;
+  FeatureIndex::Builder b("CNY");
+  const int64_t group_of[] = {1, 1, 2, 2};
+  for (int t = 0; t < 4; ++t) b.AddTagName(100 + t, group_of[t] == 1 ? "运营" : "会员", kTags[t]);
+  for (int i = 0; i < n; ++i) {
+    NaiveUser u;
+    u.f.id = 1000 + static_cast<int64_t>(rng() % 1000000);
+    bool clash = false;
+    for (const auto& o : w.users) clash = clash || o.f.id == u.f.id;
+    if (clash) continue;
+    if (chance(80)) u.f.city = pick(kCities);
+    if (chance(70)) u.f.gender = pick(kGenders);
+    if (chance(60)) u.f.source_channel = pick(kChannels);
+    if (chance(50)) u.f.province = chance(50) ? "浙江" : "四川";
+    if (chance(60)) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", 1960 + static_cast<int>(rng() % 50),
+                    1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28));
+      u.f.birthday = buf;
+    }
+    if (chance(10)) u.f.birthday = "not a date";
+    if (chance(70)) u.f.registered_at_micros = kNow - static_cast<int64_t>(rng() % 800) * kDay;
+    u.erased = chance(5);
+    const int orders = chance(30) ? 0 : static_cast<int>(rng() % 12);
+    for (int k = 0; k < orders; ++k) {
+      const int64_t at = kNow - static_cast<int64_t>(rng() % (500 * kDay)) + 30 * kDay;
+      const int64_t net = 1 + static_cast<int64_t>(rng() % 200000);
+      const bool usd = chance(5);
+      b.AddOrder(u.f.id, at, net, usd ? "USD" : "CNY");
+      if (!usd) u.orders.emplace_back(at, net);
+    }
+    const int events = static_cast<int>(rng() % 20);
+    for (int k = 0; k < events; ++k) {
+      const std::string type = pick(kTypes);
+      const int64_t at = kNow - static_cast<int64_t>(rng() % (400 * kDay)) + 10 * kDay;
+      b.AddEvent(u.f.id, type, at);
+      u.events[type].push_back(at);
+    }
+    for (int t = 0; t < 4; ++t) {
+      if (chance(t == 0 ? 30 : 10)) {
+        b.AddUserTag(u.f.id, 100 + t);
+        u.tags.push_back(kTags[t]);
+        u.tags.push_back(std::string(group_of[t] == 1 ? "运营" : "会员") + "/" + kTags[t]);
+      }
+    }
+    if (u.erased) {
+      b.AddErasedUser(u.f.id);
+    }
+    b.AddUser(u.f);
+    w.users.push_back(std::move(u));
+  }
+  b.AddOrder(424242, kNow, 100, "CNY");  // a user never added: ignored
+  w.index = std::move(b).Finish();
+  return w;
+}
+
+// ---- the naive evaluator: one user at a time, straight from the facts ----
+
+std::optional<int64_t> NaiveValue(const NaiveUser& u, const Predicate& p, const AsOf& as_of) {
+  const int64_t now = core::ToUnixMicros(as_of.at);
+  const int64_t from = p.window_days ? now - *p.window_days * kDay : INT64_MIN;
+  auto in_window = [&](int64_t t) { return t > from && t <= now; };
+  const std::string& f = p.field;
+  if (f == "city") return std::nullopt;  // text: handled by the caller
+  if (f == "orders" || f == "spend" || f == "aov") {
+    int64_t count = 0;
+    int64_t sum = 0;
+    for (const auto& [at, net] : u.orders) {
+      if (in_window(at)) {
+        ++count;
+        sum += net;
+      }
+    }
+    if (f == "orders") return count;
+    if (f == "spend") return sum;
+    if (count == 0) return std::nullopt;
+    const double exact = static_cast<double>(sum) / static_cast<double>(count);
+    return static_cast<int64_t>(std::floor(exact + 0.5));
+  }
+  if (f == "recency" || f == "first_order_days") {
+    std::optional<int64_t> best;
+    for (const auto& [at, net] : u.orders) {
+      if (at > now) continue;
+      if (!best || (f == "recency" ? at > *best : at < *best)) best = at;
+    }
+    if (!best) return std::nullopt;
+    return (now - *best) / kDay;
+  }
+  if (f == "last_visit_days") {
+    std::optional<int64_t> last;
+    auto it = u.events.find("visit");
+    if (it != u.events.end()) {
+      for (int64_t at : it->second) {
+        if (at <= now && (!last || at > *last)) last = at;
+      }
+    }
+    if (!last) return std::nullopt;
+    return (now - *last) / kDay;
+  }
+  if (f == "registered_days") {
+    if (!u.f.registered_at_micros || *u.f.registered_at_micros > now) return std::nullopt;
+    return (now - *u.f.registered_at_micros) / kDay;
+  }
+  if (f == "age") {
+    if (!u.f.birthday) return std::nullopt;
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    if (std::sscanf(u.f.birthday->c_str(), "%d-%u-%u", &y, &m, &d) != 3) return std::nullopt;
+    const auto by = std::chrono::year{y};
+    const std::chrono::year_month_day born{by, std::chrono::month{m}, std::chrono::day{d}};
+    if (!born.ok() || born > as_of.date) return std::nullopt;
+    int years = static_cast<int>(as_of.date.year()) - y;
+    if (std::chrono::month_day{as_of.date.month(), as_of.date.day()} <
+        std::chrono::month_day{born.month(), born.day()}) {
+      --years;
+    }
+    return years;
+  }
+  const std::string type(EventTypeOf(f));
+  int64_t count = 0;
+  auto it = u.events.find(type);
+  if (it != u.events.end()) {
+    for (int64_t at : it->second) count += in_window(at) ? 1 : 0;
+  }
+  return count;
+}
+
+std::optional<std::string> NaiveText(const NaiveUser& u, const std::string& field) {
+  if (field == "city") return u.f.city;
+  if (field == "province") return u.f.province;
+  if (field == "gender") return u.f.gender;
+  return u.f.source_channel;
+}
+
+bool NaiveMatch(const NaiveUser& u, const Filter& f, const AsOf& as_of) {
+  switch (f.kind) {
+    case Filter::Kind::kAnd:
+      for (const auto& c : f.children) {
+        if (!NaiveMatch(u, c, as_of)) return false;
+      }
+      return true;
+    case Filter::Kind::kOr:
+      for (const auto& c : f.children) {
+        if (NaiveMatch(u, c, as_of)) return true;
+      }
+      return false;
+    case Filter::Kind::kNot:
+      return !NaiveMatch(u, f.children.front(), as_of);
+    case Filter::Kind::kHasTag:
+      return std::find(u.tags.begin(), u.tags.end(), f.tag) != u.tags.end();
+    case Filter::Kind::kPredicate:
+      break;
+  }
+  const Predicate& p = f.predicate;
+  const FieldSpec* spec = Features().Find(p.field);
+  if (spec->type == FieldType::kText) {
+    const auto v = NaiveText(u, p.field);
+    if (!v || v->empty()) return false;
+    bool found = false;
+    for (const auto& lit : p.values) found = found || std::get<std::string>(lit) == *v;
+    return (p.op == Op::kEq || p.op == Op::kIn) ? found : !found;
+  }
+  const auto v = NaiveValue(u, p, as_of);
+  if (!v) return false;
+  auto num = [&](size_t i) { return std::get<int64_t>(p.values[i]); };
+  switch (p.op) {
+    case Op::kEq:
+      return *v == num(0);
+    case Op::kNe:
+      return *v != num(0);
+    case Op::kLt:
+      return *v < num(0);
+    case Op::kLe:
+      return *v <= num(0);
+    case Op::kGt:
+      return *v > num(0);
+    case Op::kGe:
+      return *v >= num(0);
+    case Op::kBetween:
+      return *v >= num(0) && *v <= num(1);
+    case Op::kIn:
+    case Op::kNotIn: {
+      bool found = false;
+      for (size_t i = 0; i < p.values.size(); ++i) found = found || num(i) == *v;
+      return p.op == Op::kIn ? found : !found;
+    }
+  }
+  return false;
+}
+
+// ---- random filters over the catalog ----
+
+Filter RandomPredicate(std::mt19937_64& rng) {
+  static const std::vector<std::string> fields = {
+      "orders",          "spend",           "aov",     "recency",  "first_order_days",
+      "last_visit_days", "registered_days", "age",     "city",     "province",
+      "gender",          "source_channel",  "visits",  "searches", "favourites",
+      "cart_adds",       "shares",          "reviews", "logins",   "checkins"};
+  Filter f;
+  if (rng() % 6 == 0) {
+    f.kind = Filter::Kind::kHasTag;
+    const std::string tag = kTags[rng() % 4];
+    f.tag = rng() % 3 == 0 ? std::string(rng() % 2 ? "运营/" : "会员/") + tag : tag;
+    if (rng() % 10 == 0) f.tag = "nosuchtag";
+    return f;
+  }
+  f.kind = Filter::Kind::kPredicate;
+  Predicate& p = f.predicate;
+  p.field = fields[rng() % fields.size()];
+  const FieldSpec* spec = Features().Find(p.field);
+  if (spec->windowed && rng() % 3 != 0) {
+    const int windows[] = {1, 7, 30, 90, 180, 365, 45};
+    p.window_days = windows[rng() % 7];
+  }
+  if (spec->type == FieldType::kText) {
+    const Op ops[] = {Op::kEq, Op::kNe, Op::kIn, Op::kNotIn};
+    p.op = ops[rng() % 4];
+    const int n = (p.op == Op::kIn || p.op == Op::kNotIn) ? 1 + static_cast<int>(rng() % 3) : 1;
+    for (int i = 0; i < n; ++i) {
+      const char* const pool[] = {"上海", "北京", "杭州", "浙江",   "female",
+                                  "male", "app",  "h5",   "nowhere"};
+      p.values.emplace_back(std::string(pool[rng() % 9]));
+    }
+    return f;
+  }
+  int64_t scale = 1;
+  if (spec->type == FieldType::kMoney) scale = 20000;
+  if (spec->type == FieldType::kDays) scale = 60;
+  if (p.field == "age") scale = 8;
+  auto value = [&] { return static_cast<int64_t>(rng() % 8) * scale; };
+  const Op ops[] = {Op::kEq, Op::kNe,      Op::kLt, Op::kLe,   Op::kGt,
+                    Op::kGe, Op::kBetween, Op::kIn, Op::kNotIn};
+  p.op = ops[rng() % 9];
+  if (p.op == Op::kBetween) {
+    int64_t a = value();
+    int64_t c = value();
+    if (a > c) std::swap(a, c);
+    p.values = {a, c};
+  } else if (p.op == Op::kIn || p.op == Op::kNotIn) {
+    for (int i = 0; i < 3; ++i) p.values.emplace_back(static_cast<int64_t>(rng() % 4));
+  } else {
+    p.values = {value()};
+  }
+  return f;
+}
+
+Filter RandomFilter(std::mt19937_64& rng, int depth) {
+  if (depth == 0 || rng() % 3 == 0) return RandomPredicate(rng);
+  Filter f;
+  const int k = static_cast<int>(rng() % 3);
+  if (k == 2) {
+    f.kind = Filter::Kind::kNot;
+    f.children.push_back(RandomFilter(rng, depth - 1));
+    return f;
+  }
+  f.kind = k == 0 ? Filter::Kind::kAnd : Filter::Kind::kOr;
+  const int n = 2 + static_cast<int>(rng() % 3);
+  for (int i = 0; i < n; ++i) f.children.push_back(RandomFilter(rng, depth - 1));
+  return f;
+}
+
+AsOf At(int64_t micros) {
+  const auto t = core::FromUnixMicros(micros);
+  return {t, std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(t)}};
+}
+
+TEST(FeatureIndex, AgreesWithANaiveEvaluatorOnRandomFilters) {
+  const World w = MakeWorld(7, 600);
+  std::vector<const NaiveUser*> live;
+  for (const auto& u : w.users) {
+    if (!u.erased) live.push_back(&u);
+  }
+  std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->f.id < b->f.id; });
+  ASSERT_EQ(w.index->size(), live.size());
+  std::mt19937_64 rng(11);
+  int nonempty = 0;
+  for (int q = 0; q < 400; ++q) {
+    const Filter f = RandomFilter(rng, 3);
+    const AsOf as_of = At(q % 2 == 0 ? kNow : kNow - 100 * kDay);
+    std::vector<int64_t> expected;
+    for (const auto* u : live) {
+      if (NaiveMatch(*u, f, as_of)) expected.push_back(u->f.id);
+    }
+    ASSERT_EQ(w.index->Count(f, as_of), expected.size())
+        << "query " << q << ": " << FormatFilter(f, Features());
+    ASSERT_EQ(w.index->Members(f, as_of, INT64_MIN, expected.size() + 1), expected)
+        << "query " << q << ": " << FormatFilter(f, Features());
+    nonempty += expected.empty() || expected.size() == live.size() ? 0 : 1;
+  }
+  EXPECT_GT(nonempty, 150);  // the random filters do discriminate
+}
+
+TEST(FeatureIndex, MembersPageFromTheCursor) {
+  const World w = MakeWorld(3, 200);
+  auto f = ParseFilter("orders >= 0", Features());
+  ASSERT_TRUE(f.ok());
+  const AsOf as_of = At(kNow);
+  const auto all = w.index->Members(*f, as_of, INT64_MIN, 1000);
+  ASSERT_EQ(all.size(), w.index->size());
+  const auto page = w.index->Members(*f, as_of, all[9], 5);
+  ASSERT_EQ(page.size(), 5u);
+  EXPECT_EQ(page.front(), all[10]);
+  EXPECT_EQ(page.back(), all[14]);
+}
+
+TEST(FeatureIndex, ExactFiguresOfOneUser) {
+  FeatureIndex::Builder b("CNY");
+  UserFeatures u;
+  u.id = 5;
+  u.city = "上海";
+  u.birthday = "1990-11-28";
+  b.AddUser(u);
+  b.AddOrder(5, kNow - 10 * kDay, 10000, "CNY");
+  b.AddOrder(5, kNow - 40 * kDay, 5001, "CNY");
+  b.AddOrder(5, kNow - 5 * kDay, 99999, "USD");  // another currency: left out
+  b.AddEvent(5, "cart_add", kNow - kDay / 2);
+  b.AddEvent(5, "visit", kNow - 3 * kDay);
+  const auto index = std::move(b).Finish();
+  const AsOf as_of = At(kNow);  // 2026-09-21
+  auto count = [&](const char* text) {
+    auto f = ParseFilter(text, Features());
+    EXPECT_TRUE(f.ok()) << text;
+    return f.ok() ? index->Count(*f, as_of) : 99;
+  };
+  EXPECT_EQ(count("orders = 2"), 1u);
+  EXPECT_EQ(count("orders(30d) = 1"), 1u);
+  EXPECT_EQ(count("spend = 150.01"), 1u);
+  EXPECT_EQ(count("aov = 75.01"), 1u);  // 15001 / 2 = 7500.5, half up
+  EXPECT_EQ(count("recency = 10"), 1u);
+  EXPECT_EQ(count("first_order_days = 40"), 1u);
+  EXPECT_EQ(count("last_visit_days = 3"), 1u);
+  EXPECT_EQ(count("cart_adds(7d) = 1 and cart_adds(1d) = 1"), 1u);
+  EXPECT_EQ(count("age = 35"), 1u);  // 36 only from 2026-11-28
+  EXPECT_EQ(count("city = \"上海\" and not city = \"北京\""), 1u);
+  EXPECT_EQ(count("registered_days >= 0"), 0u);  // unknown: never matches
+  EXPECT_EQ(count("not registered_days >= 0"), 1u);
+}
+
+}  // namespace
+}  // namespace shopcrm::segments

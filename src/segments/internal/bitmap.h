@@ -1,0 +1,49 @@
+// A set of dense user indexes: the one place CRoaring is included.
+// Thread-safety: like a std::vector (const use from many threads is safe).
+#pragma once
+
+#include <roaring/roaring.hh>
+
+#include <cstdint>
+#include <vector>
+
+namespace shopcrm::segments::internal {
+
+class Bitmap final {
+ public:
+  Bitmap() = default;
+  // From ascending or unordered indexes.
+  explicit Bitmap(const std::vector<uint32_t>& values) : r_(values.size(), values.data()) {}
+
+  void Add(uint32_t v) { r_.add(v); }
+  void And(const Bitmap& o) { r_ &= o.r_; }
+  void Or(const Bitmap& o) { r_ |= o.r_; }
+  void AndNot(const Bitmap& o) { r_ -= o.r_; }
+  // Complements within [0, universe).
+  void Flip(uint32_t universe) { r_.flip(0, universe); }
+  void Optimize() {
+    r_.runOptimize();
+    r_.shrinkToFit();
+  }
+
+  bool Empty() const { return r_.isEmpty(); }
+  uint64_t Cardinality() const { return r_.cardinality(); }
+  uint64_t AndCardinality(const Bitmap& o) const { return r_.and_cardinality(o.r_); }
+  bool Contains(uint32_t v) const { return r_.contains(v); }
+  size_t Bytes() const { return r_.getSizeInBytes(false); }
+
+  // Calls fn(v) for each member v >= from in ascending order while it returns true.
+  template <typename Fn>
+  void ForEachFrom(uint32_t from, Fn fn) const {
+    auto it = r_.begin();
+    it.equalorlarger(from);
+    for (; it != r_.end(); ++it) {
+      if (!fn(*it)) return;
+    }
+  }
+
+ private:
+  ::Roaring r_;
+};
+
+}  // namespace shopcrm::segments::internal

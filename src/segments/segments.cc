@@ -1,0 +1,157 @@
+#include "segments/segments.h"
+
+#include "core/log.h"
+#include "segments/catalog.h"
+
+namespace shopcrm::segments {
+
+Segments::Segments(store::Database& db, const core::Clock& clock, core::BusinessTimeZone tz,
+                   SegmentsOptions options)
+    : db_(db), clock_(clock), tz_(std::move(tz)), options_(std::move(options)), facts_(db) {}
+
+Segments::~Segments() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+core::Status Segments::Rebuild() {
+  std::lock_guard build(build_mu_);
+  const auto started = std::chrono::steady_clock::now();
+  // The version is read first: a write that lands during the build changes it
+  // again, and the next refresh builds once more.
+  SHOPCRM_ASSIGN_OR_RETURN(std::string version, facts_.Version());
+  FeatureIndex::Builder b(options_.currency);
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanUsers([&](const profiles::UserFact& u) {
+    if (u.erased) {
+      b.AddErasedUser(u.id);
+      return core::Status::Ok();
+    }
+    b.AddUser(
+        {u.id, u.gender, u.birthday, u.city, u.province, u.source_channel, u.registered_at_micros});
+    return core::Status::Ok();
+  }));
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanCountingOrders([&](const profiles::OrderFact& o) {
+    b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency);
+    return core::Status::Ok();
+  }));
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanEvents([&](const profiles::EventFact& e) {
+    b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
+    return core::Status::Ok();
+  }));
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanTagNames([&](const profiles::TagName& t) {
+    b.AddTagName(t.id, t.group, t.name);
+    return core::Status::Ok();
+  }));
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanUserTags([&](const profiles::TagFact& t) {
+    b.AddUserTag(t.user_id, t.tag_id);
+    return core::Status::Ok();
+  }));
+  std::shared_ptr<const FeatureIndex> index = std::move(b).Finish();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::lock_guard lock(mu_);
+  index_ = index;
+  version_ = std::move(version);
+  info_.ready = true;
+  ++info_.generation;
+  info_.users = index->size();
+  info_.memory_bytes = index->MemoryBytes();
+  info_.built_at = clock_.Now();
+  info_.build_seconds = seconds;
+  core::log::Info("segment index built",
+                  {{"generation", static_cast<int64_t>(info_.generation)},
+                   {"users", static_cast<int64_t>(info_.users)},
+                   {"memory_bytes", static_cast<int64_t>(info_.memory_bytes)},
+                   {"seconds", seconds}});
+  return core::Status::Ok();
+}
+
+void Segments::StartRefresher() {
+  std::lock_guard lock(stop_mu_);
+  if (refresher_.joinable()) return;
+  refresher_ = std::thread([this] { RefreshLoop(); });
+}
+
+void Segments::RefreshLoop() {
+  std::unique_lock lock(stop_mu_);
+  bool first = true;  // the first round runs at once: it builds the first index
+  while (first || !stop_cv_.wait_for(lock, options_.refresh_interval, [&] { return stop_; })) {
+    first = false;
+    lock.unlock();
+    // Exceptions end nowhere else on this thread: log and try again later.
+    try {
+      auto version = facts_.Version();
+      std::string built;
+      {
+        std::lock_guard g(mu_);
+        built = version_;
+      }
+      if (!version.ok()) {
+        core::log::Warn("segment index refresh failed", {{"error", version.error().detail()}});
+      } else if (*version != built) {
+        if (auto st = Rebuild(); !st.ok()) {
+          core::log::Warn("segment index rebuild failed", {{"error", st.error().detail()}});
+        }
+      }
+    } catch (const std::exception& e) {
+      core::log::Error("segment index refresh threw", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+}
+
+core::Instant Segments::EvaluationTime(std::optional<core::Instant> as_of) const {
+  if (as_of) return *as_of;
+  if (options_.as_of) return *options_.as_of;
+  return clock_.Now();
+}
+
+AsOf Segments::At(std::optional<core::Instant> as_of) const {
+  const core::Instant t = EvaluationTime(as_of);
+  return {t, tz_.DateOf(t)};
+}
+
+std::shared_ptr<const FeatureIndex> Segments::Current(uint64_t* generation) const {
+  std::lock_guard lock(mu_);
+  *generation = info_.generation;
+  return index_;
+}
+
+namespace {
+core::Error Loading() {
+  return core::Unavailable("segment_index_loading",
+                           "the segment index is being built; retry in a few seconds");
+}
+}  // namespace
+
+core::Result<CountResult> Segments::Count(const Filter& filter,
+                                          std::optional<core::Instant> as_of) const {
+  CountResult out;
+  auto index = Current(&out.generation);
+  if (!index) return Loading();
+  const AsOf at = At(as_of);
+  out.count = index->Count(filter, at);
+  out.users = index->size();
+  out.as_of = at.at;
+  return out;
+}
+
+core::Result<std::vector<int64_t>> Segments::Members(const Filter& filter,
+                                                     std::optional<core::Instant> as_of,
+                                                     int64_t after, size_t limit) const {
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return index->Members(filter, At(as_of), after, limit);
+}
+
+IndexInfo Segments::Info() const {
+  std::lock_guard lock(mu_);
+  return info_;
+}
+
+}  // namespace shopcrm::segments

@@ -1,0 +1,103 @@
+// The segment service: keeps the feature index current and counts and lists
+// the users a filter describes.
+//
+// The index is built from the facts (profiles::Facts) by Rebuild() and
+// swapped in whole; readers keep the index they started with. A refresher
+// thread polls the facts' version (profiles::Facts::Version) and rebuilds
+// when it changed, so writes by any process show within one interval plus
+// one build.
+//
+// Features are evaluated as of the clock's now, or of `as_of` (options, or
+// per call) to analyse historical data as if it were live.
+//
+// Thread-safety: safe from any thread. Error reasons: invalid_filter,
+// segment_index_loading (no index built yet), and the database's.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "profiles/facts.h"
+#include "segments/feature_index.h"
+#include "segments/filter.h"
+#include "store/database.h"
+
+namespace shopcrm::segments {
+
+struct SegmentsOptions {
+  std::string currency = "CNY";        // orders in other currencies are left out
+  std::optional<core::Instant> as_of;  // default evaluation instant; now when unset
+  std::chrono::milliseconds refresh_interval{1000};
+};
+
+struct IndexInfo {
+  bool ready = false;
+  uint64_t generation = 0;  // 1 for the first build, +1 per rebuild
+  uint32_t users = 0;
+  size_t memory_bytes = 0;
+  std::optional<core::Instant> built_at;
+  double build_seconds = 0;
+};
+
+struct CountResult {
+  uint64_t count = 0;
+  uint32_t users = 0;  // users in the index (the universe)
+  core::Instant as_of;
+  uint64_t generation = 0;
+};
+
+class Segments final {
+ public:
+  Segments(store::Database& db, const core::Clock& clock, core::BusinessTimeZone tz,
+           SegmentsOptions options);
+  ~Segments();  // stops the refresher
+  Segments(const Segments&) = delete;
+  Segments& operator=(const Segments&) = delete;
+
+  // Builds the index from the database now and swaps it in.
+  core::Status Rebuild();
+  // Starts the background refresher (idempotent).
+  void StartRefresher();
+
+  // The instant a call with `as_of` evaluates at.
+  core::Instant EvaluationTime(std::optional<core::Instant> as_of) const;
+
+  core::Result<CountResult> Count(const Filter& filter, std::optional<core::Instant> as_of) const;
+  // Matching user ids above `after`, ascending, at most `limit`.
+  core::Result<std::vector<int64_t>> Members(const Filter& filter,
+                                             std::optional<core::Instant> as_of, int64_t after,
+                                             size_t limit) const;
+  IndexInfo Info() const;
+
+ private:
+  std::shared_ptr<const FeatureIndex> Current(uint64_t* generation) const;
+  AsOf At(std::optional<core::Instant> as_of) const;
+  void RefreshLoop();
+
+  store::Database& db_;
+  const core::Clock& clock_;
+  const core::BusinessTimeZone tz_;
+  const SegmentsOptions options_;
+  profiles::Facts facts_;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const FeatureIndex> index_;  // guarded by mu_
+  IndexInfo info_;                             // guarded by mu_
+  std::string version_;                        // facts version the index was built from
+  std::mutex build_mu_;                        // one build at a time
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread refresher_;
+};
+
+}  // namespace shopcrm::segments
