@@ -152,6 +152,22 @@ const std::vector<Setting>& Settings() {
       {"segments.refresh_ms",
        IntIn(100, 3600000,
              [](Config& c, int64_t n) { c.segments.refresh_interval = milliseconds(n); })},
+      {"segments.new_days",
+       IntIn(1, 3650,
+             [](Config& c, int64_t n) { c.segments.models.new_days = static_cast<int>(n); })},
+      {"segments.churn_days",
+       IntIn(1, 3650,
+             [](Config& c, int64_t n) { c.segments.models.churn_days = static_cast<int>(n); })},
+      {"segments.mature_orders",
+       IntIn(1, 10000,
+             [](Config& c, int64_t n) { c.segments.models.mature_orders = static_cast<int>(n); })},
+      {"segments.rfm_window_days", IntIn(1, 3650,
+                                         [](Config& c, int64_t n) {
+                                           c.segments.models.rfm_window_days = static_cast<int>(n);
+                                         })},
+      {"segments.pareto_percent",
+       IntIn(1, 99,
+             [](Config& c, int64_t n) { c.segments.models.pareto_percent = static_cast<int>(n); })},
       {"auth.session_ttl_hours",
        IntIn(1, 24 * 90, [](Config& c, int64_t n) { c.auth.session_ttl = hours(n); })},
       {"auth.max_login_failures",
@@ -281,6 +297,7 @@ core::Result<Config> LoadConfig(const std::string& toml_path,
   SHOPCRM_RETURN_IF_ERROR(c.server.Validate());
   SHOPCRM_RETURN_IF_ERROR(c.database.Validate());
   SHOPCRM_RETURN_IF_ERROR(c.auth.Validate());
+  SHOPCRM_RETURN_IF_ERROR(c.segments.models.Validate());
   return c;
 }
 

@@ -103,7 +103,9 @@ core::Status Facts::ScanTagNames(const std::function<core::Status(const TagName&
   return Page(db_, page_rows_,
               "SELECT t.id, g.name, t.name FROM tags t JOIN tag_groups g ON g.id = t.group_id "
               "WHERE t.id > ? ORDER BY t.id LIMIT ?",
-              [&](const store::Row& r) { return fn(TagName{r.Int(0), r.Text(1), r.Text(2)}); });
+              [&](const store::Row& r) {
+                return fn(TagName{r.Int(0), r.Text(1), r.Text(2)});
+              });
 }
 
 core::Result<std::string> Facts::Version() {

@@ -1,5 +1,6 @@
 #include "segments/catalog.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -34,6 +35,12 @@ const FieldCatalog& Features() {
         {"province", FieldType::kText, false, false},
         {"gender", FieldType::kText, false, false},
         {"source_channel", FieldType::kText, false, false},
+        {"lifecycle", FieldType::kText, false, false},
+        {"rfm_cell", FieldType::kText, false, false},
+        {"r_score", FieldType::kNumber, false, false},
+        {"f_score", FieldType::kNumber, false, false},
+        {"m_score", FieldType::kNumber, false, false},
+        {"pareto_tier", FieldType::kText, false, false},
     };
     for (const auto& [field, type] : kEventCounts) {
       specs.push_back({std::string(field), FieldType::kCount, true, false});
@@ -41,6 +48,33 @@ const FieldCatalog& Features() {
     return new FieldCatalog(std::move(specs));
   }();
   return *catalog;
+}
+
+core::Status CheckValues(const Filter& filter) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kClosed = {
+      {"lifecycle", {"potential", "churned", "silent", "new", "mature", "rising", "declining"}},
+      {"rfm_cell",
+       {"important_value", "important_development", "important_retention", "important_recall",
+        "general_value", "general_development", "general_retention", "general_recall"}},
+      {"pareto_tier", {"head", "waist", "tail"}},
+  };
+  if (filter.kind != Filter::Kind::kPredicate) {
+    for (const auto& c : filter.children) SHOPCRM_RETURN_IF_ERROR(CheckValues(c));
+    return core::Status::Ok();
+  }
+  for (const auto& [field, allowed] : kClosed) {
+    if (filter.predicate.field != field) continue;
+    for (const auto& v : filter.predicate.values) {
+      const auto* s = std::get_if<std::string>(&v);
+      if (s != nullptr && std::find(allowed.begin(), allowed.end(), *s) != allowed.end()) continue;
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return core::InvalidFields("invalid_filter", {{"filter", "invalid_value",
+                                                     std::string(field) + " is one of: " + list +
+                                                         (s ? "; not \"" + *s + "\"" : "")}});
+    }
+  }
+  return core::Status::Ok();
 }
 
 std::string_view EventTypeOf(std::string_view field) {

@@ -1,6 +1,7 @@
 #include "segments/feature_index.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <numeric>
 #include <unordered_map>
@@ -8,52 +9,21 @@
 
 #include "segments/catalog.h"
 #include "segments/internal/bitmap.h"
+#include "segments/internal/columns.h"
+#include "segments/internal/models.h"
 
 namespace shopcrm::segments {
 namespace {
 
-constexpr int64_t kDayMicros = 86'400'000'000;
+using internal::Csr;
+using internal::Dict;
+using internal::kDayMicros;
 
 // An order or event as added to a Builder.
 struct Fact {
   int64_t user_id;
   int64_t at;
   int64_t amount;  // orders only
-};
-
-// A text attribute: one code per user (0 = missing) and a bitmap per value.
-struct Dict {
-  std::unordered_map<std::string, uint32_t> codes;  // value -> position in `bitmaps`
-  std::vector<internal::Bitmap> bitmaps;
-  internal::Bitmap any;  // users with a value
-
-  void Add(uint32_t user, const std::optional<std::string>& value) {
-    if (!value || value->empty()) return;
-    auto [it, fresh] = codes.emplace(*value, static_cast<uint32_t>(bitmaps.size()));
-    if (fresh) bitmaps.emplace_back();
-    bitmaps[it->second].Add(user);
-    any.Add(user);
-  }
-  const internal::Bitmap* Find(const std::string& value) const {
-    auto it = codes.find(value);
-    return it == codes.end() ? nullptr : &bitmaps[it->second];
-  }
-};
-
-// Facts per user, sorted by time within each user: rows off[u] .. off[u+1].
-struct Csr {
-  std::vector<uint32_t> off;
-  std::vector<int64_t> at;
-  std::vector<int64_t> amount;  // orders only
-
-  // The rows of user `u` at or before `hi` and after `lo`.
-  std::pair<size_t, size_t> Range(uint32_t u, int64_t lo, int64_t hi) const {
-    const auto b = at.begin() + off[u];
-    const auto e = at.begin() + off[u + 1];
-    const auto last = std::upper_bound(b, e, hi);
-    const auto first = std::upper_bound(b, last, lo);
-    return {static_cast<size_t>(first - at.begin()), static_cast<size_t>(last - at.begin())};
-  }
 };
 
 int32_t ParseYmd(const std::optional<std::string>& s) {
@@ -101,23 +71,14 @@ bool Compare(Op op, int64_t v, const std::vector<Literal>& values) {
 
 }  // namespace
 
-struct FeatureIndex::Data {
-  std::vector<int64_t> ids;  // dense index -> user id, ascending
-  Dict city;
-  Dict province;
-  Dict gender;
-  Dict source_channel;
-  std::vector<int32_t> birth_ymd;          // yyyymmdd, 0 = unknown
-  std::vector<int64_t> registered_micros;  // INT64_MIN = unknown
-  Csr orders;
-  std::unordered_map<std::string, Csr> events;             // by event type
-  std::unordered_map<std::string, internal::Bitmap> tags;  // by "name" and "group/name"
-
-  uint32_t size() const { return static_cast<uint32_t>(ids.size()); }
+struct FeatureIndex::Data : internal::Columns {
+  ModelOptions model_options;
+  mutable internal::ModelCache models;
 
   internal::Bitmap Eval(const Filter& f, const AsOf& as_of) const;
   internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of) const;
   internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
+  internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m) const;
   template <typename ValueOf>
   internal::Bitmap Scan(const Predicate& p, ValueOf value_of) const;
 };
@@ -162,6 +123,35 @@ internal::Bitmap FeatureIndex::Data::EvalText(const Dict& dict, const Predicate&
   return out;
 }
 
+// A model's value names are its codes' positions in `names`; an unknown name
+// matches nobody. Code 0 is "none": a missing value.
+template <size_t N>
+internal::Bitmap MatchCodes(const std::vector<uint8_t>& codes,
+                            const std::array<std::string_view, N>& names, const Predicate& p) {
+  std::array<bool, N> wanted{};
+  for (const auto& v : p.values) {
+    for (size_t i = 1; i < N; ++i) wanted[i] = wanted[i] || names[i] == std::get<std::string>(v);
+  }
+  const bool positive = p.op == Op::kEq || p.op == Op::kIn;
+  std::vector<uint32_t> hits;
+  for (uint32_t u = 0; u < codes.size(); ++u) {
+    if (codes[u] != 0 && wanted[codes[u]] == positive) hits.push_back(u);
+  }
+  return internal::Bitmap(hits);
+}
+
+internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p,
+                                               const internal::ModelColumns& m) const {
+  if (p.field == "lifecycle") return MatchCodes(m.stage, internal::kStages, p);
+  if (p.field == "rfm_cell") return MatchCodes(m.cell, internal::kRfmCells, p);
+  if (p.field == "pareto_tier") return MatchCodes(m.tier, internal::kTiers, p);
+  const std::vector<uint8_t>& score = p.field == "r_score" ? m.r : p.field == "f_score" ? m.f : m.m;
+  return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+    if (score[u] == 0) return std::nullopt;
+    return score[u];
+  });
+}
+
 template <typename ValueOf>
 internal::Bitmap FeatureIndex::Data::Scan(const Predicate& p, ValueOf value_of) const {
   std::vector<uint32_t> hits;
@@ -180,6 +170,10 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
   if (f == "source_channel") return EvalText(source_channel, p);
 
   const int64_t hi = core::ToUnixMicros(as_of.at);
+  if (f == "lifecycle" || f == "rfm_cell" || f == "pareto_tier" || f == "r_score" ||
+      f == "f_score" || f == "m_score") {
+    return EvalModel(p, *models.Get(*this, hi, model_options));
+  }
   const int64_t lo = p.window_days ? hi - int64_t{*p.window_days} * kDayMicros : INT64_MIN;
   auto days_since = [&](int64_t t) -> std::optional<int64_t> { return (hi - t) / kDayMicros; };
 
@@ -244,6 +238,26 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
   return {};  // not in the catalog: the parser refuses it first
 }
 
+core::Status ModelOptions::Validate() const {
+  std::vector<core::FieldError> errors;
+  auto check = [&](const char* name, int v, int lo, int hi) {
+    if (v < lo || v > hi) {
+      errors.push_back({std::string("segments.") + name, "out_of_range",
+                        "must be between " + std::to_string(lo) + " and " + std::to_string(hi)});
+    }
+  };
+  check("new_days", new_days, 1, 3650);
+  check("churn_days", churn_days, 1, 3650);
+  check("mature_orders", mature_orders, 1, 10000);
+  check("rfm_window_days", rfm_window_days, 1, 3650);
+  check("pareto_percent", pareto_percent, 1, 99);
+  if (errors.empty() && churn_days <= new_days) {
+    errors.push_back({"segments.churn_days", "out_of_range", "must be more than new_days"});
+  }
+  if (errors.empty()) return core::Status::Ok();
+  return core::InvalidFields("invalid_config", std::move(errors));
+}
+
 FeatureIndex::FeatureIndex(std::unique_ptr<Data> d) : d_(std::move(d)) {}
 FeatureIndex::~FeatureIndex() = default;
 
@@ -288,6 +302,7 @@ size_t FeatureIndex::MemoryBytes() const {
 
 struct FeatureIndex::Builder::State {
   std::string currency;
+  ModelOptions models;
   std::vector<UserFeatures> users;
   std::unordered_set<int64_t> erased;
   std::vector<Fact> orders;
@@ -296,8 +311,10 @@ struct FeatureIndex::Builder::State {
   std::vector<std::pair<int64_t, int64_t>> user_tags;
 };
 
-FeatureIndex::Builder::Builder(std::string currency) : s_(std::make_unique<State>()) {
+FeatureIndex::Builder::Builder(std::string currency, ModelOptions models)
+    : s_(std::make_unique<State>()) {
   s_->currency = std::move(currency);
+  s_->models = models;
 }
 FeatureIndex::Builder::~Builder() = default;
 
@@ -352,6 +369,7 @@ Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool am
 std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
   State& s = *s_;
   auto d = std::make_unique<Data>();
+  d->model_options = s.models;
   std::sort(s.users.begin(), s.users.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
   std::vector<UserFeatures> kept;

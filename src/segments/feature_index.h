@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/error.h"
 #include "segments/filter.h"
 
 namespace shopcrm::segments {
@@ -28,6 +29,18 @@ namespace shopcrm::segments {
 struct AsOf {
   core::Instant at;
   core::LocalDate date;
+};
+
+// Thresholds of the built-in models (docs/analytics.md).
+struct ModelOptions {
+  int new_days = 30;          // lifecycle: "recent" (new, silent, mature, rising)
+  int churn_days = 180;       // lifecycle: churned, and the gap that makes a buyer new again
+  int mature_orders = 5;      // lifecycle: recent orders that make a buyer mature
+  int rfm_window_days = 365;  // RFM and Pareto: the window buyers and figures come from
+  int pareto_percent = 80;    // Pareto: the share of revenue the head, then the waist, covers
+
+  // Returns invalid_config naming each bad threshold.
+  core::Status Validate() const;
 };
 
 struct UserFeatures {
@@ -68,7 +81,7 @@ class FeatureIndex final {
 
 class FeatureIndex::Builder final {
  public:
-  explicit Builder(std::string currency);
+  explicit Builder(std::string currency, ModelOptions models = {});
   ~Builder();
 
   void AddUser(const UserFeatures& u);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 #include "segments/catalog.h"
 
@@ -71,6 +72,14 @@ World MakeWorld(uint64_t seed, int n) {
       b.AddOrder(u.f.id, at, net, usd ? "USD" : "CNY");
       if (!usd) u.orders.emplace_back(at, net);
     }
+    if (chance(6)) {  // a burst of recent orders: mature buyers
+      for (int k = 0; k < 6; ++k) {
+        const int64_t at = kNow - static_cast<int64_t>(rng() % (25 * kDay));
+        const int64_t net = 1 + static_cast<int64_t>(rng() % 200000);
+        b.AddOrder(u.f.id, at, net, "CNY");
+        u.orders.emplace_back(at, net);
+      }
+    }
     const int events = static_cast<int>(rng() % 20);
     for (int k = 0; k < events; ++k) {
       const std::string type = pick(kTypes);
@@ -96,6 +105,114 @@ World MakeWorld(uint64_t seed, int n) {
   return w;
 }
 
+// ---- the models, naively: every user's stage, and RFM and Pareto by counting ----
+
+struct NaiveModels {
+  std::map<int64_t, std::string> stage;
+  std::map<int64_t, int64_t> r, f, m;  // buyers only
+  std::map<int64_t, std::string> cell, tier;
+};
+
+NaiveModels ComputeNaiveModels(const std::vector<const NaiveUser*>& users, int64_t now) {
+  NaiveModels out;
+  struct Buyer {
+    int64_t id, days, count, spend;
+  };
+  std::vector<Buyer> buyers;
+  for (const auto* u : users) {
+    std::vector<int64_t> times;
+    for (const auto& [at, net] : u->orders) {
+      if (at <= now) times.push_back(at);
+    }
+    std::sort(times.begin(), times.end());
+    auto in_last = [&](int64_t from_days, int64_t to_days) {  // (now - from, now - to]
+      int64_t n = 0;
+      for (int64_t t : times)
+        n += (t > now - from_days * kDay && t <= now - to_days * kDay) ? 1 : 0;
+      return n;
+    };
+    std::string stage;
+    if (times.empty()) {
+      stage = "potential";
+    } else if (now - times.back() >= 180 * kDay) {
+      stage = "churned";
+    } else if (now - times.back() >= 30 * kDay) {
+      stage = "silent";
+    } else {
+      int64_t start = times.front();
+      for (size_t i = 1; i < times.size(); ++i) {
+        if (times[i] - times[i - 1] >= 180 * kDay) start = times[i];
+      }
+      if (now - start < 30 * kDay) {
+        stage = "new";
+      } else if (in_last(30, 0) >= 5) {
+        stage = "mature";
+      } else {
+        stage = in_last(30, 0) >= in_last(60, 30) ? "rising" : "declining";
+      }
+    }
+    out.stage[u->f.id] = stage;
+    int64_t count = 0;
+    int64_t spend = 0;
+    for (const auto& [at, net] : u->orders) {
+      if (at <= now && at > now - 365 * kDay) {
+        ++count;
+        spend += net;
+      }
+    }
+    if (count > 0) buyers.push_back({u->f.id, (now - times.back()) / kDay, count, spend});
+  }
+  const auto n = static_cast<int64_t>(buyers.size());
+  double mean_r = 0, mean_f = 0, mean_m = 0;
+  for (const auto& b : buyers) {
+    int64_t worse_r = 0, worse_f = 0, worse_m = 0;
+    for (const auto& o : buyers) {
+      worse_r += o.days > b.days ? 1 : 0;
+      worse_f += o.count < b.count ? 1 : 0;
+      worse_m += o.spend < b.spend ? 1 : 0;
+    }
+    out.r[b.id] = 1 + 5 * worse_r / n;
+    out.f[b.id] = 1 + 5 * worse_f / n;
+    out.m[b.id] = 1 + 5 * worse_m / n;
+    mean_r += static_cast<double>(out.r[b.id]) / static_cast<double>(n);
+    mean_f += static_cast<double>(out.f[b.id]) / static_cast<double>(n);
+    mean_m += static_cast<double>(out.m[b.id]) / static_cast<double>(n);
+  }
+  for (const auto& b : buyers) {
+    const bool hr = static_cast<double>(out.r[b.id]) >= mean_r - 1e-9;
+    const bool hf = static_cast<double>(out.f[b.id]) >= mean_f - 1e-9;
+    const bool hm = static_cast<double>(out.m[b.id]) >= mean_m - 1e-9;
+    out.cell[b.id] = std::string(hm ? "important_" : "general_") +
+                     (hr ? (hf ? "value" : "development") : (hf ? "retention" : "recall"));
+  }
+  std::sort(buyers.begin(), buyers.end(), [](const Buyer& a, const Buyer& b) {
+    return a.spend != b.spend ? a.spend > b.spend : a.id < b.id;
+  });
+  int64_t total = 0;
+  for (const auto& b : buyers) total += b.spend;
+  size_t i = 0;
+  int64_t covered = 0;
+  while (i < buyers.size() && covered * 100 < total * 80) {
+    covered += buyers[i].spend;
+    out.tier[buyers[i++].id] = "head";
+  }
+  const int64_t rest = total - covered;
+  int64_t covered_rest = 0;
+  while (i < buyers.size() && rest > 0 && covered_rest * 100 < rest * 80) {
+    covered_rest += buyers[i].spend;
+    out.tier[buyers[i++].id] = "waist";
+  }
+  while (i < buyers.size()) out.tier[buyers[i++].id] = "tail";
+  return out;
+}
+
+const NaiveModels* g_models = nullptr;  // of the query being checked
+
+std::optional<std::string> Find(const std::map<int64_t, std::string>& m, int64_t id) {
+  auto it = m.find(id);
+  return it == m.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
 // ---- the naive evaluator: one user at a time, straight from the facts ----
 
 std::optional<int64_t> NaiveValue(const NaiveUser& u, const Predicate& p, const AsOf& as_of) {
@@ -103,7 +220,11 @@ std::optional<int64_t> NaiveValue(const NaiveUser& u, const Predicate& p, const 
   const int64_t from = p.window_days ? now - *p.window_days * kDay : INT64_MIN;
   auto in_window = [&](int64_t t) { return t > from && t <= now; };
   const std::string& f = p.field;
-  if (f == "city") return std::nullopt;  // text: handled by the caller
+  if (f == "r_score" || f == "f_score" || f == "m_score") {
+    const auto& scores = f == "r_score" ? g_models->r : f == "f_score" ? g_models->f : g_models->m;
+    auto it = scores.find(u.f.id);
+    return it == scores.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  }
   if (f == "orders" || f == "spend" || f == "aov") {
     int64_t count = 0;
     int64_t sum = 0;
@@ -169,6 +290,9 @@ std::optional<int64_t> NaiveValue(const NaiveUser& u, const Predicate& p, const 
 }
 
 std::optional<std::string> NaiveText(const NaiveUser& u, const std::string& field) {
+  if (field == "lifecycle") return Find(g_models->stage, u.f.id);
+  if (field == "rfm_cell") return Find(g_models->cell, u.f.id);
+  if (field == "pareto_tier") return Find(g_models->tier, u.f.id);
   if (field == "city") return u.f.city;
   if (field == "province") return u.f.province;
   if (field == "gender") return u.f.gender;
@@ -270,6 +394,7 @@ Filter RandomPredicate(std::mt19937_64& rng) {
   if (spec->type == FieldType::kMoney) scale = 20000;
   if (spec->type == FieldType::kDays) scale = 60;
   if (p.field == "age") scale = 8;
+  if (p.field.ends_with("_score")) scale = 1;
   auto value = [&] { return static_cast<int64_t>(rng() % 8) * scale; };
   const Op ops[] = {Op::kEq, Op::kNe,      Op::kLt, Op::kLe,   Op::kGt,
                     Op::kGe, Op::kBetween, Op::kIn, Op::kNotIn};
@@ -315,11 +440,15 @@ TEST(FeatureIndex, AgreesWithANaiveEvaluatorOnRandomFilters) {
   }
   std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->f.id < b->f.id; });
   ASSERT_EQ(w.index->size(), live.size());
+  const NaiveModels now_models = ComputeNaiveModels(live, kNow);
+  const NaiveModels past_models = ComputeNaiveModels(live, kNow - 100 * kDay);
   std::mt19937_64 rng(11);
   int nonempty = 0;
-  for (int q = 0; q < 400; ++q) {
+  for (int q = 0; q < 600; ++q) {
     const Filter f = RandomFilter(rng, 3);
     const AsOf as_of = At(q % 2 == 0 ? kNow : kNow - 100 * kDay);
+    const NaiveModels& models = q % 2 == 0 ? now_models : past_models;
+    g_models = &models;
     std::vector<int64_t> expected;
     for (const auto* u : live) {
       if (NaiveMatch(*u, f, as_of)) expected.push_back(u->f.id);
@@ -330,7 +459,105 @@ TEST(FeatureIndex, AgreesWithANaiveEvaluatorOnRandomFilters) {
         << "query " << q << ": " << FormatFilter(f, Features());
     nonempty += expected.empty() || expected.size() == live.size() ? 0 : 1;
   }
-  EXPECT_GT(nonempty, 150);  // the random filters do discriminate
+  EXPECT_GT(nonempty, 250);  // the random filters do discriminate
+  // Every model value occurs, so each is compared above.
+  std::set<std::string> stages, cells, tiers;
+  for (const auto& [id, v] : now_models.stage) stages.insert(v);
+  for (const auto& [id, v] : now_models.cell) cells.insert(v);
+  for (const auto& [id, v] : now_models.tier) tiers.insert(v);
+  EXPECT_EQ(stages.size(), 7u);
+  EXPECT_GE(cells.size(), 6u);
+  EXPECT_EQ(tiers.size(), 3u);
+}
+
+// Every value of every model, at two instants, member for member.
+TEST(FeatureIndex, ModelsAgreeWithTheNaiveModelsForEveryValue) {
+  const World w = MakeWorld(5, 800);
+  std::vector<const NaiveUser*> live;
+  for (const auto& u : w.users) {
+    if (!u.erased) live.push_back(&u);
+  }
+  std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->f.id < b->f.id; });
+  std::vector<std::string> filters;
+  for (const char* v : {"potential", "churned", "silent", "new", "mature", "rising", "declining"}) {
+    filters.push_back(std::string("lifecycle = \"") + v + "\"");
+  }
+  for (const char* v :
+       {"important_value", "important_development", "important_retention", "important_recall",
+        "general_value", "general_development", "general_retention", "general_recall"}) {
+    filters.push_back(std::string("rfm_cell = \"") + v + "\"");
+  }
+  for (const char* v : {"head", "waist", "tail"}) {
+    filters.push_back(std::string("pareto_tier = \"") + v + "\"");
+  }
+  for (const char* f : {"r_score", "f_score", "m_score"}) {
+    for (int k = 1; k <= 5; ++k) filters.push_back(std::string(f) + " = " + std::to_string(k));
+  }
+  for (const int64_t at : {kNow, kNow - 100 * kDay}) {
+    const NaiveModels models = ComputeNaiveModels(live, at);
+    g_models = &models;
+    int nonempty = 0;
+    for (const auto& text : filters) {
+      auto f = ParseFilter(text, Features());
+      ASSERT_TRUE(f.ok()) << text;
+      std::vector<int64_t> expected;
+      for (const auto* u : live) {
+        if (NaiveMatch(*u, *f, At(at))) expected.push_back(u->f.id);
+      }
+      EXPECT_EQ(w.index->Members(*f, At(at), INT64_MIN, live.size()), expected) << text;
+      nonempty += expected.empty() ? 0 : 1;
+    }
+    EXPECT_GE(nonempty, 30) << "too few model values occur to compare";
+  }
+}
+
+// Buyer k (1..5) has k orders of 100k yuan, the latest 6 - k days ago, so
+// each is better than the one before on all three measures. `twin` adds a
+// sixth buyer with the figures of buyer 5.
+std::unique_ptr<FeatureIndex> KnownPopulation(bool twin) {
+  FeatureIndex::Builder b("CNY");
+  for (int64_t k = 1; k <= (twin ? 6 : 5); ++k) {
+    UserFeatures u;
+    u.id = k;
+    b.AddUser(u);
+    const int64_t like = k == 6 ? 5 : k;
+    for (int64_t i = 0; i < like; ++i) {
+      b.AddOrder(k, kNow - (6 - like + i) * kDay, 10000 * like, "CNY");
+    }
+  }
+  return std::move(b).Finish();
+}
+
+std::vector<int64_t> MembersOf(const FeatureIndex& index, const std::string& text) {
+  auto f = ParseFilter(text, Features());
+  EXPECT_TRUE(f.ok()) << text;
+  return f.ok() ? index.Members(*f, At(kNow), INT64_MIN, 10) : std::vector<int64_t>{};
+}
+
+TEST(FeatureIndex, RfmScoresCellsAndTiersOfAKnownPopulation) {
+  using V = std::vector<int64_t>;
+  const auto five = KnownPopulation(false);
+  // Buyer k has k - 1 worse buyers: score 1 + 5 (k - 1) / 5 = k; the mean is 3.
+  for (const char* f : {"r_score", "f_score", "m_score"}) {
+    for (int64_t k = 1; k <= 5; ++k) {
+      EXPECT_EQ(MembersOf(*five, std::string(f) + " = " + std::to_string(k)), (V{k})) << f;
+    }
+  }
+  // A score equal to the mean is high: buyer 3 is important value with 4 and 5.
+  EXPECT_EQ(MembersOf(*five, "rfm_cell = \"important_value\""), (V{3, 4, 5}));
+  EXPECT_EQ(MembersOf(*five, "rfm_cell = \"general_recall\""), (V{1, 2}));
+  // Spend 1, 4, 9, 16, 25 (x 100 yuan) of 55: 25 + 16 + 9 = 50 reach 80 % (44);
+  // of the remaining 5, buyer 2's 4 reaches 80 % (4).
+  EXPECT_EQ(MembersOf(*five, "pareto_tier = \"head\""), (V{3, 4, 5}));
+  EXPECT_EQ(MembersOf(*five, "pareto_tier = \"waist\""), (V{2}));
+  EXPECT_EQ(MembersOf(*five, "pareto_tier = \"tail\""), (V{1}));
+  EXPECT_EQ(MembersOf(*five, "lifecycle = \"new\""), (V{1, 2, 3, 4, 5}));
+
+  // Equal figures share a score: buyers 5 and 6 both have 4 worse buyers of 6.
+  const auto six = KnownPopulation(true);
+  EXPECT_EQ(MembersOf(*six, "m_score = 4"), (V{5, 6}));
+  EXPECT_EQ(MembersOf(*six, "m_score = 5"), (V{}));
+  EXPECT_EQ(MembersOf(*six, "m_score = 1"), (V{1, 2}));  // 1 + 5 * 1 / 6 = 1
 }
 
 TEST(FeatureIndex, MembersPageFromTheCursor) {

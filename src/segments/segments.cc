@@ -24,7 +24,7 @@ core::Status Segments::Rebuild() {
   // The version is read first: a write that lands during the build changes it
   // again, and the next refresh builds once more.
   SHOPCRM_ASSIGN_OR_RETURN(std::string version, facts_.Version());
-  FeatureIndex::Builder b(options_.currency);
+  FeatureIndex::Builder b(options_.currency, options_.models);
   SHOPCRM_RETURN_IF_ERROR(facts_.ScanUsers([&](const profiles::UserFact& u) {
     if (u.erased) {
       b.AddErasedUser(u.id);
@@ -107,7 +107,9 @@ void Segments::RefreshLoop() {
 core::Instant Segments::EvaluationTime(std::optional<core::Instant> as_of) const {
   if (as_of) return *as_of;
   if (options_.as_of) return *options_.as_of;
-  return clock_.Now();
+  // Now, to the whole minute: counts typed in one minute share their models
+  // (RFM and Pareto rank every buyer) instead of ranking them again each time.
+  return std::chrono::floor<std::chrono::minutes>(clock_.Now());
 }
 
 AsOf Segments::At(std::optional<core::Instant> as_of) const {

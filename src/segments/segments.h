@@ -7,7 +7,7 @@
 // when it changed, so writes by any process show within one interval plus
 // one build.
 //
-// Features are evaluated as of the clock's now, or of `as_of` (options, or
+// Features are evaluated as of the clock's now (to the whole minute), or of `as_of` (options, or
 // per call) to analyse historical data as if it were live.
 //
 // Thread-safety: safe from any thread. Error reasons: invalid_filter,
@@ -36,6 +36,7 @@ struct SegmentsOptions {
   std::string currency = "CNY";        // orders in other currencies are left out
   std::optional<core::Instant> as_of;  // default evaluation instant; now when unset
   std::chrono::milliseconds refresh_interval{1000};
+  ModelOptions models;
 };
 
 struct IndexInfo {

@@ -61,11 +61,12 @@ core::Result<FilterRequest> ReadFilterRequest(const core::Json& body) {
   SHOPCRM_RETURN_IF_ERROR(r.Finish());
   if (filter == nullptr) return core::Internal("filter missing after validation");
   if (filter->is_string()) {
-    SHOPCRM_ASSIGN_OR_RETURN(out.filter,
-                             segments::ParseFilter(filter->get<std::string>(), segments::Features()));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        out.filter, segments::ParseFilter(filter->get<std::string>(), segments::Features()));
   } else {
     SHOPCRM_ASSIGN_OR_RETURN(out.filter, segments::FilterFromJson(*filter, segments::Features()));
   }
+  SHOPCRM_RETURN_IF_ERROR(segments::CheckValues(out.filter));
   return out;
 }
 

@@ -1,0 +1,155 @@
+#include "segments/internal/models.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace shopcrm::segments::internal {
+namespace {
+
+// Scores 1..5 by quintile among the buyers: 1 + floor(5 * worse / n), where
+// `worse` is how many buyers have a strictly worse value, so equal values
+// share a score. `better` orders values best last.
+template <typename Better>
+void Score(const std::vector<uint32_t>& buyers, const std::vector<int64_t>& value, Better better,
+           std::vector<uint8_t>& out) {
+  std::vector<uint32_t> order(buyers.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return better(value[a], value[b]); });
+  const auto n = static_cast<int64_t>(buyers.size());
+  size_t first = 0;  // first position of the current run of equal values
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && value[order[i]] != value[order[i - 1]]) first = i;
+    out[buyers[order[i]]] = static_cast<uint8_t>(1 + (5 * static_cast<int64_t>(first)) / n);
+  }
+}
+
+}  // namespace
+
+ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) {
+  const uint32_t n = c.size();
+  const int64_t day = kDayMicros;
+  const int64_t recent = at - int64_t{o.new_days} * day;   // "within new_days": t > recent
+  const int64_t churned = at - int64_t{o.churn_days} * day;
+  const int64_t window = at - int64_t{o.rfm_window_days} * day;
+  ModelColumns m;
+  m.stage.assign(n, 0);
+  m.r.assign(n, 0);
+  m.f.assign(n, 0);
+  m.m.assign(n, 0);
+  m.cell.assign(n, 0);
+  m.tier.assign(n, 0);
+
+  std::vector<uint32_t> buyers;
+  std::vector<int64_t> r_days;
+  std::vector<int64_t> f_count;
+  std::vector<int64_t> m_spend;
+  for (uint32_t u = 0; u < n; ++u) {
+    const auto [b, e] = c.orders.Range(u, INT64_MIN, at);
+    const auto& t = c.orders.at;
+    if (b == e) {
+      m.stage[u] = 1;  // potential
+      continue;
+    }
+    const int64_t last = t[e - 1];
+    if (last <= churned) {
+      m.stage[u] = 2;
+    } else if (last <= recent) {
+      m.stage[u] = 3;
+    } else {
+      // The start of the current run of orders: the first order, or the first
+      // after a gap of churn_days or more.
+      size_t k = e - 1;
+      while (k > b && t[k] - t[k - 1] < int64_t{o.churn_days} * day) --k;
+      if (t[k] > recent) {
+        m.stage[u] = 4;  // new
+      } else {
+        const auto [rb, re] = c.orders.Range(u, recent, at);
+        const auto [pb, pe] = c.orders.Range(u, recent - int64_t{o.new_days} * day, recent);
+        const auto now_count = static_cast<int64_t>(re - rb);
+        const auto before = static_cast<int64_t>(pe - pb);
+        m.stage[u] = now_count >= o.mature_orders ? 5 : now_count >= before ? 6 : 7;
+      }
+    }
+    if (last > window) {
+      const auto [wb, we] = c.orders.Range(u, window, at);
+      int64_t spend = 0;
+      for (size_t i = wb; i < we; ++i) spend += c.orders.amount[i];
+      buyers.push_back(u);
+      r_days.push_back((at - last) / day);
+      f_count.push_back(static_cast<int64_t>(we - wb));
+      m_spend.push_back(spend);
+    }
+  }
+  if (buyers.empty()) return m;
+
+  // Scores: fewer days since the last order is better; more orders and spend.
+  Score(buyers, r_days, [](int64_t a, int64_t b) { return a > b; }, m.r);
+  Score(buyers, f_count, [](int64_t a, int64_t b) { return a < b; }, m.f);
+  Score(buyers, m_spend, [](int64_t a, int64_t b) { return a < b; }, m.m);
+  // A score is high when it is at least the mean score of the buyers.
+  int64_t sum_r = 0;
+  int64_t sum_f = 0;
+  int64_t sum_m = 0;
+  for (uint32_t u : buyers) {
+    sum_r += m.r[u];
+    sum_f += m.f[u];
+    sum_m += m.m[u];
+  }
+  const auto nb = static_cast<int64_t>(buyers.size());
+  for (uint32_t u : buyers) {
+    const bool hr = m.r[u] * nb >= sum_r;
+    const bool hf = m.f[u] * nb >= sum_f;
+    const bool hm = m.m[u] * nb >= sum_m;
+    m.cell[u] = static_cast<uint8_t>(1 + (hr ? 1 : 0) + (hf ? 2 : 0) + (hm ? 4 : 0));
+  }
+
+  // Pareto: buyers by spend, largest first (then by id); the head is the
+  // shortest prefix reaching pareto_percent of the revenue, the waist the
+  // same of what remains, the tail the rest.
+  std::vector<uint32_t> order(buyers.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return m_spend[a] != m_spend[b] ? m_spend[a] > m_spend[b] : buyers[a] < buyers[b];
+  });
+  const int64_t total = std::accumulate(m_spend.begin(), m_spend.end(), int64_t{0});
+  size_t i = 0;
+  int64_t covered = 0;
+  // 100 * part >= percent * whole, without overflow: with whole = 100q + r,
+  // part >= q * percent + ceil(r * percent / 100).
+  auto reached = [&](int64_t part, int64_t whole) {
+    const int64_t q = whole / 100;
+    const int64_t r = whole % 100;
+    return part >= q * o.pareto_percent + (r * o.pareto_percent + 99) / 100;
+  };
+  for (; i < order.size() && !reached(covered, total); ++i) {
+    covered += m_spend[order[i]];
+    m.tier[buyers[order[i]]] = 1;
+  }
+  const int64_t rest = total - covered;
+  int64_t covered_rest = 0;
+  for (; i < order.size() && rest > 0 && !reached(covered_rest, rest); ++i) {
+    covered_rest += m_spend[order[i]];
+    m.tier[buyers[order[i]]] = 2;
+  }
+  for (; i < order.size(); ++i) m.tier[buyers[order[i]]] = 3;
+  return m;
+}
+
+std::shared_ptr<const ModelColumns> ModelCache::Get(const Columns& c, int64_t at,
+                                                    const ModelOptions& o) {
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [t, cols] : entries_) {
+      if (t == at) return cols;
+    }
+  }
+  // Computed outside the lock: two callers may both compute; either result is right.
+  auto cols = std::make_shared<const ModelColumns>(ComputeModels(c, at, o));
+  std::lock_guard lock(mu_);
+  entries_.emplace_back(at, cols);
+  if (entries_.size() > kEntries) entries_.erase(entries_.begin());
+  return cols;
+}
+
+}  // namespace shopcrm::segments::internal

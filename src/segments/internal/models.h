@@ -1,0 +1,56 @@
+// The built-in models, per user, as of one instant: lifecycle stage, RFM
+// scores and cell, Pareto tier. Exact rules: docs/analytics.md. Internal to
+// segments.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "segments/feature_index.h"
+#include "segments/internal/columns.h"
+
+namespace shopcrm::segments::internal {
+
+// Value names, in code order; code 0 means "none" where a user may have none.
+inline constexpr std::array<std::string_view, 8> kStages = {
+    "", "potential", "churned", "silent", "new", "mature", "rising", "declining"};
+inline constexpr std::array<std::string_view, 9> kRfmCells = {
+    "",
+    "general_recall",        // R low, F low, M low
+    "general_development",   // R high, F low, M low
+    "general_retention",     // R low, F high, M low
+    "general_value",         // R high, F high, M low
+    "important_recall",      // R low, F low, M high
+    "important_development",  // R high, F low, M high
+    "important_retention",   // R low, F high, M high
+    "important_value"};      // R high, F high, M high
+inline constexpr std::array<std::string_view, 4> kTiers = {"", "head", "waist", "tail"};
+
+struct ModelColumns {
+  std::vector<uint8_t> stage;  // kStages code, never 0
+  std::vector<uint8_t> r;      // 1..5, 0 = not a buyer in the RFM window
+  std::vector<uint8_t> f;
+  std::vector<uint8_t> m;
+  std::vector<uint8_t> cell;  // kRfmCells code, 0 = not a buyer
+  std::vector<uint8_t> tier;  // kTiers code, 0 = not a buyer
+};
+
+ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o);
+
+// The models of the last few instants asked for. Thread-safe.
+class ModelCache final {
+ public:
+  std::shared_ptr<const ModelColumns> Get(const Columns& c, int64_t at_micros,
+                                          const ModelOptions& o);
+
+ private:
+  static constexpr size_t kEntries = 4;
+  std::mutex mu_;
+  std::vector<std::pair<int64_t, std::shared_ptr<const ModelColumns>>> entries_;  // newest last
+};
+
+}  // namespace shopcrm::segments::internal
