@@ -2,6 +2,7 @@
 // structs, independent of the HTTP library (which only server.cc includes).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is sent in chunks instead of `body`: each call appends
+  // the next chunk to its argument and returns false after the last one. It
+  // runs after the handler returned, so it must own what it reads.
+  std::function<bool(std::string&)> stream;
 };
 
 // 200/201 with a JSON body.

@@ -51,6 +51,26 @@ std::optional<std::string> ReadFile(const std::filesystem::path& p) {
 void Apply(const Response& from, httplib::Response& to) {
   to.status = from.status;
   for (const auto& [k, v] : from.headers) to.set_header(k, v);
+  if (from.stream) {
+    to.set_chunked_content_provider(
+        from.content_type, [stream = from.stream](size_t, httplib::DataSink& sink) {
+          std::string chunk;
+          // A producer that throws ends the response early; the client sees
+          // a truncated chunked body rather than a wrong one.
+          bool more = false;
+          try {
+            more = stream(chunk);
+          } catch (const std::exception& e) {
+            core::log::Error("streamed response failed", {{"error", e.what()}});
+            sink.done();
+            return false;
+          }
+          if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+          if (!more) sink.done();
+          return true;
+        });
+    return;
+  }
   if (!from.body.empty() || !from.content_type.empty())
     to.set_content(from.body, from.content_type);
 }
@@ -163,6 +183,7 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   AddTagRoutes(impl_->router, impl_->services, impl_->options);
   AddImportRoutes(impl_->router, impl_->services);
   AddSegmentRoutes(impl_->router, impl_->services, impl_->options);
+  AddSavedSegmentRoutes(impl_->router, impl_->services, impl_->options);
 
   auto& http = impl_->http;
   const auto threads = static_cast<size_t>(impl_->options.threads);

@@ -20,9 +20,11 @@
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
 #include "profiles/directory.h"
+#include "profiles/facts.h"
 #include "profiles/import_runs.h"
 #include "profiles/ingest.h"
 #include "profiles/tags.h"
+#include "segments/segment_store.h"
 #include "segments/segments.h"
 #include "store/database.h"
 
@@ -62,6 +64,8 @@ struct Services {
   profiles::Tags& tags;
   profiles::ImportRuns& imports;
   segments::Segments& segments;
+  segments::SegmentStore& segment_store;
+  profiles::Facts& facts;
 };
 
 class Router;

@@ -34,6 +34,9 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   segments::SegmentsOptions seg = config.segments;
   seg.currency = config.currency;
   app->segments = std::make_unique<segments::Segments>(*app->db, app->clock, tz, seg);
+  app->segment_store =
+      std::make_unique<segments::SegmentStore>(*app->db, app->clock, *app->ids, *app->audit);
+  app->facts = std::make_unique<profiles::Facts>(*app->db);
   return app;
 }
 

@@ -32,6 +32,8 @@ struct App {
   std::unique_ptr<profiles::Tags> tags;
   std::unique_ptr<profiles::ImportRuns> import_runs;
   std::unique_ptr<segments::Segments> segments;
+  std::unique_ptr<segments::SegmentStore> segment_store;
+  std::unique_ptr<profiles::Facts> facts;
   api::HttpMetrics metrics;
 };
 

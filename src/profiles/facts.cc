@@ -1,5 +1,6 @@
 #include "profiles/facts.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "profiles/internal/counting.h"
@@ -106,6 +107,28 @@ core::Status Facts::ScanTagNames(const std::function<core::Status(const TagName&
               [&](const store::Row& r) {
                 return fn(TagName{r.Int(0), r.Text(1), r.Text(2)});
               });
+}
+
+core::Result<std::vector<std::pair<int64_t, std::string>>> Facts::ExternalIds(
+    const std::vector<int64_t>& user_ids) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  constexpr size_t kChunk = 500;
+  SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+    out.clear();
+    for (size_t start = 0; start < user_ids.size(); start += kChunk) {
+      const size_t n = std::min(kChunk, user_ids.size() - start);
+      std::string sql = "SELECT id, external_id FROM users WHERE id IN (?";
+      for (size_t i = 1; i < n; ++i) sql += ", ?";
+      sql += ")";
+      std::vector<store::Value> params(user_ids.begin() + static_cast<ptrdiff_t>(start),
+                                       user_ids.begin() + static_cast<ptrdiff_t>(start + n));
+      SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+      for (const auto& r : rows.rows) out.emplace_back(r.Int(0), r.Text(1));
+    }
+    return core::Status::Ok();
+  }));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 core::Result<std::string> Facts::Version() {

@@ -14,6 +14,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "store/database.h"
@@ -68,6 +70,10 @@ class Facts final {
   core::Status ScanEvents(const std::function<core::Status(const EventFact&)>& fn);
   core::Status ScanUserTags(const std::function<core::Status(const TagFact&)>& fn);
   core::Status ScanTagNames(const std::function<core::Status(const TagName&)>& fn);
+
+  // The external ids of the given users (ids not found are left out).
+  core::Result<std::vector<std::pair<int64_t, std::string>>> ExternalIds(
+      const std::vector<int64_t>& user_ids);
 
   // A fingerprint of everything the scans return: it changes whenever a
   // user, order, order update, event, tag or tag assignment is written (by

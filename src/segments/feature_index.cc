@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <functional>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -79,8 +80,15 @@ struct FeatureIndex::Data : internal::Columns {
   internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of) const;
   internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
   internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m) const;
-  template <typename ValueOf>
-  internal::Bitmap Scan(const Predicate& p, ValueOf value_of) const;
+  const Dict* DictOf(std::string_view field) const;
+  // A numeric feature of one user, as of `as_of`; missing as nullopt.
+  using ValueOf = std::function<std::optional<int64_t>(uint32_t)>;
+  ValueOf Getter(const std::string& field, std::optional<int> window, const AsOf& as_of) const;
+  // The users of each value of a text dimension, by value, then those with none.
+  std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> Values(
+      const std::string& dim, const AsOf& as_of) const;
+  template <typename Fn>
+  internal::Bitmap Scan(const Predicate& p, Fn value_of) const;
 };
 
 internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of) const {
@@ -144,16 +152,11 @@ internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p,
                                                const internal::ModelColumns& m) const {
   if (p.field == "lifecycle") return MatchCodes(m.stage, internal::kStages, p);
   if (p.field == "rfm_cell") return MatchCodes(m.cell, internal::kRfmCells, p);
-  if (p.field == "pareto_tier") return MatchCodes(m.tier, internal::kTiers, p);
-  const std::vector<uint8_t>& score = p.field == "r_score" ? m.r : p.field == "f_score" ? m.f : m.m;
-  return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
-    if (score[u] == 0) return std::nullopt;
-    return score[u];
-  });
+  return MatchCodes(m.tier, internal::kTiers, p);
 }
 
-template <typename ValueOf>
-internal::Bitmap FeatureIndex::Data::Scan(const Predicate& p, ValueOf value_of) const {
+template <typename Fn>
+internal::Bitmap FeatureIndex::Data::Scan(const Predicate& p, Fn value_of) const {
   std::vector<uint32_t> hits;
   for (uint32_t u = 0; u < size(); ++u) {
     const std::optional<int64_t> v = value_of(u);
@@ -163,79 +166,127 @@ internal::Bitmap FeatureIndex::Data::Scan(const Predicate& p, ValueOf value_of) 
 }
 
 internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of) const {
-  const std::string& f = p.field;
-  if (f == "city") return EvalText(city, p);
-  if (f == "province") return EvalText(province, p);
-  if (f == "gender") return EvalText(gender, p);
-  if (f == "source_channel") return EvalText(source_channel, p);
-
-  const int64_t hi = core::ToUnixMicros(as_of.at);
-  if (f == "lifecycle" || f == "rfm_cell" || f == "pareto_tier" || f == "r_score" ||
-      f == "f_score" || f == "m_score") {
-    return EvalModel(p, *models.Get(*this, hi, model_options));
+  if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
+  if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier") {
+    return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options));
   }
-  const int64_t lo = p.window_days ? hi - int64_t{*p.window_days} * kDayMicros : INT64_MIN;
-  auto days_since = [&](int64_t t) -> std::optional<int64_t> { return (hi - t) / kDayMicros; };
+  return Scan(p, Getter(p.field, p.window_days, as_of));
+}
 
-  if (f == "orders" || f == "spend" || f == "aov") {
-    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
+  if (field == "city") return &city;
+  if (field == "province") return &province;
+  if (field == "gender") return &gender;
+  if (field == "source_channel") return &source_channel;
+  return nullptr;
+}
+
+FeatureIndex::Data::ValueOf FeatureIndex::Data::Getter(const std::string& f,
+                                                       std::optional<int> window,
+                                                       const AsOf& as_of) const {
+  const int64_t hi = core::ToUnixMicros(as_of.at);
+  const int64_t lo = window ? hi - int64_t{*window} * kDayMicros : INT64_MIN;
+  auto days_since = [hi](int64_t t) -> std::optional<int64_t> { return (hi - t) / kDayMicros; };
+  if (f == "r_score" || f == "f_score" || f == "m_score") {
+    auto m = models.Get(*this, hi, model_options);
+    const std::vector<uint8_t>* score = f == "r_score" ? &m->r : f == "f_score" ? &m->f : &m->m;
+    return [m, score](uint32_t u) -> std::optional<int64_t> {
+      if ((*score)[u] == 0) return std::nullopt;
+      return (*score)[u];
+    };
+  }
+  if (f == "orders") {
+    return [this, lo, hi](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = orders.Range(u, lo, hi);
-      if (f == "orders") return static_cast<int64_t>(e - b);
+      return static_cast<int64_t>(e - b);
+    };
+  }
+  if (f == "spend" || f == "aov") {
+    const bool aov = f == "aov";
+    return [this, lo, hi, aov](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = orders.Range(u, lo, hi);
       int64_t sum = 0;
       for (size_t i = b; i < e; ++i) sum += orders.amount[i];
-      if (f == "spend") return sum;
+      if (!aov) return sum;
       if (e == b) return std::nullopt;
       const auto n = static_cast<int64_t>(e - b);
       return (2 * sum + n) / (2 * n);  // half up
-    });
+    };
   }
   if (f == "recency" || f == "first_order_days") {
-    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+    const bool last = f == "recency";
+    return [this, hi, last, days_since](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = orders.Range(u, INT64_MIN, hi);
       if (b == e) return std::nullopt;
-      return days_since(f == "recency" ? orders.at[e - 1] : orders.at[b]);
-    });
+      return days_since(last ? orders.at[e - 1] : orders.at[b]);
+    };
   }
   if (f == "last_visit_days") {
     auto it = events.find("visit");
-    if (it == events.end()) return {};
-    const Csr& visits = it->second;
-    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = visits.Range(u, INT64_MIN, hi);
+    if (it == events.end()) return [](uint32_t) -> std::optional<int64_t> { return std::nullopt; };
+    const Csr* visits = &it->second;
+    return [visits, hi, days_since](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = visits->Range(u, INT64_MIN, hi);
       if (b == e) return std::nullopt;
-      return days_since(visits.at[e - 1]);
-    });
+      return days_since(visits->at[e - 1]);
+    };
   }
   if (f == "registered_days") {
-    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+    return [this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
       const int64_t r = registered_micros[u];
       if (r == INT64_MIN || r > hi) return std::nullopt;
       return days_since(r);
-    });
+    };
   }
   if (f == "age") {
-    const int y = static_cast<int>(as_of.date.year());
-    const int md = static_cast<int>(static_cast<unsigned>(as_of.date.month()) * 100 +
-                                    static_cast<unsigned>(as_of.date.day()));
-    const int today = y * 10000 + md;
-    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
+    const int today = static_cast<int>(as_of.date.year()) * 10000 +
+                      static_cast<int>(static_cast<unsigned>(as_of.date.month()) * 100 +
+                                       static_cast<unsigned>(as_of.date.day()));
+    return [this, today](uint32_t u) -> std::optional<int64_t> {
       const int32_t b = birth_ymd[u];
       if (b == 0 || b > today) return std::nullopt;
       return (today - b) / 10000;  // whole years: yyyymmdd differences carry
-    });
+    };
   }
   if (const std::string_view type = EventTypeOf(f); !type.empty()) {
     auto it = events.find(std::string(type));
-    if (it == events.end()) {
-      return Scan(p, [](uint32_t) -> std::optional<int64_t> { return 0; });
-    }
-    const Csr& c = it->second;
-    return Scan(p, [&](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = c.Range(u, lo, hi);
+    if (it == events.end()) return [](uint32_t) -> std::optional<int64_t> { return 0; };
+    const Csr* c = &it->second;
+    return [c, lo, hi](uint32_t u) -> std::optional<int64_t> {
+      const auto [b, e] = c->Range(u, lo, hi);
       return static_cast<int64_t>(e - b);
-    });
+    };
   }
-  return {};  // not in the catalog: the parser refuses it first
+  // Not a numeric feature of the catalog: the parser refuses it first.
+  return [](uint32_t) -> std::optional<int64_t> { return std::nullopt; };
+}
+
+std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> FeatureIndex::Data::Values(
+    const std::string& dim, const AsOf& as_of) const {
+  std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> out;
+  internal::Bitmap none;
+  if (const Dict* dict = DictOf(dim)) {
+    std::vector<std::pair<std::string, uint32_t>> sorted(dict->codes.begin(), dict->codes.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [value, code] : sorted) out.emplace_back(value, dict->bitmaps[code]);
+    none = dict->any;
+    none.Flip(size());
+  } else {
+    auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
+    auto split = [&](const std::vector<uint8_t>& codes, auto names) {
+      std::vector<std::vector<uint32_t>> members(names.size());
+      for (uint32_t u = 0; u < codes.size(); ++u) members[codes[u]].push_back(u);
+      for (size_t i = 1; i < names.size(); ++i) {
+        out.emplace_back(std::string(names[i]), internal::Bitmap(members[i]));
+      }
+      none = internal::Bitmap(members[0]);
+    };
+    if (dim == "lifecycle") split(m->stage, internal::kStages);
+    if (dim == "rfm_cell") split(m->cell, internal::kRfmCells);
+    if (dim == "pareto_tier") split(m->tier, internal::kTiers);
+  }
+  out.emplace_back(std::nullopt, std::move(none));
+  return out;
 }
 
 core::Status ModelOptions::Validate() const {
@@ -277,6 +328,77 @@ std::vector<int64_t> FeatureIndex::Members(const Filter& filter, const AsOf& as_
     out.push_back(d_->ids[u]);
     return out.size() < limit;
   });
+  return out;
+}
+
+std::vector<uint64_t> FeatureIndex::Explain(const Filter& filter, const AsOf& as_of) const {
+  if (filter.kind != Filter::Kind::kAnd) return {Count(filter, as_of)};
+  std::vector<uint64_t> out;
+  internal::Bitmap acc = d_->Eval(filter.children.front(), as_of);
+  out.push_back(acc.Cardinality());
+  for (size_t i = 1; i < filter.children.size(); ++i) {
+    if (!acc.Empty()) acc.And(d_->Eval(filter.children[i], as_of));
+    out.push_back(acc.Cardinality());
+  }
+  return out;
+}
+
+OverlapCounts FeatureIndex::Overlap(const UserSet& a, const UserSet& b, const AsOf& as_of) const {
+  auto resolve = [&](const UserSet& set) {
+    if (set.filter != nullptr) return d_->Eval(*set.filter, as_of);
+    std::vector<uint32_t> dense;
+    if (set.ids != nullptr) {
+      for (int64_t id : *set.ids) {
+        auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), id);
+        if (it != d_->ids.end() && *it == id) {
+          dense.push_back(static_cast<uint32_t>(it - d_->ids.begin()));
+        }
+      }
+    }
+    return internal::Bitmap(dense);
+  };
+  const internal::Bitmap x = resolve(a);
+  const internal::Bitmap y = resolve(b);
+  return {x.Cardinality(), y.Cardinality(), x.AndCardinality(y)};
+}
+
+std::vector<PivotCell> FeatureIndex::Pivot(const Filter& filter, const AsOf& as_of,
+                                           const std::vector<std::string>& dimensions,
+                                           const std::optional<Measure>& measure) const {
+  const internal::Bitmap matched = d_->Eval(filter, as_of);
+  Data::ValueOf value_of;
+  if (measure) value_of = d_->Getter(measure->field, measure->window_days, as_of);
+  std::vector<PivotCell> out;
+  auto emit = [&](std::vector<std::optional<std::string>> key, internal::Bitmap cell) {
+    cell.And(matched);
+    if (cell.Empty()) return;
+    PivotCell c;
+    c.key = std::move(key);
+    c.users = cell.Cardinality();
+    if (value_of) {
+      cell.ForEachFrom(0, [&](uint32_t u) {
+        c.sum += value_of(u).value_or(0);
+        return true;
+      });
+    }
+    out.push_back(std::move(c));
+  };
+  const auto first = d_->Values(dimensions.at(0), as_of);
+  if (dimensions.size() == 1) {
+    for (const auto& [value, users] : first) emit({value}, users);
+    return out;
+  }
+  const auto second = d_->Values(dimensions.at(1), as_of);
+  for (const auto& [v1, u1] : first) {
+    internal::Bitmap left = u1;
+    left.And(matched);
+    if (left.Empty()) continue;
+    for (const auto& [v2, u2] : second) {
+      internal::Bitmap cell = left;
+      cell.And(u2);
+      emit({v1, v2}, std::move(cell));
+    }
+  }
   return out;
 }
 

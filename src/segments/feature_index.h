@@ -53,6 +53,35 @@ struct UserFeatures {
   std::optional<int64_t> registered_at_micros;
 };
 
+// The dimensions a pivot may group by: every text feature of the catalog.
+inline constexpr std::string_view kPivotDimensions[] = {
+    "city", "province", "gender", "source_channel", "lifecycle", "rfm_cell", "pareto_tier"};
+
+// A numeric feature to sum over the users of each pivot cell: spend(365d).
+struct Measure {
+  std::string field;
+  std::optional<int> window_days;
+};
+
+struct PivotCell {
+  std::vector<std::optional<std::string>> key;  // one value per dimension; nullopt = none
+  uint64_t users = 0;
+  int64_t sum = 0;  // of the measure over the users that have a value; 0 without a measure
+};
+
+// A set of users: what a filter matches, or fixed user ids (a snapshot; ids
+// no longer in the index are left out).
+struct UserSet {
+  const Filter* filter = nullptr;
+  const std::vector<int64_t>* ids = nullptr;
+};
+
+struct OverlapCounts {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  uint64_t both = 0;
+};
+
 class FeatureIndex final {
  public:
   class Builder;
@@ -70,6 +99,16 @@ class FeatureIndex final {
   // most `limit` of them.
   std::vector<int64_t> Members(const Filter& filter, const AsOf& as_of, int64_t after,
                                size_t limit) const;
+  // The users left after each condition of a top-level `and`, in order (a
+  // funnel); for any other filter, its one count.
+  std::vector<uint64_t> Explain(const Filter& filter, const AsOf& as_of) const;
+  OverlapCounts Overlap(const UserSet& a, const UserSet& b, const AsOf& as_of) const;
+  // Counts (and sums of `measure`) of the users `filter` matches, grouped by
+  // one or two of kPivotDimensions; cells without users are left out. The
+  // caller checks the dimensions and the measure (a numeric catalog feature).
+  std::vector<PivotCell> Pivot(const Filter& filter, const AsOf& as_of,
+                               const std::vector<std::string>& dimensions,
+                               const std::optional<Measure>& measure) const;
   // Bytes held by the columns and bitmaps (approximate).
   size_t MemoryBytes() const;
 

@@ -560,6 +560,62 @@ TEST(FeatureIndex, RfmScoresCellsAndTiersOfAKnownPopulation) {
   EXPECT_EQ(MembersOf(*six, "m_score = 1"), (V{1, 2}));  // 1 + 5 * 1 / 6 = 1
 }
 
+// Explain, overlap and pivot against the naive evaluator on random filters.
+TEST(FeatureIndex, ExplainOverlapAndPivotAgreeWithTheNaiveEvaluator) {
+  const World w = MakeWorld(9, 500);
+  std::vector<const NaiveUser*> live;
+  for (const auto& u : w.users) {
+    if (!u.erased) live.push_back(&u);
+  }
+  const AsOf as_of = At(kNow);
+  const NaiveModels models = ComputeNaiveModels(live, kNow);
+  g_models = &models;
+  std::mt19937_64 rng(21);
+  for (int q = 0; q < 60; ++q) {
+    Filter f;
+    f.kind = Filter::Kind::kAnd;
+    for (int i = 0; i < 3; ++i) f.children.push_back(RandomFilter(rng, 1));
+    const Filter g = RandomFilter(rng, 2);
+    // Explain: users left after each condition.
+    std::vector<uint64_t> funnel(3, 0);
+    uint64_t in_g = 0;
+    uint64_t both = 0;
+    for (const auto* u : live) {
+      bool all = true;
+      for (size_t i = 0; i < 3; ++i) {
+        all = all && NaiveMatch(*u, f.children[i], as_of);
+        funnel[i] += all ? 1 : 0;
+      }
+      const bool gm = NaiveMatch(*u, g, as_of);
+      in_g += gm ? 1 : 0;
+      both += (all && gm) ? 1 : 0;
+    }
+    ASSERT_EQ(w.index->Explain(f, as_of), funnel) << FormatFilter(f, Features());
+    const OverlapCounts o = w.index->Overlap({&f}, {&g}, as_of);
+    EXPECT_EQ(o.a, funnel[2]);
+    EXPECT_EQ(o.b, in_g);
+    EXPECT_EQ(o.both, both);
+
+    // Pivot by city x lifecycle, summing spend(365d).
+    std::map<std::pair<std::string, std::string>, std::pair<uint64_t, int64_t>> expected;
+    Predicate spend;
+    spend.field = "spend";
+    spend.window_days = 365;
+    for (const auto* u : live) {
+      if (!NaiveMatch(*u, g, as_of)) continue;
+      auto& cell = expected[{u->f.city.value_or("(none)"), models.stage.at(u->f.id)}];
+      ++cell.first;
+      cell.second += NaiveValue(*u, spend, as_of).value_or(0);
+    }
+    const auto cells = w.index->Pivot(g, as_of, {"city", "lifecycle"}, Measure{"spend", 365});
+    std::map<std::pair<std::string, std::string>, std::pair<uint64_t, int64_t>> actual;
+    for (const auto& c : cells) {
+      actual[{c.key.at(0).value_or("(none)"), c.key.at(1).value_or("(none)")}] = {c.users, c.sum};
+    }
+    ASSERT_EQ(actual, expected) << FormatFilter(g, Features());
+  }
+}
+
 TEST(FeatureIndex, MembersPageFromTheCursor) {
   const World w = MakeWorld(3, 200);
   auto f = ParseFilter("orders >= 0", Features());

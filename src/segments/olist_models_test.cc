@@ -111,21 +111,32 @@ class OlistModelsTest : public ::testing::TestWithParam<TestBackend> {
 
 TEST_P(OlistModelsTest, StagesCellsAndTiersAgreeWithSql) {
   // Lifecycle.
-  auto stages = Grouped(
-      "WITH " + Orders() +
-      ", g AS (SELECT user_id, paid_at, LAG(paid_at) OVER (PARTITION BY user_id ORDER BY "
-      "paid_at) AS prev FROM o), "
-      "u AS (SELECT user_id, MAX(paid_at) AS last, "
-      "MAX(CASE WHEN prev IS NULL OR paid_at - prev >= " + Days(180) + " THEN paid_at END) "
-      "AS run_start, "
-      "SUM(CASE WHEN paid_at > " + T() + " - " + Days(30) + " THEN 1 ELSE 0 END) AS recent, "
-      "SUM(CASE WHEN paid_at > " + T() + " - " + Days(60) + " AND paid_at <= " + T() + " - " +
-      Days(30) + " THEN 1 ELSE 0 END) AS before FROM g GROUP BY user_id) "
-      "SELECT CASE WHEN last <= " + T() + " - " + Days(180) + " THEN 'churned' "
-      "WHEN last <= " + T() + " - " + Days(30) + " THEN 'silent' "
-      "WHEN run_start > " + T() + " - " + Days(30) + " THEN 'new' "
-      "WHEN recent >= 5 THEN 'mature' WHEN recent >= before THEN 'rising' "
-      "ELSE 'declining' END AS stage, COUNT(*) FROM u GROUP BY 1");
+  auto stages =
+      Grouped("WITH " + Orders() +
+              ", g AS (SELECT user_id, paid_at, LAG(paid_at) OVER (PARTITION BY user_id ORDER BY "
+              "paid_at) AS prev FROM o), "
+              "u AS (SELECT user_id, MAX(paid_at) AS last, "
+              "MAX(CASE WHEN prev IS NULL OR paid_at - prev >= " +
+              Days(180) +
+              " THEN paid_at END) "
+              "AS run_start, "
+              "SUM(CASE WHEN paid_at > " +
+              T() + " - " + Days(30) +
+              " THEN 1 ELSE 0 END) AS recent, "
+              "SUM(CASE WHEN paid_at > " +
+              T() + " - " + Days(60) + " AND paid_at <= " + T() + " - " + Days(30) +
+              " THEN 1 ELSE 0 END) AS before FROM g GROUP BY user_id) "
+              "SELECT CASE WHEN last <= " +
+              T() + " - " + Days(180) +
+              " THEN 'churned' "
+              "WHEN last <= " +
+              T() + " - " + Days(30) +
+              " THEN 'silent' "
+              "WHEN run_start > " +
+              T() + " - " + Days(30) +
+              " THEN 'new' "
+              "WHEN recent >= 5 THEN 'mature' WHEN recent >= before THEN 'rising' "
+              "ELSE 'declining' END AS stage, COUNT(*) FROM u GROUP BY 1");
   int64_t buyers = 0;
   for (const auto& [stage, n] : stages) buyers += n;
   stages["potential"] = Scalar("SELECT COUNT(*) FROM users WHERE erased_at IS NULL") - buyers;
@@ -137,10 +148,9 @@ TEST_P(OlistModelsTest, StagesCellsAndTiersAgreeWithSql) {
 
   // RFM over 365 days.
   const std::string rfm_base =
-      "WITH " + Orders() +
-      ", b AS (SELECT user_id, (" + T() + " - MAX(paid_at)) / " + Days(1) +
-      " AS days, COUNT(*) AS f, SUM(net) AS m FROM o WHERE paid_at > " + T() + " - " +
-      Days(365) + " GROUP BY user_id), "
+      "WITH " + Orders() + ", b AS (SELECT user_id, (" + T() + " - MAX(paid_at)) / " + Days(1) +
+      " AS days, COUNT(*) AS f, SUM(net) AS m FROM o WHERE paid_at > " + T() + " - " + Days(365) +
+      " GROUP BY user_id), "
       "n AS (SELECT COUNT(*) AS n FROM b), "
       "s AS (SELECT user_id, "
       "1 + 5 * (RANK() OVER (ORDER BY days DESC) - 1) / (SELECT n FROM n) AS r, "
@@ -155,16 +165,15 @@ TEST_P(OlistModelsTest, StagesCellsAndTiersAgreeWithSql) {
       "END) ELSE (CASE WHEN f * (SELECT n FROM n) >= (SELECT sf FROM t) THEN 'retention' ELSE "
       "'recall' END) END), COUNT(*) FROM s GROUP BY 1");
   ASSERT_FALSE(cells.empty());
-  for (const char* c : {"important_value", "important_development", "important_retention",
-                        "important_recall", "general_value", "general_development",
-                        "general_retention", "general_recall"}) {
+  for (const char* c :
+       {"important_value", "important_development", "important_retention", "important_recall",
+        "general_value", "general_development", "general_retention", "general_recall"}) {
     EXPECT_EQ(Count(std::string("rfm_cell = \"") + c + "\""), cells[c]) << c;
   }
   for (int k = 1; k <= 5; ++k) {
-    auto scores = Grouped(rfm_base + "SELECT 'r', COUNT(*) FROM s WHERE r = " +
-                          std::to_string(k) + " UNION ALL SELECT 'f', COUNT(*) FROM s WHERE f = " +
-                          std::to_string(k) + " UNION ALL SELECT 'm', COUNT(*) FROM s WHERE m = " +
-                          std::to_string(k));
+    auto scores = Grouped(rfm_base + "SELECT 'r', COUNT(*) FROM s WHERE r = " + std::to_string(k) +
+                          " UNION ALL SELECT 'f', COUNT(*) FROM s WHERE f = " + std::to_string(k) +
+                          " UNION ALL SELECT 'm', COUNT(*) FROM s WHERE m = " + std::to_string(k));
     EXPECT_EQ(Count("r_score = " + std::to_string(k)), scores["r"]) << k;
     EXPECT_EQ(Count("f_score = " + std::to_string(k)), scores["f"]) << k;
     EXPECT_EQ(Count("m_score = " + std::to_string(k)), scores["m"]) << k;
@@ -174,7 +183,8 @@ TEST_P(OlistModelsTest, StagesCellsAndTiersAgreeWithSql) {
   // is short of 80 % of the total; the waist likewise within the rest.
   auto tiers = Grouped(
       "WITH " + Orders() + ", b AS (SELECT user_id, SUM(net) AS m FROM o WHERE paid_at > " + T() +
-      " - " + Days(365) + " GROUP BY user_id), "
+      " - " + Days(365) +
+      " GROUP BY user_id), "
       "c AS (SELECT user_id, m, SUM(m) OVER (ORDER BY m DESC, user_id ROWS BETWEEN UNBOUNDED "
       "PRECEDING AND 1 PRECEDING) AS before FROM b), "
       "tot AS (SELECT SUM(m) AS total FROM b), "

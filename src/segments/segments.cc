@@ -1,5 +1,7 @@
 #include "segments/segments.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 #include "segments/catalog.h"
 
@@ -149,6 +151,60 @@ core::Result<std::vector<int64_t>> Segments::Members(const Filter& filter,
   auto index = Current(&generation);
   if (!index) return Loading();
   return index->Members(filter, At(as_of), after, limit);
+}
+
+core::Result<std::vector<uint64_t>> Segments::Explain(const Filter& filter,
+                                                      std::optional<core::Instant> as_of) const {
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return index->Explain(filter, At(as_of));
+}
+
+core::Result<OverlapCounts> Segments::Overlap(const UserSet& a, const UserSet& b,
+                                              std::optional<core::Instant> as_of) const {
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return index->Overlap(a, b, At(as_of));
+}
+
+core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
+                                                     std::optional<core::Instant> as_of,
+                                                     const std::vector<std::string>& dimensions,
+                                                     const std::optional<Measure>& measure) const {
+  std::vector<core::FieldError> errors;
+  const auto known = [](const std::string& d) {
+    return std::find(std::begin(kPivotDimensions), std::end(kPivotDimensions), d) !=
+           std::end(kPivotDimensions);
+  };
+  if (dimensions.empty() || dimensions.size() > 2 ||
+      (dimensions.size() == 2 && dimensions[0] == dimensions[1])) {
+    errors.push_back({"dimensions", "invalid_length", "one or two distinct dimensions"});
+  }
+  for (const auto& d : dimensions) {
+    if (!known(d)) {
+      errors.push_back({"dimensions", "not_allowed",
+                        "\"" + d +
+                            "\" is not one of city, province, gender, source_channel, "
+                            "lifecycle, rfm_cell, pareto_tier"});
+    }
+  }
+  if (measure) {
+    const FieldSpec* spec = Features().Find(measure->field);
+    if (spec == nullptr || spec->type == FieldType::kText || spec->type == FieldType::kBool) {
+      errors.push_back({"sum", "not_allowed", "must be a numeric feature, e.g. spend(365d)"});
+    } else if (measure->window_days &&
+               (!spec->windowed || *measure->window_days < 1 || *measure->window_days > 3650)) {
+      errors.push_back(
+          {"sum", "invalid_window", "a window of 1 to 3650 days, on a windowed feature"});
+    }
+  }
+  if (!errors.empty()) return core::InvalidFields("invalid_fields", std::move(errors));
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return index->Pivot(filter, At(as_of), dimensions, measure);
 }
 
 IndexInfo Segments::Info() const {

@@ -76,6 +76,16 @@ class Segments final {
   core::Result<std::vector<int64_t>> Members(const Filter& filter,
                                              std::optional<core::Instant> as_of, int64_t after,
                                              size_t limit) const;
+  core::Result<std::vector<uint64_t>> Explain(const Filter& filter,
+                                              std::optional<core::Instant> as_of) const;
+  core::Result<OverlapCounts> Overlap(const UserSet& a, const UserSet& b,
+                                      std::optional<core::Instant> as_of) const;
+  // Returns invalid_fields (dimensions, sum) unless there are one or two
+  // distinct kPivotDimensions and the measure is a numeric feature.
+  core::Result<std::vector<PivotCell>> Pivot(const Filter& filter,
+                                             std::optional<core::Instant> as_of,
+                                             const std::vector<std::string>& dimensions,
+                                             const std::optional<Measure>& measure) const;
   IndexInfo Info() const;
 
  private:

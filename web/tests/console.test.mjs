@@ -149,6 +149,63 @@ async function openUser(page, id) {
   await page.locator(sel('user-profile')).waitFor()
 }
 
+/** POST of JSON to an API path with the page's session (and its CSRF token); returns {status, body}. */
+async function apiPost(page, apiPath, data) {
+  const { csrf_token: csrf } = await apiGet(page, '/api/v1/auth/me')
+  const res = await page.request.post(`${BASE_URL}${apiPath}`, { data, headers: { 'X-CSRF-Token': csrf } })
+  return { status: res.status(), body: await res.json() }
+}
+
+/** The server's count of a filter (text or JSON form); fails the test unless it answers 200. */
+async function segmentPreview(page, filter, asOf = undefined) {
+  const { status, body } = await apiPost(page, '/api/v1/segments/preview', asOf ? { filter, as_of: asOf } : { filter })
+  assert.equal(status, 200, `preview of ${JSON.stringify(filter)} answered ${status}: ${JSON.stringify(body)}`)
+  return body
+}
+
+/**
+ * Waits until the segment builder shows the count of the filter whose canonical text is
+ * `text`, and returns what it shows: {count, users, generation, value, percent}.
+ */
+async function shownSegmentCount(page, text) {
+  await page.waitForFunction(
+    ({ s, text }) => {
+      const e = document.querySelector(s)
+      return e?.dataset.state === 'ok' && e.dataset.text === text
+    },
+    { s: sel('segment-count'), text },
+  )
+  const count = page.locator(sel('segment-count'))
+  const data = await count.evaluate((e) => ({ ...e.dataset }))
+  return {
+    count: Number(data.count),
+    users: Number(data.users),
+    generation: Number(data.generation),
+    value: (await count.locator(sel('segment-count-value')).innerText()).trim(),
+    percent: (await count.locator(sel('segment-count-percent')).innerText()).trim(),
+  }
+}
+
+/** Checks that the page shows exactly the server's count of `filter` (same index generation). */
+async function assertSegmentCount(page, text, filter = text, asOf = undefined) {
+  const shown = await shownSegmentCount(page, text)
+  const server = await segmentPreview(page, filter, asOf)
+  assert.equal(server.text, text, 'the server gives the same canonical text')
+  assert.equal(shown.generation, server.generation, 'the index did not change during the test')
+  assert.equal(shown.count, server.count, `the count of ${text}`)
+  assert.equal(shown.users, server.users)
+  assert.equal(shown.value.replace(/\D/g, ''), String(server.count), 'the count is shown as a number')
+  const percent = server.users > 0 ? Math.round((server.count / server.users) * 1000) / 10 : 0
+  assert.equal(shown.percent, `${percent}%`)
+  return shown
+}
+
+/** Types a filter into the segment builder's text area. */
+async function typeFilter(page, text) {
+  await page.locator(sel('segment-filter-text')).fill(text)
+  assert.equal(await page.locator(sel('segment-filter-text')).inputValue(), text)
+}
+
 describe('shopcrm console', { concurrency: 1 }, () => {
   test('a wrong password shows the server error and stays on /login', async () => {
     await withPage('wrong-password', async (page) => {
@@ -444,6 +501,174 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       assert.ok(new URL(page.url()).searchParams.get('run'), 'the open run is in the URL')
       await page.waitForTimeout(400) // let the drawer finish sliding in for the picture
       await page.screenshot({ path: path.join(RESULTS_DIR, 'imports.png'), fullPage: true })
+    })
+  })
+
+  test('the segments menu entry opens the segment builder with the index status', async () => {
+    await withPage('segments-nav', async (page) => {
+      await logIn(page)
+      await page.locator(sel('nav-segments')).click()
+      await waitForPath(page, '/segments')
+      await page.locator(sel('segments')).waitFor()
+      assert.equal(await page.locator(sel('coming-soon')).count(), 0, 'no longer a placeholder')
+      assert.equal(await page.locator(sel('segment-count')).getAttribute('data-state'), 'idle')
+      assert.ok((await page.locator(sel('segment-example')).count()) > 0)
+
+      // The index line shows the server's index; an admin rebuilds it (the next generation).
+      const before = await apiGet(page, '/api/v1/segments/index')
+      const index = page.locator(sel('segment-index'))
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.generation, sel('segment-index'))
+      assert.equal(Number(await index.getAttribute('data-users')), before.users)
+      assert.ok(before.users > 0, 'the demo users are in the index')
+      await page.locator(sel('segment-rebuild')).click()
+      await page.waitForFunction(
+        ({ s, g }) => Number(document.querySelector(s)?.dataset.generation) > g,
+        { s: sel('segment-index'), g: before.generation },
+      )
+      const rebuilt = await apiGet(page, '/api/v1/segments/index')
+      assert.equal(Number(await index.getAttribute('data-generation')), rebuilt.generation)
+      assert.ok((await index.innerText()).includes(String(rebuilt.generation)))
+    })
+  })
+
+  test('the segment builder counts typed filters live and points at syntax errors', async () => {
+    await withPage('segments-text', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/segments`)
+      await page.locator(sel('segments')).waitFor()
+
+      // Buyers: some of the demo users, as many as the server counts.
+      await typeFilter(page, 'orders >= 1')
+      const buyers = await assertSegmentCount(page, 'orders >= 1')
+      assert.ok(buyers.count > 0 && buyers.count <= buyers.users, `0 < ${buyers.count} <= ${buyers.users}`)
+      assert.ok(buyers.count < buyers.users, 'the demo has users without orders too')
+
+      // A contradiction counts nobody; keywords in any case give the canonical text.
+      await typeFilter(page, 'orders >= 1 AND orders = 0')
+      const nobody = await assertSegmentCount(page, 'orders >= 1 and orders = 0')
+      assert.equal(nobody.count, 0)
+
+      // A syntax error at the end: shown with its position, the count withdrawn.
+      await typeFilter(page, 'orders >=')
+      const error = page.locator(sel('segment-filter-error'))
+      await error.waitFor()
+      const bad = await apiPost(page, '/api/v1/segments/preview', { filter: 'orders >=' })
+      assert.equal(bad.status, 400)
+      assert.equal(bad.body.reason, 'invalid_filter')
+      const [{ detail }] = bad.body.errors
+      assert.match(detail, /^at 10: /)
+      assert.equal((await error.locator(sel('segment-filter-error-detail')).innerText()).trim(), detail)
+      assert.equal(await error.getAttribute('data-position'), '10')
+      assert.equal((await error.locator(sel('segment-filter-error-mark')).innerText()).trim(), '', 'past the end')
+      assert.equal(await page.locator(sel('segment-count')).getAttribute('data-state'), 'error')
+      assert.equal((await page.locator(sel('segment-count-value')).innerText()).trim(), '—')
+
+      // An error inside the text, after Chinese characters: positions count characters.
+      const text = 'city = "上海" orders >= 1'
+      await typeFilter(page, text)
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.dataset.position === '13',
+        sel('segment-filter-error'),
+      )
+      const inner = await apiPost(page, '/api/v1/segments/preview', { filter: text })
+      assert.equal(inner.status, 400)
+      assert.match(inner.body.errors[0].detail, /^at 13: /)
+      assert.equal((await error.locator(sel('segment-filter-error-mark')).innerText()).trim(), 'o')
+      await error.locator(sel('segment-filter-error-jump')).click()
+      const selected = await page.locator(sel('segment-filter-text')).evaluate((e) => e.value.slice(e.selectionStart, e.selectionEnd))
+      assert.equal(selected, 'o', 'the error position is selected in the text area')
+
+      // Fixing it counts again and the error goes.
+      await typeFilter(page, 'city = "上海" or orders >= 1')
+      await assertSegmentCount(page, 'city = "上海" or orders >= 1')
+      assert.equal(await error.count(), 0)
+
+      // As of a day before the demo's first order: nobody had ordered yet.
+      await typeFilter(page, 'orders >= 1')
+      await assertSegmentCount(page, 'orders >= 1')
+      const asOfInput = page.locator(`${sel('segment-as-of')} input`)
+      const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/segments/preview') && r.postDataJSON()?.as_of)
+      await asOfInput.fill('2000-01-01 00:00:00')
+      await asOfInput.press('Enter')
+      const asOf = (await sent).postDataJSON().as_of
+      assert.match(asOf, /^(2000-01-01|1999-12-31)T\d\d:\d\d:\d\dZ$/)
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.dataset.state === 'ok' && document.querySelector(s)?.dataset.count === '0',
+        sel('segment-count'),
+      )
+      assert.equal((await assertSegmentCount(page, 'orders >= 1', 'orders >= 1', asOf)).count, 0)
+    })
+  })
+
+  test('the condition editor writes the canonical text and counts it', async () => {
+    await withPage('segments-editor', async (page) => {
+      await logIn(page)
+      // The commonest city among the first demo users.
+      const { items } = await apiGet(page, '/api/v1/users?limit=100')
+      const tally = new Map()
+      for (const u of items) if (u.city && !u.erased) tally.set(u.city, (tally.get(u.city) ?? 0) + 1)
+      const [[city, seen]] = [...tally].sort((a, b) => b[1] - a[1])
+
+      await page.goto(`${BASE_URL}/segments`)
+      await page.locator(sel('segments')).waitFor()
+      const textArea = page.locator(sel('segment-filter-text'))
+      const waitForText = (text) =>
+        page.waitForFunction(({ s, text }) => document.querySelector(s)?.value === text, { s: sel('segment-filter-text'), text })
+
+      // city = <city>
+      await page.locator(sel('segment-add-condition')).click()
+      const first = page.locator(sel('segment-condition')).nth(0)
+      await first.locator(sel('segment-condition-field')).click()
+      await page.locator(`${sel('segment-condition-field-option')}[data-field="city"]:visible`).click()
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'incomplete', sel('segment-count'))
+      await first.locator(sel('segment-condition-value')).fill(city)
+      const cityText = `city = "${city}"`
+      await waitForText(cityText)
+      const byCity = await assertSegmentCount(page, cityText, { field: 'city', op: '=', value: city })
+      assert.ok(byCity.count >= seen, `${city}: ${byCity.count} >= ${seen} seen on the first page`)
+
+      // and orders(90d) >= 1
+      await page.locator(sel('segment-add-condition')).click()
+      const second = page.locator(sel('segment-condition')).nth(1)
+      await second.locator(sel('segment-condition-field')).click()
+      await page.locator(`${sel('segment-condition-field-option')}[data-field="orders"]:visible`).click()
+      await second.locator(`${sel('segment-condition-window')} input`).fill('90')
+      await second.locator(`${sel('segment-condition-value')} input`).fill('1')
+      const andText = `city = "${city}" and orders(90d) >= 1`
+      await waitForText(andText)
+      const both = await assertSegmentCount(page, andText, {
+        and: [
+          { field: 'city', op: '=', value: city },
+          { field: 'orders', window_days: 90, op: '>=', value: 1 },
+        ],
+      })
+      assert.ok(both.count <= byCity.count)
+
+      // OR instead of AND
+      await page.locator(sel('segment-combinator-or')).click()
+      const orText = `city = "${city}" or orders(90d) >= 1`
+      await waitForText(orText)
+      const either = await assertSegmentCount(page, orText)
+      assert.ok(either.count >= byCity.count)
+
+      // A typed filter loads into the editor as rows, and the text stays canonical.
+      const example = page.locator(`${sel('segment-example')}[data-filter^="city in"]`)
+      const exampleText = await example.getAttribute('data-filter')
+      await example.click()
+      assert.equal(await textArea.inputValue(), exampleText)
+      await assertSegmentCount(page, exampleText)
+      await page.locator(sel('segment-text-edited')).waitFor()
+      await page.locator(sel('segment-load-text')).click()
+      await page.waitForFunction((s) => document.querySelectorAll(s).length === 2, sel('segment-condition'))
+      await page.locator(sel('segment-text-edited')).waitFor({ state: 'detached' })
+      await assertSegmentCount(page, exampleText)
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'segments.png'), fullPage: true })
+
+      // Removing every row empties the text.
+      await page.locator(sel('segment-condition-remove')).first().click()
+      await page.locator(sel('segment-condition-remove')).first().click()
+      await waitForText('')
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'idle', sel('segment-count'))
     })
   })
 

@@ -20,5 +20,6 @@ void AddUserRoutes(Router& router, Services& services);
 void AddTagRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddImportRoutes(Router& router, Services& services);
 void AddSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
+void AddSavedSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 
 }  // namespace shopcrm::api

@@ -2,6 +2,7 @@
 // into it), the feature catalog the builder offers, and the state of the
 // feature index (segments/segments.h).
 #include "api/routes/routes.h"
+#include "api/routes/segment_request.h"
 #include "segments/catalog.h"
 #include "segments/segments.h"
 
@@ -33,41 +34,6 @@ core::Json InfoJson(const segments::IndexInfo& i) {
           {"memory_bytes", i.memory_bytes},
           {"built_at", i.built_at ? core::Json(core::FormatRfc3339(*i.built_at)) : core::Json()},
           {"build_seconds", i.build_seconds}};
-}
-
-// A filter given as text or in its JSON form, and an optional as_of.
-struct FilterRequest {
-  segments::Filter filter;
-  std::optional<core::Instant> as_of;
-};
-
-core::Result<FilterRequest> ReadFilterRequest(const core::Json& body) {
-  core::JsonObjectReader r(body);
-  const core::Json* filter = r.Value("filter", /*required=*/true);
-  auto as_of_text = r.OptionalString("as_of", 64);
-  FilterRequest out;
-  if (as_of_text) {
-    auto t = core::ParseRfc3339(*as_of_text);
-    if (t.ok()) {
-      out.as_of = *t;
-    } else {
-      r.AddError("as_of", "invalid_timestamp", "must be an RFC 3339 time");
-    }
-  }
-  if (filter != nullptr && !filter->is_string() && !filter->is_object()) {
-    r.AddError("filter", "must_be_filter", "must be the filter's text or its JSON form");
-    filter = nullptr;
-  }
-  SHOPCRM_RETURN_IF_ERROR(r.Finish());
-  if (filter == nullptr) return core::Internal("filter missing after validation");
-  if (filter->is_string()) {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        out.filter, segments::ParseFilter(filter->get<std::string>(), segments::Features()));
-  } else {
-    SHOPCRM_ASSIGN_OR_RETURN(out.filter, segments::FilterFromJson(*filter, segments::Features()));
-  }
-  SHOPCRM_RETURN_IF_ERROR(segments::CheckValues(out.filter));
-  return out;
 }
 
 }  // namespace

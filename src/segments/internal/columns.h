@@ -60,7 +60,7 @@ struct Columns {
   std::vector<int32_t> birth_ymd;          // yyyymmdd, 0 = unknown
   std::vector<int64_t> registered_micros;  // INT64_MIN = unknown
   Csr orders;
-  std::unordered_map<std::string, Csr> events;  // by event type
+  std::unordered_map<std::string, Csr> events;   // by event type
   std::unordered_map<std::string, Bitmap> tags;  // by "name" and "group/name"
 
   uint32_t size() const { return static_cast<uint32_t>(ids.size()); }

@@ -29,7 +29,7 @@ void Score(const std::vector<uint32_t>& buyers, const std::vector<int64_t>& valu
 ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) {
   const uint32_t n = c.size();
   const int64_t day = kDayMicros;
-  const int64_t recent = at - int64_t{o.new_days} * day;   // "within new_days": t > recent
+  const int64_t recent = at - int64_t{o.new_days} * day;  // "within new_days": t > recent
   const int64_t churned = at - int64_t{o.churn_days} * day;
   const int64_t window = at - int64_t{o.rfm_window_days} * day;
   ModelColumns m;
@@ -84,9 +84,12 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
   if (buyers.empty()) return m;
 
   // Scores: fewer days since the last order is better; more orders and spend.
-  Score(buyers, r_days, [](int64_t a, int64_t b) { return a > b; }, m.r);
-  Score(buyers, f_count, [](int64_t a, int64_t b) { return a < b; }, m.f);
-  Score(buyers, m_spend, [](int64_t a, int64_t b) { return a < b; }, m.m);
+  Score(
+      buyers, r_days, [](int64_t a, int64_t b) { return a > b; }, m.r);
+  Score(
+      buyers, f_count, [](int64_t a, int64_t b) { return a < b; }, m.f);
+  Score(
+      buyers, m_spend, [](int64_t a, int64_t b) { return a < b; }, m.m);
   // A score is high when it is at least the mean score of the buyers.
   int64_t sum_r = 0;
   int64_t sum_f = 0;

@@ -20,14 +20,14 @@ inline constexpr std::array<std::string_view, 8> kStages = {
     "", "potential", "churned", "silent", "new", "mature", "rising", "declining"};
 inline constexpr std::array<std::string_view, 9> kRfmCells = {
     "",
-    "general_recall",        // R low, F low, M low
-    "general_development",   // R high, F low, M low
-    "general_retention",     // R low, F high, M low
-    "general_value",         // R high, F high, M low
-    "important_recall",      // R low, F low, M high
+    "general_recall",         // R low, F low, M low
+    "general_development",    // R high, F low, M low
+    "general_retention",      // R low, F high, M low
+    "general_value",          // R high, F high, M low
+    "important_recall",       // R low, F low, M high
     "important_development",  // R high, F low, M high
-    "important_retention",   // R low, F high, M high
-    "important_value"};      // R high, F high, M high
+    "important_retention",    // R low, F high, M high
+    "important_value"};       // R high, F high, M high
 inline constexpr std::array<std::string_view, 4> kTiers = {"", "head", "waist", "tail"};
 
 struct ModelColumns {

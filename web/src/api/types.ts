@@ -301,3 +301,60 @@ export interface ImportRunDetail extends ImportRun {
   summary: Record<string, unknown> | null
   error: string | null
 }
+
+// --- segments: the filter language, the live count, the feature index ----------------------
+
+/** A feature's type: which values and operators it takes (docs/segments.md). */
+export type SegmentFieldType = 'count' | 'money' | 'days' | 'number' | 'text' | 'bool'
+
+/** A row of GET /api/v1/segments/fields. */
+export interface SegmentField {
+  name: string
+  type: SegmentFieldType | string
+  /** Takes a window in days: `orders(90d)`. */
+  windowed: boolean
+  window_required: boolean
+}
+
+export type SegmentOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not_in' | 'between'
+
+export type SegmentValue = number | string | boolean
+
+/** A comparison of one feature; `value` with the comparisons, `values` with in, not_in, between. */
+export interface SegmentPredicate {
+  field: string
+  window_days?: number
+  op: SegmentOp
+  value?: SegmentValue
+  values?: SegmentValue[]
+}
+
+/** The JSON form of a filter. */
+export type SegmentFilter =
+  | SegmentPredicate
+  | { has_tag: string }
+  | { not: SegmentFilter }
+  | { and: SegmentFilter[] }
+  | { or: SegmentFilter[] }
+
+/** POST /api/v1/segments/preview */
+export interface SegmentPreview {
+  count: number
+  /** Users in the index (erased users are not counted). */
+  users: number
+  as_of: string
+  generation: number
+  /** The canonical text form of the filter. */
+  text: string
+  filter: SegmentFilter
+}
+
+/** GET /api/v1/segments/index */
+export interface SegmentIndexInfo {
+  ready: boolean
+  generation: number
+  users: number
+  memory_bytes: number
+  built_at: string | null
+  build_seconds: number
+}

@@ -57,6 +57,12 @@ const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'nav.tags' },
       },
       {
+        path: 'segments',
+        name: 'segments',
+        component: () => import('@/views/segments/SegmentBuilderView.vue'),
+        meta: { titleKey: 'nav.segments' },
+      },
+      {
         path: 'imports',
         name: 'imports',
         component: () => import('@/views/users/ImportsView.vue'),
