@@ -402,6 +402,21 @@ std::vector<PivotCell> FeatureIndex::Pivot(const Filter& filter, const AsOf& as_
   return out;
 }
 
+std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as_of) const {
+  auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
+  if (it == d_->ids.end() || *it != user_id) return std::nullopt;
+  const auto u = static_cast<size_t>(it - d_->ids.begin());
+  auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
+  UserModels out;
+  out.lifecycle = internal::kStages[m->stage[u]];
+  out.rfm_cell = internal::kRfmCells[m->cell[u]];
+  out.r_score = m->r[u];
+  out.f_score = m->f[u];
+  out.m_score = m->m[u];
+  out.pareto_tier = internal::kTiers[m->tier[u]];
+  return out;
+}
+
 size_t FeatureIndex::MemoryBytes() const {
   const Data& d = *d_;
   size_t n = d.ids.capacity() * sizeof(int64_t) + d.birth_ymd.capacity() * sizeof(int32_t) +

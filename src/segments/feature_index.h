@@ -82,6 +82,16 @@ struct OverlapCounts {
   uint64_t both = 0;
 };
 
+// One user's built-in models; empty strings and zero scores when they have none.
+struct UserModels {
+  std::string lifecycle;
+  std::string rfm_cell;
+  int r_score = 0;
+  int f_score = 0;
+  int m_score = 0;
+  std::string pareto_tier;
+};
+
 class FeatureIndex final {
  public:
   class Builder;
@@ -109,6 +119,9 @@ class FeatureIndex final {
   std::vector<PivotCell> Pivot(const Filter& filter, const AsOf& as_of,
                                const std::vector<std::string>& dimensions,
                                const std::optional<Measure>& measure) const;
+  // The models of the user with id `user_id`, or nullopt when the index does
+  // not hold them (unknown or erased).
+  std::optional<UserModels> ModelsOf(int64_t user_id, const AsOf& as_of) const;
   // Bytes held by the columns and bitmaps (approximate).
   size_t MemoryBytes() const;
 

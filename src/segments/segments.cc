@@ -207,6 +207,19 @@ core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
   return index->Pivot(filter, At(as_of), dimensions, measure);
 }
 
+core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
+                                            std::optional<core::Instant> as_of) const {
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  auto m = index->ModelsOf(user_id, At(as_of));
+  if (!m) {
+    return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id) +
+                                                " in the segment index (unknown or erased)");
+  }
+  return *m;
+}
+
 IndexInfo Segments::Info() const {
   std::lock_guard lock(mu_);
   return info_;

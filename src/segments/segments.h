@@ -86,6 +86,8 @@ class Segments final {
                                              std::optional<core::Instant> as_of,
                                              const std::vector<std::string>& dimensions,
                                              const std::optional<Measure>& measure) const;
+  // A user's models; user_not_found when the index does not hold the user.
+  core::Result<UserModels> ModelsOf(int64_t user_id, std::optional<core::Instant> as_of) const;
   IndexInfo Info() const;
 
  private:

@@ -66,6 +66,33 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, {{"items", std::move(items)}});
               }});
 
+  router.Add({"GET", "/api/v1/users/{id}/models", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                std::optional<core::Instant> as_of;
+                if (auto text = req.Query("as_of")) {
+                  auto t = core::ParseRfc3339(*text);
+                  if (!t.ok()) {
+                    return core::InvalidFields(
+                        "invalid_query", {{"as_of", "invalid_timestamp", "must be RFC 3339"}});
+                  }
+                  as_of = *t;
+                }
+                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.segments.ModelsOf(id, as_of));
+                auto text_or_null = [](const std::string& v) {
+                  return v.empty() ? core::Json() : core::Json(v);
+                };
+                auto score = [](int v) { return v == 0 ? core::Json() : core::Json(v); };
+                return JsonResponse(
+                    200, {{"as_of", core::FormatRfc3339(s.segments.EvaluationTime(as_of))},
+                          {"lifecycle", text_or_null(m.lifecycle)},
+                          {"rfm_cell", text_or_null(m.rfm_cell)},
+                          {"r_score", score(m.r_score)},
+                          {"f_score", score(m.f_score)},
+                          {"m_score", score(m.m_score)},
+                          {"pareto_tier", text_or_null(m.pareto_tier)}});
+              }});
+
   router.Add({"GET", "/api/v1/segments/index", Access::kAuthenticated, Permission::kRead,
               [&s](Request&) -> core::Result<Response> {
                 return JsonResponse(200, InfoJson(s.segments.Info()));
