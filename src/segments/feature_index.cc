@@ -70,61 +70,171 @@ bool Compare(Op op, int64_t v, const std::vector<Literal>& values) {
   return false;
 }
 
+// The values a comparison accepts, when they are one interval [lo, hi].
+std::optional<std::pair<int64_t, int64_t>> Interval(const Predicate& p) {
+  auto num = [&](size_t i) { return std::get<int64_t>(p.values[i]); };
+  switch (p.op) {
+    case Op::kEq:
+      return std::pair{num(0), num(0)};
+    case Op::kLt:
+      if (num(0) == INT64_MIN) return std::pair{int64_t{1}, int64_t{0}};  // nothing
+      return std::pair{INT64_MIN, num(0) - 1};
+    case Op::kLe:
+      return std::pair{INT64_MIN, num(0)};
+    case Op::kGt:
+      if (num(0) == INT64_MAX) return std::pair{int64_t{1}, int64_t{0}};
+      return std::pair{num(0) + 1, INT64_MAX};
+    case Op::kGe:
+      return std::pair{num(0), INT64_MAX};
+    case Op::kBetween:
+      return std::pair{num(0), num(1)};
+    case Op::kNe:
+    case Op::kIn:
+    case Op::kNotIn:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct FeatureIndex::Data : internal::Columns {
   ModelOptions model_options;
   mutable internal::ModelCache models;
 
-  internal::Bitmap Eval(const Filter& f, const AsOf& as_of) const;
-  internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of) const;
+  // The users `f` matches; with `within`, only those of `within` (a
+  // condition then scans no one else).
+  internal::Bitmap Eval(const Filter& f, const AsOf& as_of,
+                        const internal::Bitmap* within = nullptr) const;
+  int Cost(const Filter& f) const;
+  internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of,
+                                 const internal::Bitmap* within) const;
   internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
   internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m) const;
   const Dict* DictOf(std::string_view field) const;
   // A numeric feature of one user, as of `as_of`; missing as nullopt.
   using ValueOf = std::function<std::optional<int64_t>(uint32_t)>;
   ValueOf Getter(const std::string& field, std::optional<int> window, const AsOf& as_of) const;
+  // Calls visit(fn) with fn(u) -> std::optional<int64_t>, the feature's value
+  // for user u, and returns what visit returns: Getter without an indirect
+  // call per user, for scans.
+  template <typename Visit>
+  internal::Bitmap WithGetter(const std::string& field, std::optional<int> window,
+                              const AsOf& as_of, Visit&& visit, bool raw_time = false) const;
   // The users of each value of a text dimension, by value, then those with none.
   std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> Values(
       const std::string& dim, const AsOf& as_of) const;
+  // What a scan over scattered candidates fetches ahead: a user's run of
+  // facts, or one fixed-size value per user.
+  struct Prefetch {
+    const Csr* csr = nullptr;
+    const char* base = nullptr;
+    size_t stride = 0;
+  };
+  template <typename Fn, typename Match>
+  internal::Bitmap Scan(Fn value_of, Match match, const internal::Bitmap* within = nullptr,
+                        const Prefetch& prefetch = {}) const;
   template <typename Fn>
-  internal::Bitmap Scan(const Predicate& p, Fn value_of) const;
+  internal::Bitmap Scan(const Predicate& p, Fn value_of, const internal::Bitmap* within = nullptr,
+                        const Prefetch& prefetch = {}) const {
+    return Scan(
+        value_of, [&p](int64_t v) { return Compare(p.op, v, p.values); }, within, prefetch);
+  }
 };
 
-internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of) const {
+// How much a condition costs to evaluate: bitmaps first, then the models
+// (ranked once per instant), then scans of per-user facts. An `and`
+// evaluates its cheap conditions first and scans only the users they leave.
+int FeatureIndex::Data::Cost(const Filter& f) const {
+  switch (f.kind) {
+    case Filter::Kind::kHasTag:
+      return 0;
+    case Filter::Kind::kPredicate:
+      if (DictOf(f.predicate.field) != nullptr) return 0;
+      if (f.predicate.field == "lifecycle" || f.predicate.field == "rfm_cell" ||
+          f.predicate.field == "pareto_tier") {
+        return 1;
+      }
+      // One value per user (days since, age, scores) before sums over a window.
+      if (f.predicate.field == "orders" || f.predicate.field == "spend" ||
+          f.predicate.field == "aov" || !EventTypeOf(f.predicate.field).empty()) {
+        return 3;
+      }
+      return 2;
+    case Filter::Kind::kNot:
+      return Cost(f.children.front());
+    case Filter::Kind::kAnd:
+    case Filter::Kind::kOr: {
+      int cost = 0;
+      for (const auto& c : f.children) cost = std::max(cost, Cost(c));
+      return cost;
+    }
+  }
+  return 2;
+}
+
+internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
+                                          const internal::Bitmap* within) const {
   switch (f.kind) {
     case Filter::Kind::kAnd: {
-      internal::Bitmap acc = Eval(f.children.front(), as_of);
-      for (size_t i = 1; i < f.children.size() && !acc.Empty(); ++i) {
-        acc.And(Eval(f.children[i], as_of));
-      }
+      std::vector<const Filter*> order;
+      for (const auto& c : f.children) order.push_back(&c);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](const Filter* a, const Filter* b) { return Cost(*a) < Cost(*b); });
+      internal::Bitmap acc = Eval(*order.front(), as_of, within);
+      for (size_t i = 1; i < order.size() && !acc.Empty(); ++i) acc = Eval(*order[i], as_of, &acc);
       return acc;
     }
     case Filter::Kind::kOr: {
-      internal::Bitmap acc;
-      for (const auto& c : f.children) acc.Or(Eval(c, as_of));
-      return acc;
+      // Tags are united where they lie; other parts are evaluated first.
+      std::vector<internal::Bitmap> parts;
+      parts.reserve(f.children.size());
+      std::vector<const internal::Bitmap*> inputs;
+      for (const auto& c : f.children) {
+        if (c.kind == Filter::Kind::kHasTag) {
+          auto it = tags.find(c.tag);
+          if (it != tags.end()) inputs.push_back(&it->second);
+          continue;
+        }
+        parts.push_back(Eval(c, as_of, within));
+      }
+      for (const auto& b : parts) inputs.push_back(&b);
+      internal::Bitmap out = internal::Bitmap::Union(inputs);
+      if (within != nullptr) out.And(*within);
+      return out;
     }
     case Filter::Kind::kNot: {
-      internal::Bitmap b = Eval(f.children.front(), as_of);
-      b.Flip(size());
-      return b;
+      internal::Bitmap b = Eval(f.children.front(), as_of, within);
+      if (within == nullptr) {
+        b.Flip(size());
+        return b;
+      }
+      internal::Bitmap out = *within;
+      out.AndNot(b);
+      return out;
     }
     case Filter::Kind::kHasTag: {
       auto it = tags.find(f.tag);
-      return it == tags.end() ? internal::Bitmap() : it->second;
+      if (it == tags.end()) return {};
+      internal::Bitmap out = it->second;
+      if (within != nullptr) out.And(*within);
+      return out;
     }
-    case Filter::Kind::kPredicate:
-      return EvalPredicate(f.predicate, as_of);
+    case Filter::Kind::kPredicate: {
+      internal::Bitmap out = EvalPredicate(f.predicate, as_of, within);
+      if (within != nullptr && Cost(f) < 2) out.And(*within);  // bitmaps ignore `within`
+      return out;
+    }
   }
   return {};
 }
 
 internal::Bitmap FeatureIndex::Data::EvalText(const Dict& dict, const Predicate& p) const {
-  internal::Bitmap hit;
+  std::vector<const internal::Bitmap*> found;
   for (const auto& v : p.values) {
-    if (const auto* b = dict.Find(std::get<std::string>(v))) hit.Or(*b);
+    if (const auto* b = dict.Find(std::get<std::string>(v))) found.push_back(b);
   }
+  internal::Bitmap hit = internal::Bitmap::Union(found);
   if (p.op == Op::kEq || p.op == Op::kIn) return hit;
   internal::Bitmap out = dict.any;  // != and not in: users with some other value
   out.AndNot(hit);
@@ -155,22 +265,86 @@ internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p,
   return MatchCodes(m.tier, internal::kTiers, p);
 }
 
-template <typename Fn>
-internal::Bitmap FeatureIndex::Data::Scan(const Predicate& p, Fn value_of) const {
+template <typename Fn, typename Match>
+internal::Bitmap FeatureIndex::Data::Scan(Fn value_of, Match match, const internal::Bitmap* within,
+                                          const Prefetch& prefetch) const {
   std::vector<uint32_t> hits;
-  for (uint32_t u = 0; u < size(); ++u) {
+  auto test = [&](uint32_t u) {
     const std::optional<int64_t> v = value_of(u);
-    if (v && Compare(p.op, *v, p.values)) hits.push_back(u);
+    if (v && match(*v)) hits.push_back(u);
+  };
+  if (within == nullptr) {
+    for (uint32_t u = 0; u < size(); ++u) test(u);  // sequential: the hardware prefetches
+    return internal::Bitmap(hits);
+  }
+  // Candidates are scattered: each would miss the cache twice (the user's
+  // offset, then their facts), so both are fetched ahead.
+  const std::vector<uint32_t> candidates = within->ToVector();
+  const size_t n = candidates.size();
+  constexpr size_t kFar = 16;
+  constexpr size_t kNear = 8;
+  for (size_t i = 0; i < n; ++i) {
+    if (prefetch.csr != nullptr) {
+      if (i + kFar < n) __builtin_prefetch(&prefetch.csr->off[candidates[i + kFar]]);
+      if (i + kNear < n) {
+        const uint32_t o = prefetch.csr->off[candidates[i + kNear]];
+        if (o < prefetch.csr->at.size()) __builtin_prefetch(&prefetch.csr->at[o]);
+      }
+    } else if (prefetch.base != nullptr && i + kFar < n) {
+      __builtin_prefetch(prefetch.base + size_t{candidates[i + kFar]} * prefetch.stride);
+    }
+    test(candidates[i]);
   }
   return internal::Bitmap(hits);
 }
 
-internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of) const {
+internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of,
+                                                   const internal::Bitmap* within) const {
   if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
   if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier") {
     return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options));
   }
-  return Scan(p, Getter(p.field, p.window_days, as_of));
+  Prefetch prefetch;
+  const std::string& f = p.field;
+  if (f == "recency") {
+    prefetch = {nullptr, reinterpret_cast<const char*>(last_order.data()), sizeof(int64_t)};
+  } else if (f == "orders" || f == "spend" || f == "aov" || f == "first_order_days") {
+    prefetch.csr = &orders;
+  } else if (const auto type = f == "last_visit_days" ? std::string_view("visit") : EventTypeOf(f);
+             !type.empty()) {
+    auto it = events.find(std::string(type));
+    if (it != events.end()) prefetch.csr = &it->second;
+  } else if (f == "registered_days") {
+    prefetch = {nullptr, reinterpret_cast<const char*>(registered_micros.data()), sizeof(int64_t)};
+  } else if (f == "age") {
+    prefetch = {nullptr, reinterpret_cast<const char*>(birth_ymd.data()), sizeof(int32_t)};
+  }
+  // Comparisons that select one interval of values test `lo <= v <= hi`;
+  // on a "days since" feature, the interval of days becomes one of times.
+  if (auto range = Interval(p)) {
+    auto [lo, hi] = *range;
+    const bool days = f == "recency" || f == "first_order_days" || f == "last_visit_days" ||
+                      f == "registered_days";
+    if (days) {
+      // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
+      constexpr int64_t kMaxDays = 10'000'000;
+      const int64_t a = std::max<int64_t>(lo, 0);
+      const int64_t b = std::min<int64_t>(hi, kMaxDays);
+      const int64_t t = core::ToUnixMicros(as_of.at);
+      if (a > b) return {};
+      lo = t - (b + 1) * kDayMicros + 1;
+      hi = t - a * kDayMicros;
+    }
+    return WithGetter(
+        p.field, p.window_days, as_of,
+        [&](auto value_of) {
+          return Scan(
+              value_of, [lo, hi](int64_t v) { return v >= lo && v <= hi; }, within, prefetch);
+        },
+        days);
+  }
+  return WithGetter(p.field, p.window_days, as_of,
+                    [&](auto value_of) { return Scan(p, value_of, within, prefetch); });
 }
 
 const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
@@ -181,29 +355,34 @@ const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
   return nullptr;
 }
 
-FeatureIndex::Data::ValueOf FeatureIndex::Data::Getter(const std::string& f,
-                                                       std::optional<int> window,
-                                                       const AsOf& as_of) const {
+template <typename Visit>
+internal::Bitmap FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> window,
+                                                const AsOf& as_of, Visit&& visit,
+                                                bool raw_time) const {
   const int64_t hi = core::ToUnixMicros(as_of.at);
   const int64_t lo = window ? hi - int64_t{*window} * kDayMicros : INT64_MIN;
-  auto days_since = [hi](int64_t t) -> std::optional<int64_t> { return (hi - t) / kDayMicros; };
+  // With raw_time, a "days since" feature gives the time itself (the caller
+  // turned its comparison into one on times: no division per user).
+  auto days_since = [hi, raw_time](int64_t t) -> std::optional<int64_t> {
+    return raw_time ? t : (hi - t) / kDayMicros;
+  };
   if (f == "r_score" || f == "f_score" || f == "m_score") {
     auto m = models.Get(*this, hi, model_options);
     const std::vector<uint8_t>* score = f == "r_score" ? &m->r : f == "f_score" ? &m->f : &m->m;
-    return [m, score](uint32_t u) -> std::optional<int64_t> {
+    return visit([m, score](uint32_t u) -> std::optional<int64_t> {
       if ((*score)[u] == 0) return std::nullopt;
       return (*score)[u];
-    };
+    });
   }
   if (f == "orders") {
-    return [this, lo, hi](uint32_t u) -> std::optional<int64_t> {
+    return visit([this, lo, hi](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = orders.Range(u, lo, hi);
       return static_cast<int64_t>(e - b);
-    };
+    });
   }
   if (f == "spend" || f == "aov") {
     const bool aov = f == "aov";
-    return [this, lo, hi, aov](uint32_t u) -> std::optional<int64_t> {
+    return visit([this, lo, hi, aov](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = orders.Range(u, lo, hi);
       int64_t sum = 0;
       for (size_t i = b; i < e; ++i) sum += orders.amount[i];
@@ -211,54 +390,81 @@ FeatureIndex::Data::ValueOf FeatureIndex::Data::Getter(const std::string& f,
       if (e == b) return std::nullopt;
       const auto n = static_cast<int64_t>(e - b);
       return (2 * sum + n) / (2 * n);  // half up
-    };
+    });
   }
   if (f == "recency" || f == "first_order_days") {
     const bool last = f == "recency";
-    return [this, hi, last, days_since](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = orders.Range(u, INT64_MIN, hi);
-      if (b == e) return std::nullopt;
-      return days_since(last ? orders.at[e - 1] : orders.at[b]);
-    };
+    if (last) {
+      // The latest order is at or before `hi` but in analyses of the past.
+      return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
+        const int64_t t = last_order[u];
+        if (t == INT64_MIN) return std::nullopt;
+        if (t <= hi) return days_since(t);
+        const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
+        if (rb == re) return std::nullopt;
+        return days_since(orders.at[re - 1]);
+      });
+    }
+    return visit([this, hi, last, days_since](uint32_t u) -> std::optional<int64_t> {
+      const uint32_t b = orders.off[u];
+      const uint32_t e = orders.off[u + 1];
+      if (b == e || orders.at[b] > hi) return std::nullopt;
+      if (!last) return days_since(orders.at[b]);
+      if (orders.at[e - 1] <= hi) return days_since(orders.at[e - 1]);  // the usual case
+      const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
+      return days_since(orders.at[re - 1]);
+    });
   }
   if (f == "last_visit_days") {
     auto it = events.find("visit");
-    if (it == events.end()) return [](uint32_t) -> std::optional<int64_t> { return std::nullopt; };
+    if (it == events.end())
+      return visit([](uint32_t) -> std::optional<int64_t> { return std::nullopt; });
     const Csr* visits = &it->second;
-    return [visits, hi, days_since](uint32_t u) -> std::optional<int64_t> {
+    return visit([visits, hi, days_since](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = visits->Range(u, INT64_MIN, hi);
       if (b == e) return std::nullopt;
       return days_since(visits->at[e - 1]);
-    };
+    });
   }
   if (f == "registered_days") {
-    return [this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
+    return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
       const int64_t r = registered_micros[u];
       if (r == INT64_MIN || r > hi) return std::nullopt;
       return days_since(r);
-    };
+    });
   }
   if (f == "age") {
     const int today = static_cast<int>(as_of.date.year()) * 10000 +
                       static_cast<int>(static_cast<unsigned>(as_of.date.month()) * 100 +
                                        static_cast<unsigned>(as_of.date.day()));
-    return [this, today](uint32_t u) -> std::optional<int64_t> {
+    return visit([this, today](uint32_t u) -> std::optional<int64_t> {
       const int32_t b = birth_ymd[u];
       if (b == 0 || b > today) return std::nullopt;
       return (today - b) / 10000;  // whole years: yyyymmdd differences carry
-    };
+    });
   }
   if (const std::string_view type = EventTypeOf(f); !type.empty()) {
     auto it = events.find(std::string(type));
-    if (it == events.end()) return [](uint32_t) -> std::optional<int64_t> { return 0; };
+    if (it == events.end()) return visit([](uint32_t) -> std::optional<int64_t> { return 0; });
     const Csr* c = &it->second;
-    return [c, lo, hi](uint32_t u) -> std::optional<int64_t> {
+    return visit([c, lo, hi](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = c->Range(u, lo, hi);
       return static_cast<int64_t>(e - b);
-    };
+    });
   }
   // Not a numeric feature of the catalog: the parser refuses it first.
-  return [](uint32_t) -> std::optional<int64_t> { return std::nullopt; };
+  return visit([](uint32_t) -> std::optional<int64_t> { return std::nullopt; });
+}
+
+FeatureIndex::Data::ValueOf FeatureIndex::Data::Getter(const std::string& f,
+                                                       std::optional<int> window,
+                                                       const AsOf& as_of) const {
+  ValueOf out;
+  WithGetter(f, window, as_of, [&](auto fn) {
+    out = fn;
+    return internal::Bitmap();
+  });
+  return out;
 }
 
 std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> FeatureIndex::Data::Values(
@@ -337,7 +543,7 @@ std::vector<uint64_t> FeatureIndex::Explain(const Filter& filter, const AsOf& as
   internal::Bitmap acc = d_->Eval(filter.children.front(), as_of);
   out.push_back(acc.Cardinality());
   for (size_t i = 1; i < filter.children.size(); ++i) {
-    if (!acc.Empty()) acc.And(d_->Eval(filter.children[i], as_of));
+    if (!acc.Empty()) acc = d_->Eval(filter.children[i], as_of, &acc);
     out.push_back(acc.Cardinality());
   }
   return out;
@@ -419,8 +625,9 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
 
 size_t FeatureIndex::MemoryBytes() const {
   const Data& d = *d_;
-  size_t n = d.ids.capacity() * sizeof(int64_t) + d.birth_ymd.capacity() * sizeof(int32_t) +
-             d.registered_micros.capacity() * sizeof(int64_t);
+  size_t n = (d.ids.capacity() + d.registered_micros.capacity() + d.last_order.capacity()) *
+                 sizeof(int64_t) +
+             d.birth_ymd.capacity() * sizeof(int32_t);
   auto csr = [](const Csr& c) {
     return c.off.capacity() * sizeof(uint32_t) +
            (c.at.capacity() + c.amount.capacity()) * sizeof(int64_t);
@@ -541,6 +748,11 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     return static_cast<uint32_t>(it - d->ids.begin());
   };
   d->orders = BuildCsr(n, s.orders, dense_of, true);
+  d->last_order.assign(n, INT64_MIN);
+  for (uint32_t u = 0; u < n; ++u) {
+    if (d->orders.off[u] != d->orders.off[u + 1])
+      d->last_order[u] = d->orders.at[d->orders.off[u + 1] - 1];
+  }
   for (auto& [type, facts] : s.events) d->events[type] = BuildCsr(n, facts, dense_of, false);
 
   std::unordered_map<int64_t, std::vector<uint32_t>> by_tag;

@@ -60,6 +60,7 @@ struct Columns {
   std::vector<int32_t> birth_ymd;          // yyyymmdd, 0 = unknown
   std::vector<int64_t> registered_micros;  // INT64_MIN = unknown
   Csr orders;
+  std::vector<int64_t> last_order;               // each user's latest order time, INT64_MIN = none
   std::unordered_map<std::string, Csr> events;   // by event type
   std::unordered_map<std::string, Bitmap> tags;  // by "name" and "group/name"
 
