@@ -34,7 +34,7 @@ core::Status Page(store::Database& db, int page_rows, const std::string& sql,
 core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>& fn) {
   return Page(db_, page_rows_,
               "SELECT id, gender, birthday, city, province, source_channel, registered_at, "
-              "erased_at FROM users WHERE id > ? ORDER BY id LIMIT ?",
+              "erased_at, referrer_id FROM users WHERE id > ? ORDER BY id LIMIT ?",
               [&](const store::Row& r) {
                 UserFact u;
                 u.id = r.Int(0);
@@ -45,6 +45,7 @@ core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>
                 u.source_channel = r.OptionalText(5);
                 u.registered_at_micros = r.OptionalInt(6);
                 u.erased = !r.IsNull(7);
+                u.referrer_id = r.OptionalInt(8);
                 return fn(u);
               });
 }

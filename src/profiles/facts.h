@@ -30,6 +30,7 @@ struct UserFact {
   std::optional<std::string> province;
   std::optional<std::string> source_channel;
   std::optional<int64_t> registered_at_micros;
+  std::optional<int64_t> referrer_id;
   bool erased = false;
 };
 

@@ -608,6 +608,43 @@ std::vector<PivotCell> FeatureIndex::Pivot(const Filter& filter, const AsOf& as_
   return out;
 }
 
+AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filter* filter,
+                                const AsOf& as_of) const {
+  const Data& d = *d_;
+  const int64_t lo = core::ToUnixMicros(from);
+  const int64_t hi = core::ToUnixMicros(to);
+  internal::Bitmap population;
+  if (filter != nullptr) population = d.Eval(*filter, as_of);
+  auto in = [&](uint32_t u) { return filter == nullptr || population.Contains(u); };
+  AarrrCounts out;
+  internal::Bitmap referrers;  // who invited someone acquired in the period
+  for (uint32_t u = 0; u < d.size(); ++u) {
+    const int64_t reg = d.registered_micros[u];
+    const bool acquired = reg != INT64_MIN && reg >= lo && reg < hi;
+    if (acquired && d.referrer[u] != internal::kNone) referrers.Add(d.referrer[u]);
+    if (!in(u)) continue;
+    out.acquired += acquired ? 1U : 0U;
+    bool before = false;
+    bool during = false;
+    for (uint32_t i = d.orders.off[u]; i < d.orders.off[u + 1]; ++i) {
+      const int64_t t = d.orders.at[i];
+      before = before || t < lo;
+      if (t >= lo && t < hi) {
+        during = true;
+        out.revenue += d.orders.amount[i];
+      }
+    }
+    out.activated += (during && !before) ? 1U : 0U;
+    out.retained += (during && before) ? 1U : 0U;
+    out.paying += during ? 1U : 0U;
+  }
+  referrers.ForEachFrom(0, [&](uint32_t u) {
+    out.referring += in(u) ? 1U : 0U;
+    return true;
+  });
+  return out;
+}
+
 std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as_of) const {
   auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
   if (it == d_->ids.end() || *it != user_id) return std::nullopt;
@@ -627,7 +664,7 @@ size_t FeatureIndex::MemoryBytes() const {
   const Data& d = *d_;
   size_t n = (d.ids.capacity() + d.registered_micros.capacity() + d.last_order.capacity()) *
                  sizeof(int64_t) +
-             d.birth_ymd.capacity() * sizeof(int32_t);
+             (d.birth_ymd.capacity() + d.referrer.capacity()) * sizeof(int32_t);
   auto csr = [](const Csr& c) {
     return c.off.capacity() * sizeof(uint32_t) +
            (c.at.capacity() + c.amount.capacity()) * sizeof(int64_t);
@@ -741,12 +778,18 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     d->birth_ymd.push_back(ParseYmd(u.birthday));
     d->registered_micros.push_back(u.registered_at_micros.value_or(INT64_MIN));
   }
-  kept = {};
   auto dense_of = [&](int64_t id) -> std::optional<uint32_t> {
     auto it = std::lower_bound(d->ids.begin(), d->ids.end(), id);
     if (it == d->ids.end() || *it != id) return std::nullopt;
     return static_cast<uint32_t>(it - d->ids.begin());
   };
+  d->referrer.assign(n, internal::kNone);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (kept[i].referrer_id) {
+      d->referrer[i] = dense_of(*kept[i].referrer_id).value_or(internal::kNone);
+    }
+  }
+  kept = {};
   d->orders = BuildCsr(n, s.orders, dense_of, true);
   d->last_order.assign(n, INT64_MIN);
   for (uint32_t u = 0; u < n; ++u) {

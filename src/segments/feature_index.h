@@ -51,6 +51,17 @@ struct UserFeatures {
   std::optional<std::string> province;
   std::optional<std::string> source_channel;
   std::optional<int64_t> registered_at_micros;
+  std::optional<int64_t> referrer_id;  // who invited them
+};
+
+// The AARRR funnel of a period [from, to) (docs/analytics.md).
+struct AarrrCounts {
+  uint64_t acquired = 0;   // registered in the period
+  uint64_t activated = 0;  // first counting order in the period
+  uint64_t retained = 0;   // ordered in the period and before it
+  uint64_t referring = 0;  // invited someone who registered in the period
+  uint64_t paying = 0;     // ordered in the period
+  int64_t revenue = 0;     // net amount of the orders paid in the period, minor units
 };
 
 // The dimensions a pivot may group by: every text feature of the catalog.
@@ -119,6 +130,10 @@ class FeatureIndex final {
   std::vector<PivotCell> Pivot(const Filter& filter, const AsOf& as_of,
                                const std::vector<std::string>& dimensions,
                                const std::optional<Measure>& measure) const;
+  // The AARRR counts of the period [from, to) among the users `filter`
+  // matches as of `as_of` (everyone when null).
+  AarrrCounts Aarrr(core::Instant from, core::Instant to, const Filter* filter,
+                    const AsOf& as_of) const;
   // The models of the user with id `user_id`, or nullopt when the index does
   // not hold them (unknown or erased).
   std::optional<UserModels> ModelsOf(int64_t user_id, const AsOf& as_of) const;

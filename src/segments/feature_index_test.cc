@@ -63,6 +63,9 @@ World MakeWorld(uint64_t seed, int n) {
     }
     if (chance(10)) u.f.birthday = "not a date";
     if (chance(70)) u.f.registered_at_micros = kNow - static_cast<int64_t>(rng() % 800) * kDay;
+    if (chance(30) && !w.users.empty()) {
+      u.f.referrer_id = w.users[rng() % w.users.size()].f.id;  // may be erased: still refers
+    }
     u.erased = chance(5);
     const int orders = chance(30) ? 0 : static_cast<int>(rng() % 12);
     for (int k = 0; k < orders; ++k) {
@@ -614,6 +617,61 @@ TEST(FeatureIndex, ExplainOverlapAndPivotAgreeWithTheNaiveEvaluator) {
     }
     ASSERT_EQ(actual, expected) << FormatFilter(g, Features());
   }
+}
+
+// AARRR against a naive count over the same users, for a few periods and
+// a sub-population.
+TEST(FeatureIndex, AarrrAgreesWithANaiveCount) {
+  const World w = MakeWorld(13, 700);
+  std::vector<const NaiveUser*> live;
+  for (const auto& u : w.users) {
+    if (!u.erased) live.push_back(&u);
+  }
+  auto city = ParseFilter("city in (\"上海\", \"北京\")", Features());
+  ASSERT_TRUE(city.ok());
+  int nonzero = 0;
+  for (const int64_t days : {30, 90, 365}) {
+    const std::vector<const Filter*> populations = {nullptr, &*city};
+    for (const Filter* filter : populations) {
+      const int64_t lo = kNow - days * kDay;
+      const int64_t hi = kNow;
+      AarrrCounts expected;
+      std::set<int64_t> referrers;
+      for (const auto* u : live) {
+        const auto reg = u->f.registered_at_micros;
+        if (reg && *reg >= lo && *reg < hi && u->f.referrer_id) referrers.insert(*u->f.referrer_id);
+      }
+      for (const auto* u : live) {
+        if (filter != nullptr && !NaiveMatch(*u, *filter, At(hi))) continue;
+        const auto reg = u->f.registered_at_micros;
+        expected.acquired += (reg && *reg >= lo && *reg < hi) ? 1U : 0U;
+        bool before = false;
+        bool during = false;
+        for (const auto& [at, net] : u->orders) {
+          before = before || at < lo;
+          if (at >= lo && at < hi) {
+            during = true;
+            expected.revenue += net;
+          }
+        }
+        expected.activated += (during && !before) ? 1U : 0U;
+        expected.retained += (during && before) ? 1U : 0U;
+        expected.paying += during ? 1U : 0U;
+        expected.referring += referrers.contains(u->f.id) ? 1U : 0U;
+      }
+      const AarrrCounts got =
+          w.index->Aarrr(core::FromUnixMicros(lo), core::FromUnixMicros(hi), filter, At(hi));
+      EXPECT_EQ(got.acquired, expected.acquired) << days;
+      EXPECT_EQ(got.activated, expected.activated) << days;
+      EXPECT_EQ(got.retained, expected.retained) << days;
+      EXPECT_EQ(got.referring, expected.referring) << days;
+      EXPECT_EQ(got.paying, expected.paying) << days;
+      EXPECT_EQ(got.revenue, expected.revenue) << days;
+      nonzero +=
+          (expected.referring > 0 && expected.retained > 0 && expected.activated > 0) ? 1 : 0;
+    }
+  }
+  EXPECT_GE(nonzero, 4);
 }
 
 TEST(FeatureIndex, MembersPageFromTheCursor) {

@@ -32,8 +32,8 @@ core::Status Segments::Rebuild() {
       b.AddErasedUser(u.id);
       return core::Status::Ok();
     }
-    b.AddUser(
-        {u.id, u.gender, u.birthday, u.city, u.province, u.source_channel, u.registered_at_micros});
+    b.AddUser({u.id, u.gender, u.birthday, u.city, u.province, u.source_channel,
+               u.registered_at_micros, u.referrer_id});
     return core::Status::Ok();
   }));
   SHOPCRM_RETURN_IF_ERROR(facts_.ScanCountingOrders([&](const profiles::OrderFact& o) {
@@ -205,6 +205,17 @@ core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
   auto index = Current(&generation);
   if (!index) return Loading();
   return index->Pivot(filter, At(as_of), dimensions, measure);
+}
+
+core::Result<AarrrCounts> Segments::Aarrr(core::Instant from, core::Instant to,
+                                          const Filter* filter) const {
+  if (!(from < to)) {
+    return core::InvalidFields("invalid_fields", {{"to", "out_of_range", "must be after from"}});
+  }
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return index->Aarrr(from, to, filter, At(to));
 }
 
 core::Result<UserModels> Segments::ModelsOf(int64_t user_id,

@@ -86,6 +86,9 @@ class Segments final {
                                              std::optional<core::Instant> as_of,
                                              const std::vector<std::string>& dimensions,
                                              const std::optional<Measure>& measure) const;
+  // The AARRR funnel of [from, to) among the users `filter` matches (all when
+  // null), as of `to`. invalid_fields (to) unless from < to.
+  core::Result<AarrrCounts> Aarrr(core::Instant from, core::Instant to, const Filter* filter) const;
   // A user's models; user_not_found when the index does not hold the user.
   core::Result<UserModels> ModelsOf(int64_t user_id, std::optional<core::Instant> as_of) const;
   IndexInfo Info() const;

@@ -206,6 +206,50 @@ async function typeFilter(page, text) {
   assert.equal(await page.locator(sel('segment-filter-text')).inputValue(), text)
 }
 
+/** POST /api/v1/segments/pivot with the page's session; fails the test unless it answers 200. */
+async function apiPivot(page, body) {
+  const { status, body: answer } = await apiPost(page, '/api/v1/segments/pivot', body)
+  assert.equal(status, 200, `pivot ${JSON.stringify(body)} answered ${status}: ${JSON.stringify(answer)}`)
+  return answer
+}
+
+/** The commonest city among the first 100 demo users. */
+async function commonestCity(page) {
+  const { items } = await apiGet(page, '/api/v1/users?limit=100')
+  const tally = new Map()
+  for (const u of items) if (u.city && !u.erased) tally.set(u.city, (tally.get(u.city) ?? 0) + 1)
+  return [...tally].sort((a, b) => b[1] - a[1])[0][0]
+}
+
+/** Waits for the lifecycle dashboard to show the answer for `filter` ('' = everyone): stage → users. */
+async function shownLifecycle(page, filter) {
+  await page.waitForFunction(
+    ({ s, filter }) => {
+      const e = document.querySelector(s)
+      return e?.dataset.state === 'ok' && e.dataset.filter === filter
+    },
+    { s: sel('lifecycle-dashboard'), filter },
+  )
+  const rows = await page.locator(sel('lifecycle-stage')).evaluateAll((els) => els.map((e) => [e.dataset.stage, Number(e.dataset.users)]))
+  return Object.fromEntries(rows)
+}
+
+/** Checks that one-dimensional pivot cells ({key: [value], users}) are what the page shows. */
+function assertSameCells(shown, cells) {
+  for (const c of cells) assert.equal(shown[c.key[0] ?? 'null'], c.users, `users of ${c.key[0]}`)
+  for (const [value, users] of Object.entries(shown)) {
+    if (!cells.some((c) => (c.key[0] ?? 'null') === value)) assert.equal(users, 0, `${value} is not in the answer`)
+  }
+}
+
+/** The pivot view's cross-table cells: key JSON → {users, sum}. */
+async function shownPivotCells(page) {
+  const cells = await page
+    .locator(sel('pivot-cell'))
+    .evaluateAll((els) => els.map((e) => [e.dataset.key, { users: Number(e.dataset.users), sum: e.dataset.sum === undefined ? undefined : Number(e.dataset.sum) }]))
+  return new Map(cells)
+}
+
 describe('shopcrm console', { concurrency: 1 }, () => {
   test('a wrong password shows the server error and stays on /login', async () => {
     await withPage('wrong-password', async (page) => {
@@ -504,13 +548,16 @@ describe('shopcrm console', { concurrency: 1 }, () => {
     })
   })
 
-  test('the segments menu entry opens the segment builder with the index status', async () => {
+  test('the segments menu entry opens the saved segments, and "new" the builder with the index status', async () => {
     await withPage('segments-nav', async (page) => {
       await logIn(page)
       await page.locator(sel('nav-segments')).click()
       await waitForPath(page, '/segments')
-      await page.locator(sel('segments')).waitFor()
+      await page.locator(sel('segment-list')).waitFor()
       assert.equal(await page.locator(sel('coming-soon')).count(), 0, 'no longer a placeholder')
+      await page.locator(sel('segment-new')).click()
+      await waitForPath(page, '/segments/new')
+      await page.locator(sel('segments')).waitFor()
       assert.equal(await page.locator(sel('segment-count')).getAttribute('data-state'), 'idle')
       assert.ok((await page.locator(sel('segment-example')).count()) > 0)
 
@@ -534,7 +581,7 @@ describe('shopcrm console', { concurrency: 1 }, () => {
   test('the segment builder counts typed filters live and points at syntax errors', async () => {
     await withPage('segments-text', async (page) => {
       await logIn(page)
-      await page.goto(`${BASE_URL}/segments`)
+      await page.goto(`${BASE_URL}/segments/new`)
       await page.locator(sel('segments')).waitFor()
 
       // Buyers: some of the demo users, as many as the server counts.
@@ -609,7 +656,7 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       for (const u of items) if (u.city && !u.erased) tally.set(u.city, (tally.get(u.city) ?? 0) + 1)
       const [[city, seen]] = [...tally].sort((a, b) => b[1] - a[1])
 
-      await page.goto(`${BASE_URL}/segments`)
+      await page.goto(`${BASE_URL}/segments/new`)
       await page.locator(sel('segments')).waitFor()
       const textArea = page.locator(sel('segment-filter-text'))
       const waitForText = (text) =>
@@ -669,6 +716,373 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       await page.locator(sel('segment-condition-remove')).first().click()
       await waitForText('')
       await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'idle', sel('segment-count'))
+    })
+  })
+
+  test('saves a segment from the builder; lists, snapshots, shows, exports, compares and deletes it', async () => {
+    await withPage('saved-segments', async (page) => {
+      await logIn(page)
+      const name = `e2e 分群 ${Date.now()}`
+      await page.goto(`${BASE_URL}/segments/new`)
+      await page.locator(sel('segments')).waitFor()
+      await typeFilter(page, 'orders >= 1')
+      const buyers = await assertSegmentCount(page, 'orders >= 1')
+
+      // "Save as segment" saves it and the builder goes on editing it.
+      await page.locator(sel('segment-save-as')).click()
+      await page.locator(sel('segment-save-name')).fill(name)
+      await page.locator(sel('segment-save-description')).fill('browser test')
+      await page.locator(`${sel('segment-save-submit')}:visible`).click()
+      await page.waitForURL((url) => /^\/segments\/\d+\/edit$/.test(url.pathname))
+      const id = new URL(page.url()).pathname.split('/')[2]
+      await page.waitForFunction(({ s, id }) => document.querySelector(s)?.dataset.segmentId === id, { s: sel('segments'), id })
+      const saved = await apiGet(page, `/api/v1/segments/${id}`)
+      assert.equal(saved.name, name)
+      assert.equal(saved.kind, 'dynamic')
+      assert.equal(saved.text, 'orders >= 1')
+      assert.equal(saved.count, buyers.count)
+
+      // The same name again: the server's 409 is shown on the name field.
+      const taken = await apiPost(page, '/api/v1/segments', { name, filter: 'orders >= 1' })
+      assert.equal(taken.status, 409)
+      assert.equal(taken.body.reason, 'segment_name_taken')
+      await page.locator(sel('segment-save-as')).click()
+      await page.locator(sel('segment-save-name')).fill(name)
+      await page.locator(`${sel('segment-save-submit')}:visible`).click()
+      await page.waitForFunction(
+        ({ s, detail }) => document.querySelector(s)?.textContent.includes(detail),
+        { s: sel('segment-save-name-item'), detail: taken.body.detail },
+      )
+      await page.keyboard.press('Escape')
+      await page.locator(`${sel('segment-save-submit')}:visible`).waitFor({ state: 'hidden' })
+
+      // "Save" writes a changed filter back; a bad one is refused with the server's reason.
+      await typeFilter(page, 'orders >= 2')
+      const repeat = await assertSegmentCount(page, 'orders >= 2')
+      const patched = page.waitForResponse((r) => r.url().endsWith(`/api/v1/segments/${id}`) && r.request().method() === 'PATCH')
+      await page.locator(sel('segment-save')).click()
+      assert.equal((await patched).status(), 200)
+      assert.equal((await apiGet(page, `/api/v1/segments/${id}`)).text, 'orders >= 2')
+      await typeFilter(page, 'orders >=')
+      await page.locator(sel('segment-save')).click()
+      const saveError = page.locator(sel('segment-save-error'))
+      await saveError.waitFor()
+      assert.equal(await saveError.getAttribute('data-reason'), 'invalid_filter')
+      assert.equal((await apiGet(page, `/api/v1/segments/${id}`)).text, 'orders >= 2', 'the stored filter is unchanged')
+
+      // The list shows it with the API's count.
+      await page.locator(sel('segment-back')).click()
+      await waitForPath(page, '/segments')
+      const rowOf = (segmentId) => page.locator('tr', { has: page.locator(`${sel('segment-row-name')}[data-segment-id="${segmentId}"]`) })
+      const row = rowOf(id)
+      await row.waitFor()
+      const listed = (await apiGet(page, '/api/v1/segments')).items.find((g) => g.id === id)
+      assert.equal(listed.count, repeat.count)
+      assert.ok(listed.count > 50, 'more members than one page')
+      assert.equal((await row.locator(sel('segment-row-name')).innerText()).trim(), name)
+      assert.equal(await row.locator(sel('segment-row-kind')).getAttribute('data-kind'), 'dynamic')
+      assert.equal((await row.locator(sel('segment-row-text')).innerText()).trim(), 'orders >= 2')
+      assert.equal(Number(await row.locator(sel('segment-row-count')).getAttribute('data-count')), listed.count)
+      assert.equal((await row.locator(sel('segment-row-count')).innerText()).replace(/\D/g, ''), String(listed.count))
+
+      // A snapshot: a new row of kind snapshot with the same count.
+      const snapName = `${name} 快照`
+      await row.locator(sel('segment-snapshot')).click()
+      await page.locator(sel('segment-snapshot-name')).fill(snapName)
+      const snapshotted = page.waitForResponse((r) => r.url().endsWith(`/api/v1/segments/${id}/snapshot`))
+      await page.locator(`${sel('segment-snapshot-submit')}:visible`).click()
+      const snap = await (await snapshotted).json()
+      assert.equal(snap.kind, 'snapshot')
+      assert.equal(snap.snapshot_of, id)
+      assert.equal(snap.count, listed.count)
+      const snapRow = rowOf(snap.id)
+      await snapRow.waitFor()
+      assert.equal((await snapRow.locator(sel('segment-row-name')).innerText()).trim(), snapName)
+      assert.equal(await snapRow.locator(sel('segment-row-kind')).getAttribute('data-kind'), 'snapshot')
+      assert.equal(Number(await snapRow.locator(sel('segment-row-count')).getAttribute('data-count')), listed.count)
+      assert.equal(await snapRow.locator(sel('segment-open')).count(), 0, 'a snapshot does not open in the builder')
+      assert.equal(await snapRow.locator(sel('segment-snapshot')).count(), 0)
+
+      // The members drawer: the server's first page, then "load more" its second.
+      const firstPage = await apiGet(page, `/api/v1/segments/${id}/members?limit=50`)
+      assert.equal(firstPage.items.length, 50)
+      await row.locator(sel('segment-members')).click()
+      const drawer = page.locator(sel('segment-members-drawer'))
+      const shownIds = () => drawer.locator(sel('segment-member')).evaluateAll((els) => els.map((e) => e.dataset.userId))
+      await page.waitForFunction((s) => document.querySelectorAll(s).length === 50, sel('segment-member'))
+      assert.deepEqual(await shownIds(), firstPage.items.map((m) => m.id))
+      const firstLink = drawer.locator(`${sel('segment-member')} a`).first()
+      assert.equal((await firstLink.innerText()).trim(), firstPage.items[0].external_id)
+      assert.equal(await firstLink.getAttribute('href'), `/users/${firstPage.items[0].id}`)
+      const secondPage = await apiGet(page, `/api/v1/segments/${id}/members?limit=50&cursor=${firstPage.next_cursor}`)
+      await drawer.locator(sel('segment-members-more')).click()
+      await page.waitForFunction(({ s, n }) => document.querySelectorAll(s).length === n, {
+        s: sel('segment-member'),
+        n: 50 + secondPage.items.length,
+      })
+      assert.deepEqual(await shownIds(), [...firstPage.items, ...secondPage.items].map((m) => m.id))
+      await page.keyboard.press('Escape')
+      await drawer.waitFor({ state: 'hidden' })
+
+      // The CSV link answers every member, with the page's session cookie.
+      const href = await row.locator(sel('segment-export')).getAttribute('href')
+      assert.equal(href, `/api/v1/segments/${id}/members.csv`)
+      const csv = await page.request.get(`${BASE_URL}${href}`)
+      assert.equal(csv.status(), 200)
+      assert.match(csv.headers()['content-type'] ?? '', /^text\/csv/)
+      const lines = (await csv.text()).trim().split(/\r?\n/)
+      assert.equal(lines[0], 'user_id,external_id')
+      assert.equal(lines.length - 1, listed.count)
+      assert.deepEqual(lines.slice(1, 51).map((l) => l.split(',')[0]), firstPage.items.map((m) => m.id))
+
+      // Overlap of the segment with its own snapshot: all of it in both.
+      await page.locator(sel('segment-overlap-a')).click()
+      await page.locator(`${sel('segment-overlap-a-option')}[data-segment-id="${id}"]:visible`).click()
+      await page.locator(sel('segment-overlap-b')).click()
+      await page.locator(`${sel('segment-overlap-b-option')}[data-segment-id="${snap.id}"]:visible`).click()
+      await page.locator(sel('segment-overlap-run')).click()
+      const overlap = page.locator(sel('segment-overlap-result'))
+      await overlap.waitFor()
+      const { status: overlapStatus, body: apiOverlap } = await apiPost(page, '/api/v1/segments/overlap', { a: id, b: snap.id })
+      assert.equal(overlapStatus, 200)
+      const shownOverlap = await overlap.evaluate((e) => ({ ...e.dataset }))
+      for (const [key, attr] of [['a', 'a'], ['b', 'b'], ['both', 'both'], ['a_only', 'aOnly'], ['b_only', 'bOnly'], ['either', 'either']]) {
+        assert.equal(Number(shownOverlap[attr]), apiOverlap[key], `overlap ${key}`)
+      }
+      assert.equal(apiOverlap.both, listed.count)
+      await page.locator(`${sel('segment-overlap-chart')} canvas`).waitFor()
+      await page.waitForTimeout(400) // let the bars grow for the picture
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'segment-list.png'), fullPage: true })
+
+      // Delete both: the rows go, and so do the segments on the server.
+      for (const [segmentId, segmentRow] of [[snap.id, snapRow], [id, row]]) {
+        await segmentRow.locator(sel('segment-delete')).click()
+        await page.locator(`${sel('segment-delete-confirm')}:visible`).click()
+        await segmentRow.waitFor({ state: 'detached' })
+        assert.equal((await page.request.get(`${BASE_URL}/api/v1/segments/${segmentId}`)).status(), 404)
+      }
+    })
+  })
+
+  test('the builder explains the filter as a funnel with the server\'s step counts', async () => {
+    await withPage('segments-funnel', async (page) => {
+      await logIn(page)
+      const city = await commonestCity(page)
+      const text = `orders >= 1 and city = "${city}" and spend(365d) >= 100`
+      await page.goto(`${BASE_URL}/segments/new`)
+      await page.locator(sel('segments')).waitFor()
+      await typeFilter(page, text)
+      const shown = await assertSegmentCount(page, text)
+
+      await page.waitForFunction(
+        ({ s, text }) => {
+          const e = document.querySelector(s)
+          return e?.dataset.state === 'ok' && e.dataset.text === text
+        },
+        { s: sel('segment-funnel'), text },
+      )
+      const steps = await page.locator(sel('segment-funnel-step')).evaluateAll((els) =>
+        els.map((e) => ({ text: e.dataset.text, users: Number(e.dataset.users) })),
+      )
+      const { status, body } = await apiPost(page, '/api/v1/segments/explain', { filter: text })
+      assert.equal(status, 200)
+      assert.deepEqual(steps, body.steps)
+      assert.equal(steps.length, 3, 'one step per condition of the AND')
+      assert.ok(steps[0].users >= steps[1].users && steps[1].users >= steps[2].users, 'each step keeps fewer users')
+      assert.equal(steps[2].users, shown.count, 'the last step is the count')
+      assert.deepEqual(await textsOf(page, 'segment-funnel-step-users'), steps.map((s) => s.users.toLocaleString('zh-CN')))
+      await page.locator(`${sel('segment-funnel-chart')} canvas`).waitFor()
+
+      // A filter that is not an AND is one step; a bad filter empties the funnel.
+      await typeFilter(page, 'orders >= 1 or orders = 0')
+      await assertSegmentCount(page, 'orders >= 1 or orders = 0')
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.dataset.state === 'ok' && document.querySelectorAll('[data-test="segment-funnel-step"]').length === 1,
+        sel('segment-funnel'),
+      )
+      await typeFilter(page, 'orders >=')
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'idle', sel('segment-funnel'))
+    })
+  })
+
+  test('the lifecycle dashboard shows the pivot API\'s stage sizes, for everyone and for a filter', async () => {
+    await withPage('analytics-lifecycle', async (page) => {
+      await logIn(page)
+      await page.locator(sel('nav-analytics')).click()
+      await waitForPath(page, '/analytics/lifecycle')
+      assert.equal(await page.locator(sel('coming-soon')).count(), 0, 'no longer a placeholder')
+
+      const index = await apiGet(page, '/api/v1/segments/index')
+      const everyone = await apiPivot(page, { dimensions: ['lifecycle'] })
+      const shown = await shownLifecycle(page, '')
+      assertSameCells(shown, everyone.cells)
+      const sum = Object.values(shown).reduce((a, b) => a + b, 0)
+      assert.equal(sum, index.users, 'every user in the index has a stage')
+      assert.equal(Number(await page.locator(sel('lifecycle-total')).getAttribute('data-users')), index.users)
+      const [biggest] = [...everyone.cells].sort((a, b) => b.users - a.users)
+      const percent = await page
+        .locator('tr', { has: page.locator(`${sel('lifecycle-stage')}[data-stage="${biggest.key[0]}"]`) })
+        .locator(sel('lifecycle-stage-percent'))
+        .innerText()
+      assert.equal(percent.trim(), `${Math.round((biggest.users / index.users) * 1000) / 10}%`)
+      await page.locator(`${sel('lifecycle-chart')} canvas`).waitFor()
+      await page.waitForTimeout(400) // let the bars grow for the picture
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'analytics-lifecycle.png'), fullPage: true })
+
+      // Buyers only: the same as the API with that filter, and nobody is "potential".
+      await page.locator(sel('analytics-filter')).fill('orders >= 1')
+      await page.locator(sel('analytics-filter')).press('Enter')
+      const buyers = await apiPivot(page, { dimensions: ['lifecycle'], filter: 'orders >= 1' })
+      const shownBuyers = await shownLifecycle(page, 'orders >= 1')
+      assertSameCells(shownBuyers, buyers.cells)
+      assert.equal(shownBuyers.potential ?? 0, 0)
+      const count = await segmentPreview(page, 'orders >= 1')
+      assert.equal(Object.values(shownBuyers).reduce((a, b) => a + b, 0), count.count)
+      assert.equal(new URL(page.url()).searchParams.get('filter'), 'orders >= 1', 'the filter is kept in the URL')
+
+      // As of the last day of 2000 (before any demo order), among everyone: nobody had bought.
+      await page.locator(sel('analytics-reset')).click()
+      await shownLifecycle(page, '')
+      const asOfInput = page.locator(`${sel('analytics-as-of')} input`)
+      await asOfInput.fill('2000-12-31')
+      await asOfInput.press('Enter')
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'ok' && document.querySelector(s)?.dataset.asOf, sel('lifecycle-dashboard'))
+      const asOf = await page.locator(sel('lifecycle-dashboard')).getAttribute('data-as-of')
+      assert.match(asOf, /^(2000-12-31|2001-01-01)T\d\d:\d\d:\d\dZ$/, 'the end of the day picked, in UTC')
+      assert.equal(new URL(page.url()).searchParams.get('as_of'), '2000-12-31')
+      const then = await apiPivot(page, { dimensions: ['lifecycle'], as_of: asOf })
+      const shownThen = await shownLifecycle(page, '')
+      assertSameCells(shownThen, then.cells)
+      assert.equal(shownThen.potential, index.users, 'in 2000 every user is potential')
+
+      // A bad filter is pointed at beside the filter box.
+      await page.locator(sel('analytics-filter')).fill('orders >=')
+      await page.locator(sel('analytics-filter')).press('Enter')
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.position === '10', sel('segment-filter-error'))
+    })
+  })
+
+  test('the RFM grid and the Pareto chart show the pivot API\'s users and revenue', async () => {
+    await withPage('analytics-rfm', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/analytics/rfm`)
+      const grid = page.locator(sel('rfm-grid'))
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'ok', sel('rfm-grid'))
+      const rfm = await apiPivot(page, { dimensions: ['rfm_cell'], sum: 'spend(365d)' })
+      const cards = await grid.locator(sel('rfm-cell')).evaluateAll((els) =>
+        els.map((e) => ({
+          cell: e.dataset.cell,
+          users: Number(e.dataset.users),
+          sum: Number(e.dataset.sum),
+          revenue: e.querySelector('[data-test="rfm-cell-revenue"]').textContent.trim(),
+          users_text: e.querySelector('[data-test="rfm-cell-users"]').textContent.trim(),
+          label: e.querySelector('[data-test="rfm-cell-label"]').textContent.trim(),
+        })),
+      )
+      const CELLS = [
+        'important_value', 'important_development', 'important_retention', 'important_recall',
+        'general_value', 'general_development', 'general_retention', 'general_recall',
+      ]
+      assert.deepEqual(cards.map((c) => c.cell), CELLS, 'the eight cells, important first')
+      for (const card of cards) {
+        const api = rfm.cells.find((c) => c.key[0] === card.cell) ?? { users: 0, sum: 0 }
+        assert.equal(card.users, api.users, `users of ${card.cell}`)
+        assert.equal(card.users_text.replace(/\D/g, ''), String(api.users))
+        assert.equal(card.sum, api.sum, `revenue of ${card.cell}`)
+        assert.equal(card.revenue.replace(/[^\d.]/g, ''), (api.sum / 100).toFixed(2), 'fen shown as yuan')
+      }
+      assert.ok(cards.some((c) => c.users > 0))
+      assert.equal(cards[0].label, '重要价值')
+      const none = rfm.cells.find((c) => c.key[0] === null)?.users ?? 0
+      assert.equal(Number(await page.locator(sel('rfm-no-cell')).getAttribute('data-users')), none)
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'analytics-rfm.png'), fullPage: true })
+      await page.locator(sel('lang-en')).click()
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.textContent.trim() === 'Important value',
+        sel('rfm-cell-label'),
+      )
+
+      // Pareto: head, waist and tail with the API's users and spend.
+      await page.locator(sel('analytics-tab-pareto')).click()
+      await waitForPath(page, '/analytics/pareto')
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'ok', sel('pareto-chart'))
+      const pareto = await apiPivot(page, { dimensions: ['pareto_tier'], sum: 'spend(365d)' })
+      const tiers = await page.locator(sel('pareto-tier')).evaluateAll((els) =>
+        els.map((e) => ({ tier: e.dataset.tier, users: Number(e.dataset.users), sum: Number(e.dataset.sum) })),
+      )
+      assert.deepEqual(tiers.map((x) => x.tier), ['head', 'waist', 'tail'])
+      for (const tier of tiers) {
+        const api = pareto.cells.find((c) => c.key[0] === tier.tier) ?? { users: 0, sum: 0 }
+        assert.equal(tier.users, api.users, `users of ${tier.tier}`)
+        assert.equal(tier.sum, api.sum, `spend of ${tier.tier}`)
+      }
+      assert.ok(tiers[0].sum >= tiers[1].sum && tiers[1].sum >= tiers[2].sum, 'the head spends most, the tail least')
+      await page.locator(`${sel('pareto-chart-canvas')} canvas`).waitFor()
+    })
+  })
+
+  test('the pivot view shows city × lifecycle as the API counts it', async () => {
+    await withPage('analytics-pivot', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/analytics/pivot`)
+      const view = page.locator(sel('pivot-view'))
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'ok', sel('pivot-view'))
+      assert.equal(await view.getAttribute('data-dimensions'), 'city')
+
+      await page.locator(sel('pivot-dim-2')).click()
+      await page.locator(`${sel('pivot-dim-option')}[data-dim="lifecycle"]:visible`).click()
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.dataset.state === 'ok' && document.querySelector(s)?.dataset.dimensions === 'city,lifecycle',
+        sel('pivot-view'),
+      )
+      assert.equal(new URL(page.url()).searchParams.get('dims'), 'city,lifecycle', 'the choice is kept in the URL')
+      const api = await apiPivot(page, { dimensions: ['city', 'lifecycle'] })
+      const index = await apiGet(page, '/api/v1/segments/index')
+      const cells = await shownPivotCells(page)
+      for (const c of api.cells) assert.equal(cells.get(JSON.stringify(c.key))?.users, c.users, `users of ${JSON.stringify(c.key)}`)
+      const nonEmpty = [...cells.values()].filter((c) => c.users > 0)
+      assert.equal(nonEmpty.length, api.cells.filter((c) => c.users > 0).length, 'no other cell has users')
+      assert.equal(nonEmpty.reduce((a, c) => a + c.users, 0), index.users)
+      assert.equal(Number(await page.locator(sel('pivot-total')).getAttribute('data-users')), index.users)
+      await page.locator(`${sel('pivot-chart')} canvas`).first().waitFor()
+      await page.waitForTimeout(400)
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'analytics-pivot.png'), fullPage: true })
+
+      // With the sum of spend(365d): each cell's sum is the API's (in fen).
+      await page.locator(sel('pivot-measure')).click()
+      await page.locator(`${sel('pivot-measure-option')}[data-measure="spend(365d)"]:visible`).click()
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.dataset.state === 'ok' && document.querySelector(s)?.dataset.sum === 'spend(365d)',
+        sel('pivot-view'),
+      )
+      const withSum = await apiPivot(page, { dimensions: ['city', 'lifecycle'], sum: 'spend(365d)' })
+      const summed = await shownPivotCells(page)
+      for (const c of withSum.cells) {
+        const shown = summed.get(JSON.stringify(c.key))
+        assert.equal(shown?.users, c.users)
+        assert.equal(shown?.sum, c.sum, `spend of ${JSON.stringify(c.key)}`)
+      }
+    })
+  })
+
+  test("the user 360 page shows the user's models", async () => {
+    await withPage('user-models', async (page) => {
+      await logIn(page)
+      const [{ item }] = await findDemoUsers(page, 1)
+      const models = await apiGet(page, `/api/v1/users/${item.id}/models`)
+      await openUser(page, item.id)
+      const card = page.locator(sel('user-models'))
+      await page.waitForFunction(
+        ({ s, stage }) => document.querySelector(s)?.dataset.lifecycle === stage,
+        { s: sel('user-models'), stage: models.lifecycle },
+      )
+      assert.equal(await card.locator(sel('user-models-lifecycle')).getAttribute('data-stage'), models.lifecycle)
+      assert.equal(await card.locator(sel('user-models-rfm-cell')).getAttribute('data-cell'), models.rfm_cell)
+      for (const score of ['r', 'f', 'm']) {
+        const shown = await card.locator(sel(`user-models-${score}-score`)).getAttribute('data-score')
+        assert.equal(shown === null ? null : Number(shown), models[`${score}_score`], `${score} score`)
+      }
+      assert.equal(await card.locator(sel('user-models-pareto-tier')).getAttribute('data-tier'), models.pareto_tier)
     })
   })
 

@@ -1,6 +1,8 @@
 // /api/v1/segments: the live count of a filter (the segment builder types
 // into it), the feature catalog the builder offers, and the state of the
 // feature index (segments/segments.h).
+#include <tuple>
+
 #include "api/routes/routes.h"
 #include "api/routes/segment_request.h"
 #include "segments/catalog.h"
@@ -91,6 +93,42 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                           {"f_score", score(m.f_score)},
                           {"m_score", score(m.m_score)},
                           {"pareto_tier", text_or_null(m.pareto_tier)}});
+              }});
+
+  router.Add({"POST", "/api/v1/analytics/aarrr", Access::kAuthenticated, Permission::kRead,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto from = r.RequiredString("from", 64);
+                auto to = r.RequiredString("to", 64);
+                const core::Json* filter = r.Value("filter");
+                std::optional<core::Instant> from_t;
+                std::optional<core::Instant> to_t;
+                for (auto [name, text, out] :
+                     {std::tuple{"from", &from, &from_t}, std::tuple{"to", &to, &to_t}}) {
+                  if (!*text) continue;
+                  auto t = core::ParseRfc3339(**text);
+                  if (t.ok()) {
+                    *out = *t;
+                  } else {
+                    r.AddError(name, "invalid_timestamp", "must be an RFC 3339 time");
+                  }
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                std::optional<segments::Filter> f;
+                if (filter != nullptr) {
+                  SHOPCRM_ASSIGN_OR_RETURN(f, ReadFilter(*filter));
+                }
+                SHOPCRM_ASSIGN_OR_RETURN(auto c,
+                                         s.segments.Aarrr(*from_t, *to_t, f ? &*f : nullptr));
+                return JsonResponse(200, {{"from", core::FormatRfc3339(*from_t)},
+                                          {"to", core::FormatRfc3339(*to_t)},
+                                          {"acquired", c.acquired},
+                                          {"activated", c.activated},
+                                          {"retained", c.retained},
+                                          {"referring", c.referring},
+                                          {"paying", c.paying},
+                                          {"revenue", c.revenue}});
               }});
 
   router.Add({"GET", "/api/v1/segments/index", Access::kAuthenticated, Permission::kRead,

@@ -15,6 +15,7 @@
 namespace shopcrm::segments::internal {
 
 inline constexpr int64_t kDayMicros = 86'400'000'000;
+inline constexpr uint32_t kNone = UINT32_MAX;
 
 // A text attribute: one code per user (0 = missing) and a bitmap per value.
 struct Dict {
@@ -59,6 +60,7 @@ struct Columns {
   Dict source_channel;
   std::vector<int32_t> birth_ymd;          // yyyymmdd, 0 = unknown
   std::vector<int64_t> registered_micros;  // INT64_MIN = unknown
+  std::vector<uint32_t> referrer;          // dense index of who invited them, kNone = none
   Csr orders;
   std::vector<int64_t> last_order;               // each user's latest order time, INT64_MIN = none
   std::unordered_map<std::string, Csr> events;   // by event type

@@ -358,3 +358,85 @@ export interface SegmentIndexInfo {
   built_at: string | null
   build_seconds: number
 }
+
+// --- saved segments and the analyses on filters ----------------------------------------------
+
+export type SavedSegmentKind = 'dynamic' | 'snapshot'
+
+/** A row of GET /api/v1/segments, and the answer of its create, read, change and snapshot. */
+export interface SavedSegment {
+  id: string
+  name: string
+  description: string
+  kind: SavedSegmentKind | string
+  /** The canonical text of its filter. */
+  text: string
+  filter: SegmentFilter
+  /** Live for a dynamic segment (null while the index loads); the stored members of a snapshot. */
+  count: number | null
+  /** The dynamic segment a snapshot was taken of. */
+  snapshot_of: string | null
+  snapshot_at: string | null
+  created_by: string
+  created_at: string
+  updated_at: string
+}
+
+/** A row of GET /api/v1/segments/{id}/members (ascending by user id). */
+export interface SegmentMember {
+  id: string
+  external_id: string
+}
+
+/** POST /api/v1/segments/explain: the users left after each condition of a top-level `and`. */
+export interface SegmentExplain {
+  steps: { text: string; users: number }[]
+  as_of: string
+}
+
+/** POST /api/v1/segments/overlap */
+export interface SegmentOverlap {
+  a: number
+  b: number
+  both: number
+  a_only: number
+  b_only: number
+  either: number
+}
+
+/** The dimensions POST /api/v1/segments/pivot groups by. */
+export const PIVOT_DIMENSIONS = ['city', 'province', 'gender', 'source_channel', 'lifecycle', 'rfm_cell', 'pareto_tier'] as const
+
+export type PivotDimension = (typeof PIVOT_DIMENSIONS)[number]
+
+export interface PivotRequest {
+  dimensions: string[]
+  /** A numeric feature, optionally windowed: "spend(365d)". */
+  sum?: string
+  filter?: string
+  as_of?: string
+}
+
+export interface PivotCell {
+  /** One value per dimension; null is "no value". */
+  key: (string | null)[]
+  users: number
+  /** With `sum`: the feature's sum over the cell (money in minor units, fen). */
+  sum?: number
+}
+
+export interface PivotResult {
+  dimensions: string[]
+  cells: PivotCell[]
+}
+
+/** GET /api/v1/users/{id}/models: the built-in models of one user (docs/analytics.md). */
+export interface UserModels {
+  as_of: string
+  lifecycle: string | null
+  rfm_cell: string | null
+  r_score: number | null
+  f_score: number | null
+  m_score: number | null
+  pareto_tier: string | null
+}

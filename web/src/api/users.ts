@@ -1,5 +1,5 @@
 import { api } from './client'
-import type { Order, Page, UserDetail, UserEvent, UserFilters, UserListItem } from './types'
+import type { Order, Page, UserDetail, UserEvent, UserFilters, UserListItem, UserModels } from './types'
 
 const userPath = (id: string): string => `/api/v1/users/${encodeURIComponent(id)}`
 
@@ -32,4 +32,9 @@ export function addUserTag(id: string, tagId: string): Promise<void> {
 
 export function removeUserTag(id: string, tagId: string): Promise<void> {
   return api.delete(`${userPath(id)}/tags/${encodeURIComponent(tagId)}`)
+}
+
+/** The user's lifecycle stage, RFM cell and scores, Pareto tier; errors are shown by the caller. */
+export function fetchUserModels(id: string): Promise<UserModels> {
+  return api.get<UserModels>(`${userPath(id)}/models`, undefined, { silent: true })
 }

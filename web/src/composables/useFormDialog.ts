@@ -39,3 +39,16 @@ export function useFormDialog<F extends object>(dialogRef: string, initial: () =
 
   return { open, saving, form, fieldErrors, show, submit }
 }
+
+/**
+ * For `.catch()` on a save: a 409 conflict (a taken name, say) carries no field errors, so
+ * it is rethrown as one on `field` and shown beside it.
+ */
+export function conflictOn(field: string): (err: unknown) => never {
+  return (err: unknown): never => {
+    if (err instanceof ApiError && err.status === 409 && err.errors.length === 0) {
+      throw new ApiError({ ...err, errors: [{ field, reason: err.reason, detail: err.detail }] })
+    }
+    throw err
+  }
+}

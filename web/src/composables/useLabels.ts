@@ -20,6 +20,22 @@ export function useLabels() {
     importKind: (v: string | null | undefined) => label('imports.kinds', v),
     importEntity: (v: string | null | undefined) => label('imports.entities', v),
     importSummaryKey: (v: string | null | undefined) => label('imports.summaryKeys', v),
+    lifecycle: (v: string | null | undefined) => label('segments.choices.lifecycle', v),
+    rfmCell: (v: string | null | undefined) => label('segments.choices.rfm_cell', v),
+    paretoTier: (v: string | null | undefined) => label('segments.choices.pareto_tier', v),
+    /** A segment feature or pivot dimension by name: `city`, `rfm_cell`, `spend(365d)`. */
+    feature: (name: string): string => {
+      const m = /^([a-z_]+)(?:\((\d+)d\))?$/.exec(name)
+      if (!m) return name
+      const base = te(`segments.fields.${m[1]}`) ? t(`segments.fields.${m[1]}`) : m[1]
+      return m[2] ? t('analytics.windowed', { name: base, days: m[2] }) : base
+    },
+    /** A value of a pivot dimension; null is "no value". */
+    dimensionValue: (dimension: string, v: string | null): string => {
+      if (v === null) return t('analytics.noValue')
+      if (dimension === 'gender') return label('gender', v)
+      return label(`segments.choices.${dimension}`, v)
+    },
   }
 }
 

@@ -59,8 +59,53 @@ const routes: RouteRecordRaw[] = [
       {
         path: 'segments',
         name: 'segments',
+        component: () => import('@/views/segments/SegmentListView.vue'),
+        meta: { titleKey: 'nav.segments' },
+      },
+      {
+        path: 'segments/new',
+        name: 'segment-new',
         component: () => import('@/views/segments/SegmentBuilderView.vue'),
         meta: { titleKey: 'nav.segments' },
+      },
+      {
+        path: 'segments/:id(\\d+)/edit',
+        name: 'segment-edit',
+        component: () => import('@/views/segments/SegmentBuilderView.vue'),
+        props: true,
+        meta: { titleKey: 'nav.segments' },
+      },
+      {
+        path: 'analytics',
+        component: () => import('@/views/analytics/AnalyticsView.vue'),
+        meta: { titleKey: 'nav.analytics' },
+        children: [
+          { path: '', name: 'analytics', redirect: { name: 'analytics-lifecycle' } },
+          {
+            path: 'lifecycle',
+            name: 'analytics-lifecycle',
+            component: () => import('@/views/analytics/LifecycleView.vue'),
+            meta: { titleKey: 'nav.analytics' },
+          },
+          {
+            path: 'rfm',
+            name: 'analytics-rfm',
+            component: () => import('@/views/analytics/RfmView.vue'),
+            meta: { titleKey: 'nav.analytics' },
+          },
+          {
+            path: 'pareto',
+            name: 'analytics-pareto',
+            component: () => import('@/views/analytics/ParetoView.vue'),
+            meta: { titleKey: 'nav.analytics' },
+          },
+          {
+            path: 'pivot',
+            name: 'analytics-pivot',
+            component: () => import('@/views/analytics/PivotView.vue'),
+            meta: { titleKey: 'nav.analytics' },
+          },
+        ],
       },
       {
         path: 'imports',
