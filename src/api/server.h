@@ -66,6 +66,7 @@ struct Services {
   segments::Segments& segments;
   segments::SegmentStore& segment_store;
   profiles::Facts& facts;
+  segments::LifecycleRecorder& lifecycle;
 };
 
 class Router;

@@ -37,6 +37,7 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   app->segment_store =
       std::make_unique<segments::SegmentStore>(*app->db, app->clock, *app->ids, *app->audit);
   app->facts = std::make_unique<profiles::Facts>(*app->db);
+  app->lifecycle = std::make_unique<segments::LifecycleRecorder>(*app->db, *app->ids);
   return app;
 }
 

@@ -34,6 +34,7 @@ struct App {
   std::unique_ptr<segments::Segments> segments;
   std::unique_ptr<segments::SegmentStore> segment_store;
   std::unique_ptr<profiles::Facts> facts;
+  std::unique_ptr<segments::LifecycleRecorder> lifecycle;
   api::HttpMetrics metrics;
 };
 

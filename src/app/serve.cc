@@ -68,10 +68,12 @@ int Serve(const Config& config) {
                     {{"static_dir", options.static_dir}});
   }
   api::Services services{
-      *app.db,     app.clock,        *app.audit,      *app.api_keys,      *app.console_users,
-      app.metrics, config.time_zone, app.clock.Now(), *app.ingest,        *app.directory,
-      *app.tags,   *app.import_runs, *app.segments,   *app.segment_store, *app.facts};
-  app.segments->StartRefresher();  // builds the index at once, then keeps it current
+      *app.db,       app.clock,        *app.audit,      *app.api_keys,      *app.console_users,
+      app.metrics,   config.time_zone, app.clock.Now(), *app.ingest,        *app.directory,
+      *app.tags,     *app.import_runs, *app.segments,   *app.segment_store, *app.facts,
+      *app.lifecycle};
+  // Builds the index at once, then keeps it current and records stage changes.
+  app.segments->StartRefresher(app.lifecycle.get());
   api::ApiServer server(options, services);
   auto bound = server.Bind();
   if (!bound.ok()) {

@@ -645,6 +645,12 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
   return out;
 }
 
+void FeatureIndex::ForEachStage(const AsOf& as_of,
+                                const std::function<void(int64_t, std::string_view)>& fn) const {
+  auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
+  for (uint32_t u = 0; u < d_->size(); ++u) fn(d_->ids[u], internal::kStages[m->stage[u]]);
+}
+
 std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as_of) const {
   auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
   if (it == d_->ids.end() || *it != user_id) return std::nullopt;

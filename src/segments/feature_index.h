@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,9 @@ class FeatureIndex final {
   // matches as of `as_of` (everyone when null).
   AarrrCounts Aarrr(core::Instant from, core::Instant to, const Filter* filter,
                     const AsOf& as_of) const;
+  // Calls fn(user id, lifecycle stage) for every user, in id order.
+  void ForEachStage(const AsOf& as_of,
+                    const std::function<void(int64_t, std::string_view)>& fn) const;
   // The models of the user with id `user_id`, or nullopt when the index does
   // not hold them (unknown or erased).
   std::optional<UserModels> ModelsOf(int64_t user_id, const AsOf& as_of) const;

@@ -72,9 +72,10 @@ core::Status Segments::Rebuild() {
   return core::Status::Ok();
 }
 
-void Segments::StartRefresher() {
+void Segments::StartRefresher(LifecycleRecorder* recorder) {
   std::lock_guard lock(stop_mu_);
   if (refresher_.joinable()) return;
+  recorder_ = recorder;
   refresher_ = std::thread([this] { RefreshLoop(); });
 }
 
@@ -97,6 +98,20 @@ void Segments::RefreshLoop() {
       } else if (*version != built) {
         if (auto st = Rebuild(); !st.ok()) {
           core::log::Warn("segment index rebuild failed", {{"error", st.error().detail()}});
+        } else {
+          recorded_on_.reset();  // new facts: record the stages again
+        }
+      }
+      const core::LocalDate today = tz_.DateOf(clock_.Now());
+      if (recorder_ != nullptr && recorded_on_ != today && Info().ready) {
+        if (auto r = RecordStages(*recorder_); r.ok()) {
+          recorded_on_ = today;
+          if (r->changed > 0) {
+            core::log::Info("lifecycle stages recorded",
+                            {{"users", r->users}, {"changed", r->changed}});
+          }
+        } else {
+          core::log::Warn("recording lifecycle stages failed", {{"error", r.error().detail()}});
         }
       }
     } catch (const std::exception& e) {
@@ -229,6 +244,14 @@ core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
                                                 " in the segment index (unknown or erased)");
   }
   return *m;
+}
+
+core::Result<RecordReport> Segments::RecordStages(LifecycleRecorder& recorder,
+                                                  std::optional<core::Instant> as_of) {
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return recorder.Record(*index, At(as_of));
 }
 
 IndexInfo Segments::Info() const {

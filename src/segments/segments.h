@@ -28,6 +28,7 @@
 #include "profiles/facts.h"
 #include "segments/feature_index.h"
 #include "segments/filter.h"
+#include "segments/lifecycle_recorder.h"
 #include "store/database.h"
 
 namespace shopcrm::segments {
@@ -65,8 +66,13 @@ class Segments final {
 
   // Builds the index from the database now and swaps it in.
   core::Status Rebuild();
-  // Starts the background refresher (idempotent).
-  void StartRefresher();
+  // Starts the background refresher (idempotent). With a recorder, the
+  // refresher also records lifecycle stage changes after each rebuild and on
+  // each new business day.
+  void StartRefresher(LifecycleRecorder* recorder = nullptr);
+  // Records stage changes now, as of the evaluation instant of `as_of`.
+  core::Result<RecordReport> RecordStages(LifecycleRecorder& recorder,
+                                          std::optional<core::Instant> as_of = std::nullopt);
 
   // The instant a call with `as_of` evaluates at.
   core::Instant EvaluationTime(std::optional<core::Instant> as_of) const;
@@ -114,6 +120,8 @@ class Segments final {
   std::condition_variable stop_cv_;
   bool stop_ = false;
   std::thread refresher_;
+  LifecycleRecorder* recorder_ = nullptr;       // set before the refresher starts
+  std::optional<core::LocalDate> recorded_on_;  // refresher thread only
 };
 
 }  // namespace shopcrm::segments

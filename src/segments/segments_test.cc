@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "audit/audit_log.h"
@@ -159,6 +160,46 @@ TEST_P(SegmentsTest, NoIndexYetIsLoadingThenTheRefresherCatchesUp) {
   }
   EXPECT_EQ(Count("orders >= 1"), 2u);
   EXPECT_GE(segments_->Info().generation, 2u);
+}
+
+// Stage changes are recorded once each, stamped when seen: first every
+// user's stage from nothing, then only what time or facts changed.
+TEST_P(SegmentsTest, StageChangesAreRecordedAsTheyHappen) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  Ingest(profiles::OrderFromJson, kOrders, &profiles::Ingest::Orders);
+  ASSERT_TRUE(segments_->Rebuild().ok());
+  LifecycleRecorder recorder(t_->db(), ids_);
+  const core::Instant now = clock_.Now();
+  const auto day = std::chrono::hours(24);
+
+  auto first = segments_->RecordStages(recorder);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->users, 3u);
+  EXPECT_EQ(first->changed, 3u);
+  auto again = segments_->RecordStages(recorder);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->changed, 0u);
+
+  auto flows = [&](core::Instant from, core::Instant to) {
+    auto f = recorder.Flows(from, to);
+    EXPECT_TRUE(f.ok());
+    std::map<std::string, uint64_t> out;
+    if (f.ok()) {
+      for (const auto& x : *f) out[x.from.value_or("-") + ">" + x.to] = x.users;
+    }
+    return out;
+  };
+  // u-1 ordered in June and on 1 September (rising), u-2 on 2 September
+  // (new), u-3 never.
+  using M = std::map<std::string, uint64_t>;
+  EXPECT_EQ(flows(now - day, now + day), (M{{"->new", 1}, {"->potential", 1}, {"->rising", 1}}));
+
+  // 40 days on, both buyers are silent.
+  auto later = segments_->RecordStages(recorder, now + 40 * day);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->changed, 2u);
+  EXPECT_EQ(flows(now + 39 * day, now + 41 * day), (M{{"new>silent", 1}, {"rising>silent", 1}}));
+  EXPECT_EQ(Count("lifecycle = \"potential\""), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SegmentsTest,

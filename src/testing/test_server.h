@@ -44,7 +44,7 @@ class TestServer final {
     server_ = std::make_unique<api::ApiServer>(
         options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_,
                                "Asia/Shanghai", clock_.Now(), ingest_, directory_, tags_, imports_,
-                               segments_, segment_store_, facts_});
+                               segments_, segment_store_, facts_, lifecycle_});
     if (!segments_.Rebuild().ok()) std::abort();
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
@@ -85,6 +85,7 @@ class TestServer final {
       db_->db(), clock_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
   segments::SegmentStore segment_store_{db_->db(), clock_, ids_, audit_};
   profiles::Facts facts_{db_->db()};
+  segments::LifecycleRecorder lifecycle_{db_->db(), ids_};
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;

@@ -131,6 +131,37 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                                           {"revenue", c.revenue}});
               }});
 
+  router.Add({"GET", "/api/v1/analytics/lifecycle/flows", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                std::vector<core::FieldError> errors;
+                auto read = [&](const char* name) -> std::optional<core::Instant> {
+                  auto text = req.Query(name);
+                  if (!text) {
+                    errors.push_back({name, "required", "an RFC 3339 time"});
+                    return std::nullopt;
+                  }
+                  auto t = core::ParseRfc3339(*text);
+                  if (!t.ok()) {
+                    errors.push_back({name, "invalid_timestamp", "must be an RFC 3339 time"});
+                    return std::nullopt;
+                  }
+                  return *t;
+                };
+                const auto from = read("from");
+                const auto to = read("to");
+                if (!errors.empty()) return core::InvalidFields("invalid_query", std::move(errors));
+                SHOPCRM_ASSIGN_OR_RETURN(auto flows, s.lifecycle.Flows(*from, *to));
+                core::Json items = core::Json::array();
+                for (const auto& f : flows) {
+                  items.push_back({{"from", f.from ? core::Json(*f.from) : core::Json()},
+                                   {"to", f.to},
+                                   {"users", f.users}});
+                }
+                return JsonResponse(200, {{"from", core::FormatRfc3339(*from)},
+                                          {"to", core::FormatRfc3339(*to)},
+                                          {"flows", std::move(items)}});
+              }});
+
   router.Add({"GET", "/api/v1/segments/index", Access::kAuthenticated, Permission::kRead,
               [&s](Request&) -> core::Result<Response> {
                 return JsonResponse(200, InfoJson(s.segments.Info()));
@@ -139,6 +170,7 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
   router.Add({"POST", "/api/v1/segments/index/rebuild", Access::kAuthenticated,
               Permission::kOperate, [&s](Request&) -> core::Result<Response> {
                 SHOPCRM_RETURN_IF_ERROR(s.segments.Rebuild());
+                SHOPCRM_RETURN_IF_ERROR(s.segments.RecordStages(s.lifecycle).status());
                 return JsonResponse(200, InfoJson(s.segments.Info()));
               }});
 }

@@ -1,0 +1,53 @@
+// Records lifecycle stage changes: compares every indexed user's stage (from
+// the feature index, as of one instant) with the stage last recorded for
+// them, and for each difference updates `user_stages` and appends a row to
+// `lifecycle_transitions` stamped with that instant. The first record of a
+// user has no `from_stage`.
+//
+// A stage changes when facts arrive (an order) or when time passes a
+// threshold (30 days without an order); the recorder sees the first when the
+// index is rebuilt and the second when it runs on a new business day, so a
+// transition is stamped when it was seen, at most a refresh (for facts) or a
+// day (for time) after it happened. docs/analytics.md.
+//
+// Owns `user_stages` and `lifecycle_transitions`. Thread-safety: one Record
+// at a time (the segment refresher); Flows from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/id.h"
+#include "segments/feature_index.h"
+#include "store/database.h"
+
+namespace shopcrm::segments {
+
+struct RecordReport {
+  uint64_t users = 0;    // users compared
+  uint64_t changed = 0;  // transitions written
+};
+
+struct Flow {
+  std::optional<std::string> from;  // nullopt: first recorded
+  std::string to;
+  uint64_t users = 0;  // transitions
+};
+
+class LifecycleRecorder final {
+ public:
+  LifecycleRecorder(store::Database& db, core::IdGenerator& ids) : db_(db), ids_(ids) {}
+
+  core::Result<RecordReport> Record(const FeatureIndex& index, const AsOf& as_of);
+  // Transitions stamped in [from, to), counted by (from stage, to stage).
+  core::Result<std::vector<Flow>> Flows(core::Instant from, core::Instant to);
+
+ private:
+  store::Database& db_;
+  core::IdGenerator& ids_;
+};
+
+}  // namespace shopcrm::segments
