@@ -74,6 +74,27 @@ TEST(LoadConfig, ReportsTomlSyntaxErrorsWithTheLine) {
   EXPECT_EQ(LoadConfig("/nonexistent/shopcrm.toml", {}, {}).error().reason(), "invalid_config");
 }
 
+// docs/configuration.md has a row for every setting and none for a setting
+// that does not exist.
+TEST(ConfigKeys, MatchTheDocumentedSettings) {
+  std::ifstream in(std::string(SHOPCRM_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md not found";
+  std::set<std::string> documented;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("| `")) continue;
+    const auto end = line.find('`', 3);
+    const std::string key = line.substr(3, end - 3);
+    if (key.find('.') != std::string::npos && key.find(' ') == std::string::npos) {
+      documented.insert(key);
+    }
+  }
+  const auto keys = ConfigKeys();
+  const std::set<std::string> known(keys.begin(), keys.end());
+  for (const auto& k : known) EXPECT_TRUE(documented.contains(k)) << k << " is not documented";
+  for (const auto& k : documented) EXPECT_TRUE(known.contains(k)) << k << " is not a setting";
+}
+
 TEST(LoadConfig, EveryKeyHasAnEnvironmentVariable) {
   for (const auto& key : ConfigKeys()) {
     std::string var = "SHOPCRM_" + key;

@@ -17,8 +17,7 @@ struct Change {
 
 }  // namespace
 
-core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index,
-                                                     const AsOf& as_of) {
+core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index, const AsOf& as_of) {
   // What was recorded, in user id order.
   std::vector<std::pair<int64_t, std::string>> recorded;
   constexpr int64_t kPage = 100000;
@@ -64,8 +63,8 @@ core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index,
         upsert += i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
         up.insert(up.end(), {c.user_id, c.to, at});
         insert += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-        in.insert(in.end(), {ids_.Next(), c.user_id, c.from ? Value(*c.from) : store::Null(), c.to,
-                             at});
+        in.insert(in.end(),
+                  {ids_.Next(), c.user_id, c.from ? Value(*c.from) : store::Null(), c.to, at});
       }
       upsert +=
           " ON CONFLICT (user_id) DO UPDATE SET stage = excluded.stage, since = excluded.since";
