@@ -39,7 +39,16 @@ std::string City(int i) { return "city-" + std::to_string(i); }
 // Tag k (0..49) has density 0.01 % * 4000^(k/49): 0.01 % up to 40 %.
 double TagDensity(int k) { return 0.0001 * std::pow(4000.0, k / 49.0); }
 
-std::unique_ptr<FeatureIndex> Generate(int64_t users, uint64_t seed) {
+// With an export folder, the generated data is also written as CSV for the
+// DuckDB comparison (bench/duckdb/compare.mjs): users.csv (id, city, gender,
+// member, blacklist, tagmask: bit k = tag k) and orders.csv (user_id,
+// paid_at in microseconds, amount in minor units).
+struct Export {
+  std::FILE* users = nullptr;
+  std::FILE* orders = nullptr;
+};
+
+std::unique_ptr<FeatureIndex> Generate(int64_t users, uint64_t seed, const Export& out) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0, 1);
   // Cities: Zipf-like over 400, so a few are large.
@@ -59,6 +68,9 @@ std::unique_ptr<FeatureIndex> Generate(int64_t users, uint64_t seed) {
     u.city = City(city(rng));
     u.gender = genders[rng() % 2];
     b.AddUser(u);
+    bool member = false;
+    bool blacklist = false;
+    uint64_t mask = 0;
     const double kind = unit(rng);
     if (kind > 0.35) {  // buyers; the rest never ordered
       const int n = 1 + orders(rng);
@@ -66,17 +78,36 @@ std::unique_ptr<FeatureIndex> Generate(int64_t users, uint64_t seed) {
       const int64_t span = kind > 0.8 ? 60 : kind > 0.6 ? 200 : 700;
       for (int i = 0; i < n; ++i) {
         const auto at = kNow - static_cast<int64_t>(unit(rng) * static_cast<double>(span * kDay));
-        b.AddOrder(id, at, static_cast<int64_t>(amount(rng) * 100), "CNY");
+        const auto minor = static_cast<int64_t>(amount(rng) * 100);
+        b.AddOrder(id, at, minor, "CNY");
+        if (out.orders != nullptr) {
+          std::fprintf(out.orders, "%lld,%lld,%lld\n", static_cast<long long>(id),
+                       static_cast<long long>(at), static_cast<long long>(minor));
+        }
       }
     }
     if (unit(rng) < 0.3)
       b.AddEvent(id, "cart_add", kNow - static_cast<int64_t>(unit(rng) * 30 * kDay));
     if (unit(rng) < 0.6)
       b.AddEvent(id, "visit", kNow - static_cast<int64_t>(unit(rng) * 90 * kDay));
-    if (unit(rng) < 0.3) b.AddUserTag(id, 1000);
-    if (unit(rng) < 0.01) b.AddUserTag(id, 1001);
+    if (unit(rng) < 0.3) {
+      b.AddUserTag(id, 1000);
+      member = true;
+    }
+    if (unit(rng) < 0.01) {
+      b.AddUserTag(id, 1001);
+      blacklist = true;
+    }
     for (int k = 0; k < 48; ++k) {
-      if (unit(rng) < TagDensity(k)) b.AddUserTag(id, k);
+      if (unit(rng) < TagDensity(k)) {
+        b.AddUserTag(id, k);
+        mask |= uint64_t{1} << k;
+      }
+    }
+    if (out.users != nullptr) {
+      std::fprintf(out.users, "%lld,%s,%s,%d,%d,%llu\n", static_cast<long long>(id),
+                   u.city->c_str(), u.gender->c_str(), member ? 1 : 0, blacklist ? 1 : 0,
+                   static_cast<unsigned long long>(mask));
     }
   }
   return std::move(b).Finish();
@@ -93,8 +124,27 @@ int Main(int argc, char** argv) {
   const int runs = static_cast<int>(Arg(argc, argv, "runs", 21));
   const int64_t only = Arg(argc, argv, "only", 0);  // 1..4: that query alone
   const auto seed = static_cast<uint64_t>(Arg(argc, argv, "seed", 1));
+  Export out;
+  std::string dir;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--export") dir = argv[i + 1];
+  }
+  if (!dir.empty()) {
+    out.users = std::fopen((dir + "/users.csv").c_str(), "w");
+    out.orders = std::fopen((dir + "/orders.csv").c_str(), "w");
+    if (out.users == nullptr || out.orders == nullptr) {
+      std::cerr << "cannot write to " << dir << "\n";
+      return 1;
+    }
+    std::fprintf(out.users, "id,city,gender,member,blacklist,tagmask\n");
+    std::fprintf(out.orders, "user_id,paid_at,amount\n");
+  }
   auto t0 = Clock::now();
-  auto index = Generate(users, seed);
+  auto index = Generate(users, seed, out);
+  if (out.users != nullptr) {
+    std::fclose(out.users);
+    std::fclose(out.orders);
+  }
   std::printf("built %lld users in %.1f s; index %.1f bytes/user; max RSS %ld MB\n",
               static_cast<long long>(users), Ms(Clock::now() - t0) / 1000,
               static_cast<double>(index->MemoryBytes()) / static_cast<double>(users), MaxRssMb());
