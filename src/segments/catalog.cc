@@ -41,6 +41,7 @@ const FieldCatalog& Features() {
         {"f_score", FieldType::kNumber, false, false},
         {"m_score", FieldType::kNumber, false, false},
         {"pareto_tier", FieldType::kText, false, false},
+        {"aidees", FieldType::kText, false, false},
     };
     for (const auto& [field, type] : kEventCounts) {
       specs.push_back({std::string(field), FieldType::kCount, true, false});
@@ -57,6 +58,7 @@ core::Status CheckValues(const Filter& filter) {
        {"important_value", "important_development", "important_retention", "important_recall",
         "general_value", "general_development", "general_retention", "general_recall"}},
       {"pareto_tier", {"head", "waist", "tail"}},
+      {"aidees", {"attention", "interest", "desire", "experience", "enthusiasm", "share"}},
   };
   if (filter.kind != Filter::Kind::kPredicate) {
     for (const auto& c : filter.children) SHOPCRM_RETURN_IF_ERROR(CheckValues(c));

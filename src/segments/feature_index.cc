@@ -152,7 +152,7 @@ int FeatureIndex::Data::Cost(const Filter& f) const {
     case Filter::Kind::kPredicate:
       if (DictOf(f.predicate.field) != nullptr) return 0;
       if (f.predicate.field == "lifecycle" || f.predicate.field == "rfm_cell" ||
-          f.predicate.field == "pareto_tier") {
+          f.predicate.field == "pareto_tier" || f.predicate.field == "aidees") {
         return 1;
       }
       // One value per user (days since, age, scores) before sums over a window.
@@ -262,6 +262,7 @@ internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p,
                                                const internal::ModelColumns& m) const {
   if (p.field == "lifecycle") return MatchCodes(m.stage, internal::kStages, p);
   if (p.field == "rfm_cell") return MatchCodes(m.cell, internal::kRfmCells, p);
+  if (p.field == "aidees") return MatchCodes(m.aidees, internal::kAidees, p);
   return MatchCodes(m.tier, internal::kTiers, p);
 }
 
@@ -301,7 +302,8 @@ internal::Bitmap FeatureIndex::Data::Scan(Fn value_of, Match match, const intern
 internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of,
                                                    const internal::Bitmap* within) const {
   if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
-  if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier") {
+  if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier" ||
+      p.field == "aidees") {
     return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options));
   }
   Prefetch prefetch;
@@ -490,6 +492,7 @@ std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> FeatureInde
     if (dim == "lifecycle") split(m->stage, internal::kStages);
     if (dim == "rfm_cell") split(m->cell, internal::kRfmCells);
     if (dim == "pareto_tier") split(m->tier, internal::kTiers);
+    if (dim == "aidees") split(m->aidees, internal::kAidees);
   }
   out.emplace_back(std::nullopt, std::move(none));
   return out;
@@ -663,6 +666,7 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   out.f_score = m->f[u];
   out.m_score = m->m[u];
   out.pareto_tier = internal::kTiers[m->tier[u]];
+  out.aidees = internal::kAidees[m->aidees[u]];
   return out;
 }
 

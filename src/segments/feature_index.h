@@ -66,8 +66,9 @@ struct AarrrCounts {
 };
 
 // The dimensions a pivot may group by: every text feature of the catalog.
-inline constexpr std::string_view kPivotDimensions[] = {
-    "city", "province", "gender", "source_channel", "lifecycle", "rfm_cell", "pareto_tier"};
+inline constexpr std::string_view kPivotDimensions[] = {"city",           "province",  "gender",
+                                                        "source_channel", "lifecycle", "rfm_cell",
+                                                        "pareto_tier",    "aidees"};
 
 // A numeric feature to sum over the users of each pivot cell: spend(365d).
 struct Measure {
@@ -102,6 +103,7 @@ struct UserModels {
   int f_score = 0;
   int m_score = 0;
   std::string pareto_tier;
+  std::string aidees;
 };
 
 class FeatureIndex final {

@@ -111,6 +111,7 @@ World MakeWorld(uint64_t seed, int n) {
 // ---- the models, naively: every user's stage, and RFM and Pareto by counting ----
 
 struct NaiveModels {
+  std::map<int64_t, std::string> aidees;
   std::map<int64_t, std::string> stage;
   std::map<int64_t, int64_t> r, f, m;  // buyers only
   std::map<int64_t, std::string> cell, tier;
@@ -118,6 +119,38 @@ struct NaiveModels {
 
 NaiveModels ComputeNaiveModels(const std::vector<const NaiveUser*>& users, int64_t now) {
   NaiveModels out;
+  // AIDEES over the last 365 days: the furthest stage any touch point shows.
+  const int64_t from = now - 365 * kDay;
+  auto in = [&](int64_t t) { return t > from && t <= now; };
+  std::set<int64_t> inviters;
+  for (const auto* u : users) {
+    const auto reg = u->f.registered_at_micros;
+    if (u->f.referrer_id && reg && in(*reg)) inviters.insert(*u->f.referrer_id);
+  }
+  for (const auto* u : users) {
+    auto has = [&](const char* type) {
+      auto it = u->events.find(type);
+      if (it == u->events.end()) return false;
+      return std::any_of(it->second.begin(), it->second.end(), in);
+    };
+    int orders = 0;
+    for (const auto& [at, net] : u->orders) orders += in(at) ? 1 : 0;
+    std::string stage;
+    if (has("share") || inviters.contains(u->f.id)) {
+      stage = "share";
+    } else if (orders >= 2 || has("review")) {
+      stage = "enthusiasm";
+    } else if (orders == 1) {
+      stage = "experience";
+    } else if (has("favourite") || has("cart_add")) {
+      stage = "desire";
+    } else if (has("search")) {
+      stage = "interest";
+    } else if (has("visit") || has("login")) {
+      stage = "attention";
+    }
+    if (!stage.empty()) out.aidees[u->f.id] = stage;
+  }
   struct Buyer {
     int64_t id, days, count, spend;
   };
@@ -296,6 +329,7 @@ std::optional<std::string> NaiveText(const NaiveUser& u, const std::string& fiel
   if (field == "lifecycle") return Find(g_models->stage, u.f.id);
   if (field == "rfm_cell") return Find(g_models->cell, u.f.id);
   if (field == "pareto_tier") return Find(g_models->tier, u.f.id);
+  if (field == "aidees") return Find(g_models->aidees, u.f.id);
   if (field == "city") return u.f.city;
   if (field == "province") return u.f.province;
   if (field == "gender") return u.f.gender;
@@ -362,10 +396,12 @@ bool NaiveMatch(const NaiveUser& u, const Filter& f, const AsOf& as_of) {
 
 Filter RandomPredicate(std::mt19937_64& rng) {
   static const std::vector<std::string> fields = {
-      "orders",          "spend",           "aov",     "recency",  "first_order_days",
-      "last_visit_days", "registered_days", "age",     "city",     "province",
-      "gender",          "source_channel",  "visits",  "searches", "favourites",
-      "cart_adds",       "shares",          "reviews", "logins",   "checkins"};
+      "orders",          "spend",           "aov",         "recency",  "first_order_days",
+      "last_visit_days", "registered_days", "age",         "city",     "province",
+      "gender",          "source_channel",  "visits",      "searches", "favourites",
+      "cart_adds",       "shares",          "reviews",     "logins",   "checkins",
+      "lifecycle",       "rfm_cell",        "pareto_tier", "aidees",   "r_score",
+      "f_score",         "m_score"};
   Filter f;
   if (rng() % 6 == 0) {
     f.kind = Filter::Kind::kHasTag;
@@ -389,7 +425,17 @@ Filter RandomPredicate(std::mt19937_64& rng) {
     for (int i = 0; i < n; ++i) {
       const char* const pool[] = {"上海", "北京", "杭州", "浙江",   "female",
                                   "male", "app",  "h5",   "nowhere"};
-      p.values.emplace_back(std::string(pool[rng() % 9]));
+      const char* const models[] = {"potential",      "churned",
+                                    "silent",         "new",
+                                    "mature",         "rising",
+                                    "declining",      "important_value",
+                                    "general_recall", "important_retention",
+                                    "head",           "waist",
+                                    "tail",           "attention",
+                                    "desire",         "share"};
+      const bool model = p.field == "lifecycle" || p.field == "rfm_cell" ||
+                         p.field == "pareto_tier" || p.field == "aidees";
+      p.values.emplace_back(std::string(model ? models[rng() % 16] : pool[rng() % 9]));
     }
     return f;
   }

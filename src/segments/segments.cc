@@ -202,7 +202,7 @@ core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
       errors.push_back({"dimensions", "not_allowed",
                         "\"" + d +
                             "\" is not one of city, province, gender, source_channel, "
-                            "lifecycle, rfm_cell, pareto_tier"});
+                            "lifecycle, rfm_cell, pareto_tier, aidees"});
     }
   }
   if (measure) {

@@ -92,7 +92,8 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                           {"r_score", score(m.r_score)},
                           {"f_score", score(m.f_score)},
                           {"m_score", score(m.m_score)},
-                          {"pareto_tier", text_or_null(m.pareto_tier)}});
+                          {"pareto_tier", text_or_null(m.pareto_tier)},
+                          {"aidees", text_or_null(m.aidees)}});
               }});
 
   router.Add({"POST", "/api/v1/analytics/aarrr", Access::kAuthenticated, Permission::kRead,

@@ -24,6 +24,43 @@ void Score(const std::vector<uint32_t>& buyers, const std::vector<int64_t>& valu
   }
 }
 
+// The furthest AIDEES stage each user's touch points in (window, at] show:
+// attention (a visit or login), interest (a search), desire (a favourite or
+// cart add), experience (one counting order), enthusiasm (two or more, or a
+// review), share (a share, or inviting someone who registered in the window).
+void Aidees(const Columns& c, int64_t window, int64_t at, std::vector<uint8_t>& out) {
+  auto raise = [&](const char* type, uint8_t stage) {
+    auto it = c.events.find(type);
+    if (it == c.events.end()) return;
+    for (uint32_t u = 0; u < c.size(); ++u) {
+      if (out[u] >= stage) continue;
+      const auto [b, e] = it->second.Range(u, window, at);
+      if (b != e) out[u] = stage;
+    }
+  };
+  raise("visit", 1);
+  raise("login", 1);
+  raise("search", 2);
+  raise("favourite", 3);
+  raise("cart_add", 3);
+  for (uint32_t u = 0; u < c.size(); ++u) {
+    const auto [b, e] = c.orders.Range(u, window, at);
+    if (e - b >= 2) {
+      out[u] = std::max<uint8_t>(out[u], 5);
+    } else if (e - b == 1) {
+      out[u] = std::max<uint8_t>(out[u], 4);
+    }
+  }
+  raise("review", 5);
+  raise("share", 6);
+  for (uint32_t u = 0; u < c.size(); ++u) {
+    const int64_t reg = c.registered_micros[u];
+    if (c.referrer[u] != kNone && reg != INT64_MIN && reg > window && reg <= at) {
+      out[c.referrer[u]] = 6;
+    }
+  }
+}
+
 }  // namespace
 
 ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) {
@@ -39,6 +76,8 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
   m.m.assign(n, 0);
   m.cell.assign(n, 0);
   m.tier.assign(n, 0);
+  m.aidees.assign(n, 0);
+  Aidees(c, window, at, m.aidees);
 
   std::vector<uint32_t> buyers;
   std::vector<int64_t> r_days;

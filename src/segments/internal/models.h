@@ -29,14 +29,17 @@ inline constexpr std::array<std::string_view, 9> kRfmCells = {
     "important_retention",    // R low, F high, M high
     "important_value"};       // R high, F high, M high
 inline constexpr std::array<std::string_view, 4> kTiers = {"", "head", "waist", "tail"};
+inline constexpr std::array<std::string_view, 7> kAidees = {
+    "", "attention", "interest", "desire", "experience", "enthusiasm", "share"};
 
 struct ModelColumns {
   std::vector<uint8_t> stage;  // kStages code, never 0
   std::vector<uint8_t> r;      // 1..5, 0 = not a buyer in the RFM window
   std::vector<uint8_t> f;
   std::vector<uint8_t> m;
-  std::vector<uint8_t> cell;  // kRfmCells code, 0 = not a buyer
-  std::vector<uint8_t> tier;  // kTiers code, 0 = not a buyer
+  std::vector<uint8_t> cell;    // kRfmCells code, 0 = not a buyer
+  std::vector<uint8_t> tier;    // kTiers code, 0 = not a buyer
+  std::vector<uint8_t> aidees;  // kAidees code, 0 = no touch point in the window
 };
 
 ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o);
