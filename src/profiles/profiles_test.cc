@@ -287,8 +287,10 @@ TEST_P(ProfilesTest, TagsAndBulkTaggingAreAudited) {
   EXPECT_EQ(tags_->DeleteGroup(g->id, actor_).error().reason(), "tag_group_not_empty");
   auto groups = tags_->ListGroups();
   ASSERT_TRUE(groups.ok());
-  ASSERT_EQ(groups->size(), 1U);
+  ASSERT_EQ(groups->size(), 6U);  // ours, then the five system groups (migration 0007)
+  EXPECT_EQ((*groups)[0].kind, "manual");
   EXPECT_EQ((*groups)[0].tags[0].user_count, 1);
+  EXPECT_EQ((*groups)[1].kind, "system");
 
   auto entries = audit_.List(t_->db(), {});
   ASSERT_TRUE(entries.ok());

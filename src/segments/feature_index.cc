@@ -148,7 +148,7 @@ struct FeatureIndex::Data : internal::Columns {
 int FeatureIndex::Data::Cost(const Filter& f) const {
   switch (f.kind) {
     case Filter::Kind::kHasTag:
-      return 0;
+      return internal::FindSystemTags(f.tag).empty() ? 0 : 1;
     case Filter::Kind::kPredicate:
       if (DictOf(f.predicate.field) != nullptr) return 0;
       if (f.predicate.field == "lifecycle" || f.predicate.field == "rfm_cell" ||
@@ -186,12 +186,12 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       return acc;
     }
     case Filter::Kind::kOr: {
-      // Tags are united where they lie; other parts are evaluated first.
+      // Manual tags are united where they lie; other parts are evaluated first.
       std::vector<internal::Bitmap> parts;
       parts.reserve(f.children.size());
       std::vector<const internal::Bitmap*> inputs;
       for (const auto& c : f.children) {
-        if (c.kind == Filter::Kind::kHasTag) {
+        if (c.kind == Filter::Kind::kHasTag && internal::FindSystemTags(c.tag).empty()) {
           auto it = tags.find(c.tag);
           if (it != tags.end()) inputs.push_back(&it->second);
           continue;
@@ -214,9 +214,19 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       return out;
     }
     case Filter::Kind::kHasTag: {
-      auto it = tags.find(f.tag);
-      if (it == tags.end()) return {};
-      internal::Bitmap out = it->second;
+      internal::Bitmap out;
+      if (auto it = tags.find(f.tag); it != tags.end()) out = it->second;
+      if (const auto system = internal::FindSystemTags(f.tag); !system.empty()) {
+        auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
+        std::vector<uint32_t> members;
+        for (const auto& st : system) {
+          const std::vector<uint8_t>& codes = internal::CodesOf(*m, st.group);
+          for (uint32_t u = 0; u < codes.size(); ++u) {
+            if (codes[u] == st.code) members.push_back(u);
+          }
+        }
+        out.Or(internal::Bitmap(members));
+      }
       if (within != nullptr) out.And(*within);
       return out;
     }
@@ -667,6 +677,7 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   out.m_score = m->m[u];
   out.pareto_tier = internal::kTiers[m->tier[u]];
   out.aidees = internal::kAidees[m->aidees[u]];
+  out.customer = internal::kCustomer[m->customer[u]];
   return out;
 }
 

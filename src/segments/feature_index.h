@@ -104,6 +104,7 @@ struct UserModels {
   int m_score = 0;
   std::string pareto_tier;
   std::string aidees;
+  std::string customer;  // new_customer, repeat_customer, or empty
 };
 
 class FeatureIndex final {

@@ -112,6 +112,7 @@ World MakeWorld(uint64_t seed, int n) {
 
 struct NaiveModels {
   std::map<int64_t, std::string> aidees;
+  std::map<int64_t, std::string> customer;
   std::map<int64_t, std::string> stage;
   std::map<int64_t, int64_t> r, f, m;  // buyers only
   std::map<int64_t, std::string> cell, tier;
@@ -135,6 +136,10 @@ NaiveModels ComputeNaiveModels(const std::vector<const NaiveUser*>& users, int64
     };
     int orders = 0;
     for (const auto& [at, net] : u->orders) orders += in(at) ? 1 : 0;
+    int ever = 0;
+    for (const auto& [at, net] : u->orders) ever += at <= now ? 1 : 0;
+    if (ever == 1) out.customer[u->f.id] = "new_customer";
+    if (ever >= 2) out.customer[u->f.id] = "repeat_customer";
     std::string stage;
     if (has("share") || inviters.contains(u->f.id)) {
       stage = "share";
@@ -350,8 +355,21 @@ bool NaiveMatch(const NaiveUser& u, const Filter& f, const AsOf& as_of) {
       return false;
     case Filter::Kind::kNot:
       return !NaiveMatch(u, f.children.front(), as_of);
-    case Filter::Kind::kHasTag:
-      return std::find(u.tags.begin(), u.tags.end(), f.tag) != u.tags.end();
+    case Filter::Kind::kHasTag: {
+      if (std::find(u.tags.begin(), u.tags.end(), f.tag) != u.tags.end()) return true;
+      // System tags: the models' values, by bare name or as sys:group/name.
+      const std::pair<const char*, const std::map<int64_t, std::string>*> groups[] = {
+          {"sys:lifecycle", &g_models->stage},
+          {"sys:rfm", &g_models->cell},
+          {"sys:pareto", &g_models->tier},
+          {"sys:aidees", &g_models->aidees},
+          {"sys:customer", &g_models->customer}};
+      for (const auto& [group, values] : groups) {
+        const auto v = Find(*values, u.f.id);
+        if (v && (f.tag == *v || f.tag == std::string(group) + "/" + *v)) return true;
+      }
+      return false;
+    }
     case Filter::Kind::kPredicate:
       break;
   }
@@ -408,6 +426,16 @@ Filter RandomPredicate(std::mt19937_64& rng) {
     const std::string tag = kTags[rng() % 4];
     f.tag = rng() % 3 == 0 ? std::string(rng() % 2 ? "运营/" : "会员/") + tag : tag;
     if (rng() % 10 == 0) f.tag = "nosuchtag";
+    const char* const system[] = {"rising",
+                                  "sys:lifecycle/potential",
+                                  "head",
+                                  "sys:rfm/general_recall",
+                                  "new_customer",
+                                  "sys:customer/repeat_customer",
+                                  "share",
+                                  "sys:pareto/head",
+                                  "sys:lifecycle/head"};
+    if (rng() % 3 == 0) f.tag = system[rng() % 9];
     return f;
   }
   f.kind = Filter::Kind::kPredicate;

@@ -250,6 +250,75 @@ async function shownPivotCells(page) {
   return new Map(cells)
 }
 
+/** The flows the lifecycle dashboard shows, sorted: [{from ('null' for first seen), to, users}]. */
+async function shownFlows(page) {
+  const rows = await page
+    .locator(sel('lifecycle-flow'))
+    .evaluateAll((els) => els.map((e) => ({ from: e.dataset.from, to: e.dataset.to, users: Number(e.dataset.users) })))
+  return sortFlows(rows)
+}
+
+const sortFlows = (flows) => [...flows].sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`))
+
+/** Waits until the element `name` shows an answer (data-state ok) with these data attributes; returns its dataset. */
+async function waitForAnswer(page, name, data = {}) {
+  await page.waitForFunction(
+    ({ s, data }) => {
+      const e = document.querySelector(s)
+      return e?.dataset.state === 'ok' && Object.entries(data).every(([k, v]) => e.dataset[k] === v)
+    },
+    { s: sel(name), data },
+  )
+  return page.locator(sel(name)).evaluate((e) => ({ ...e.dataset }))
+}
+
+/** The browser's local midnight starting `day`, in UTC without fractions (as the period pickers send it). */
+const browserMidnight = (page, day) =>
+  page.evaluate((day) => {
+    const [y, m, d] = day.split('-').map(Number)
+    return new Date(y, m - 1, d).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  }, day)
+
+const AARRR_FIELDS = { acquisition: 'acquired', activation: 'activated', retention: 'retained', referral: 'referring', revenue: 'paying' }
+
+/** Waits for the AARRR tab's answer for `filter` ('' = everyone) and returns what it shows. */
+async function shownAarrr(page, filter) {
+  const data = await waitForAnswer(page, 'aarrr-funnel', { filter })
+  const stages = await page.locator(sel('aarrr-stage')).evaluateAll((els) =>
+    els.map((e) => ({
+      stage: e.dataset.stage,
+      users: Number(e.dataset.users),
+      text: e.querySelector('[data-test="aarrr-stage-users"]').textContent.trim(),
+      label: e.querySelector('[data-test="aarrr-stage-label"]').textContent.trim(),
+      definition: e.querySelector('[data-test="aarrr-stage-definition"]').textContent.trim(),
+    })),
+  )
+  const revenue = page.locator(sel('aarrr-revenue'))
+  return {
+    from: data.from,
+    to: data.to,
+    stages,
+    revenue: Number(await revenue.getAttribute('data-revenue')),
+    revenueText: (await revenue.innerText()).trim(),
+  }
+}
+
+/** POST /api/v1/analytics/aarrr for the period (and filter) the page shows; checks the page shows the answer. */
+async function assertAarrr(page, shown, filter) {
+  const body = { from: shown.from, to: shown.to, ...(filter ? { filter } : {}) }
+  const { status, body: api } = await apiPost(page, '/api/v1/analytics/aarrr', body)
+  assert.equal(status, 200, `aarrr ${JSON.stringify(body)} answered ${status}: ${JSON.stringify(api)}`)
+  assert.deepEqual(shown.stages.map((s) => s.stage), Object.keys(AARRR_FIELDS), 'the five stages in order')
+  for (const s of shown.stages) {
+    assert.equal(s.users, api[AARRR_FIELDS[s.stage]], `${s.stage} (${AARRR_FIELDS[s.stage]})`)
+    assert.equal(s.text.replace(/\D/g, ''), String(api[AARRR_FIELDS[s.stage]]), 'shown as a number')
+    assert.ok(s.definition.length > 0, `${s.stage} has a definition`)
+  }
+  assert.equal(shown.revenue, api.revenue, 'revenue in fen')
+  assert.equal(shown.revenueText.replace(/[^\d.]/g, ''), (api.revenue / 100).toFixed(2), 'fen shown as yuan')
+  return api
+}
+
 describe('shopcrm console', { concurrency: 1 }, () => {
   test('a wrong password shows the server error and stays on /login', async () => {
     await withPage('wrong-password', async (page) => {
@@ -1062,6 +1131,97 @@ describe('shopcrm console', { concurrency: 1 }, () => {
         assert.equal(shown?.users, c.users)
         assert.equal(shown?.sum, c.sum, `spend of ${JSON.stringify(c.key)}`)
       }
+    })
+  })
+
+  test('the lifecycle dashboard shows the stage changes of a period as the flows API counts them', async () => {
+    await withPage('analytics-flows', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/analytics/lifecycle`)
+      let data = await waitForAnswer(page, 'lifecycle-flows')
+      // By default the last 30 days up to today: [the first day's midnight, the next midnight after today).
+      const days = (Date.parse(data.to) - Date.parse(data.from)) / 86_400_000
+      assert.ok(Math.abs(days - 30) < 0.05, `the default period is 30 days (${data.from} – ${data.to})`)
+      assert.ok(Date.parse(data.from) < Date.now() && Date.now() < Date.parse(data.to), 'the default period covers now')
+
+      // The server records the stages shortly after it starts: wait for them (up to ~10 s).
+      const query = `/api/v1/analytics/lifecycle/flows?from=${encodeURIComponent(data.from)}&to=${encodeURIComponent(data.to)}`
+      let api = await apiGet(page, query)
+      for (let i = 0; i < 20 && api.flows.length === 0; i++) {
+        await page.waitForTimeout(500)
+        api = await apiGet(page, query)
+      }
+      assert.ok(api.flows.length > 0, 'the server recorded stage changes in the last 30 days')
+
+      // The page asked perhaps before the first record: load it again, then compare.
+      await page.reload()
+      data = await waitForAnswer(page, 'lifecycle-flows', { from: data.from })
+      const shown = await shownFlows(page)
+      api = await apiGet(page, query)
+      assert.deepEqual(shown, sortFlows(api.flows.map((f) => ({ from: f.from ?? 'null', to: f.to, users: f.users }))), 'the API\'s flows')
+      const total = shown.reduce((n, f) => n + f.users, 0)
+      assert.ok(total > 0)
+      assert.equal(Number(data.total), total)
+      assert.equal(Number(await page.locator(sel('lifecycle-flows-total')).getAttribute('data-users')), total)
+      const firstSeen = page.locator(`${sel('lifecycle-flow')}[data-from="null"]`).first()
+      assert.equal((await firstSeen.innerText()).trim(), '首次记录', 'a first record is "first seen"')
+      await page.locator(`${sel('lifecycle-flows-chart')} canvas`).waitFor()
+      await page.waitForTimeout(1000) // the links and the nodes fade in
+      await page.locator(sel('lifecycle-flows')).screenshot({ path: path.join(RESULTS_DIR, 'analytics-flows.png') })
+      await page.locator(sel('lang-en')).click()
+      await page.waitForFunction((s) => document.querySelector(s)?.textContent.trim() === 'First seen', `${sel('lifecycle-flow')}[data-from="null"]`)
+
+      // A period in 2000 (kept in the URL): nothing was recorded then.
+      await page.goto(`${BASE_URL}/analytics/lifecycle?from=2000-01-01&to=2000-01-31`)
+      const from2000 = await browserMidnight(page, '2000-01-01')
+      data = await waitForAnswer(page, 'lifecycle-flows', { from: from2000 })
+      assert.equal(data.to, await browserMidnight(page, '2000-02-01'), 'the last day included')
+      const old = await apiGet(page, `/api/v1/analytics/lifecycle/flows?from=${encodeURIComponent(data.from)}&to=${encodeURIComponent(data.to)}`)
+      assert.deepEqual(old.flows, [])
+      await page.locator(sel('lifecycle-flows-empty')).waitFor()
+      assert.equal(await page.locator(sel('lifecycle-flow')).count(), 0)
+    })
+  })
+
+  test('the AARRR tab shows the API\'s funnel for the period and the filter', async () => {
+    await withPage('analytics-aarrr', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/analytics/lifecycle`)
+      await page.locator(sel('analytics-tab-aarrr')).click()
+      await waitForPath(page, '/analytics/aarrr')
+
+      const everyone = await shownAarrr(page, '')
+      const days = (Date.parse(everyone.to) - Date.parse(everyone.from)) / 86_400_000
+      assert.ok(Math.abs(days - 30) < 0.05, 'by default the last 30 days')
+      const all = await assertAarrr(page, everyone, '')
+      assert.ok(all.paying > 0 && all.revenue > 0, 'demo users bought in the last 30 days')
+      assert.deepEqual(everyone.stages.map((s) => s.label), ['获客', '激活', '留存', '推荐', '收入'])
+      await page.locator(`${sel('aarrr-chart')} canvas`).waitFor()
+      await page.waitForTimeout(400)
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'analytics-aarrr.png'), fullPage: true })
+
+      // The users of the commonest city: the API's funnel with that filter, no more than everyone's.
+      const filter = `city = "${await commonestCity(page)}"`
+      await page.locator(sel('analytics-filter')).fill(filter)
+      await page.locator(sel('analytics-filter')).press('Enter')
+      const city = await assertAarrr(page, await shownAarrr(page, filter), filter)
+      for (const field of Object.values(AARRR_FIELDS)) assert.ok(city[field] <= all[field], `${field} of a city`)
+      assert.ok(city.paying < all.paying || city.acquired < all.acquired, 'the filter selects fewer users')
+      assert.equal(new URL(page.url()).searchParams.get('filter'), filter, 'the filter is kept in the URL')
+
+      // A period in the URL, in English.
+      await page.locator(sel('lang-en')).click()
+      await page.goto(`${BASE_URL}/analytics/aarrr?from=2000-01-01&to=2000-12-31`)
+      const y2000 = await shownAarrr(page, '')
+      assert.equal(y2000.from, await browserMidnight(page, '2000-01-01'))
+      assert.equal(y2000.to, await browserMidnight(page, '2001-01-01'))
+      await assertAarrr(page, y2000, '')
+      assert.equal(y2000.stages[0].label, 'Acquisition')
+
+      // A bad filter is pointed at beside the filter box.
+      await page.locator(sel('analytics-filter')).fill('orders >=')
+      await page.locator(sel('analytics-filter')).press('Enter')
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.position === '10', sel('segment-filter-error'))
     })
   })
 

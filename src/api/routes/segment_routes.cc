@@ -93,7 +93,8 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                           {"f_score", score(m.f_score)},
                           {"m_score", score(m.m_score)},
                           {"pareto_tier", text_or_null(m.pareto_tier)},
-                          {"aidees", text_or_null(m.aidees)}});
+                          {"aidees", text_or_null(m.aidees)},
+                          {"customer", text_or_null(m.customer)}});
               }});
 
   router.Add({"POST", "/api/v1/analytics/aarrr", Access::kAuthenticated, Permission::kRead,

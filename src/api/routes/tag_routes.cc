@@ -2,6 +2,7 @@
 // tagging from a list of ids. Every change is audited (profiles/tags.h).
 #include "api/routes/routes.h"
 #include "profiles/tags.h"
+#include "segments/segments.h"
 
 namespace shopcrm::api {
 namespace {
@@ -32,6 +33,18 @@ void AddTagRoutes(Router& router, Services& s, const ServerOptions& o) {
   router.Add({"GET", "/api/v1/tag-groups", Access::kAuthenticated, Permission::kRead,
               [&s](Request&) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(auto groups, s.tags.ListGroups());
+                // System tags have no rows in user_tags: the segment engine
+                // counts their members (none while its index loads).
+                for (auto& g : groups) {
+                  if (g.kind != "system") continue;
+                  for (auto& t : g.tags) {
+                    segments::Filter f;
+                    f.kind = segments::Filter::Kind::kHasTag;
+                    f.tag = g.name + "/" + t.name;
+                    auto c = s.segments.Count(f, std::nullopt);
+                    if (c.ok()) t.user_count = static_cast<int64_t>(c->count);
+                  }
+                }
                 core::Json items = core::Json::array();
                 for (const auto& g : groups) items.push_back(GroupJson(g));
                 return JsonResponse(200, {{"items", std::move(items)}});

@@ -78,6 +78,11 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
   m.tier.assign(n, 0);
   m.aidees.assign(n, 0);
   Aidees(c, window, at, m.aidees);
+  m.customer.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    const auto [b, e] = c.orders.Range(u, INT64_MIN, at);
+    m.customer[u] = static_cast<uint8_t>(std::min<size_t>(e - b, 2));
+  }
 
   std::vector<uint32_t> buyers;
   std::vector<int64_t> r_days;
@@ -176,6 +181,52 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
   }
   for (; i < order.size(); ++i) m.tier[buyers[order[i]]] = 3;
   return m;
+}
+
+std::vector<SystemTag> FindSystemTags(std::string_view tag) {
+  struct Group {
+    std::string_view name;
+    SystemGroup group;
+    const std::string_view* values;
+    size_t size;
+  };
+  static const Group kGroups[] = {
+      {"sys:lifecycle", SystemGroup::kStageGroup, kStages.data(), kStages.size()},
+      {"sys:rfm", SystemGroup::kRfmGroup, kRfmCells.data(), kRfmCells.size()},
+      {"sys:pareto", SystemGroup::kParetoGroup, kTiers.data(), kTiers.size()},
+      {"sys:aidees", SystemGroup::kAideesGroup, kAidees.data(), kAidees.size()},
+      {"sys:customer", SystemGroup::kCustomerGroup, kCustomer.data(), kCustomer.size()},
+  };
+  std::string_view group;
+  std::string_view name = tag;
+  if (const auto slash = tag.find('/'); slash != std::string_view::npos) {
+    group = tag.substr(0, slash);
+    name = tag.substr(slash + 1);
+  }
+  std::vector<SystemTag> out;
+  for (const auto& g : kGroups) {
+    if (!group.empty() && group != g.name) continue;
+    for (size_t i = 1; i < g.size; ++i) {
+      if (g.values[i] == name) out.push_back({g.group, static_cast<uint8_t>(i)});
+    }
+  }
+  return out;
+}
+
+const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g) {
+  switch (g) {
+    case SystemGroup::kStageGroup:
+      return m.stage;
+    case SystemGroup::kRfmGroup:
+      return m.cell;
+    case SystemGroup::kParetoGroup:
+      return m.tier;
+    case SystemGroup::kAideesGroup:
+      return m.aidees;
+    case SystemGroup::kCustomerGroup:
+      return m.customer;
+  }
+  return m.stage;
 }
 
 std::shared_ptr<const ModelColumns> ModelCache::Get(const Columns& c, int64_t at,

@@ -37,10 +37,26 @@ struct ModelColumns {
   std::vector<uint8_t> r;      // 1..5, 0 = not a buyer in the RFM window
   std::vector<uint8_t> f;
   std::vector<uint8_t> m;
-  std::vector<uint8_t> cell;    // kRfmCells code, 0 = not a buyer
-  std::vector<uint8_t> tier;    // kTiers code, 0 = not a buyer
-  std::vector<uint8_t> aidees;  // kAidees code, 0 = no touch point in the window
+  std::vector<uint8_t> cell;      // kRfmCells code, 0 = not a buyer
+  std::vector<uint8_t> tier;      // kTiers code, 0 = not a buyer
+  std::vector<uint8_t> aidees;    // kAidees code, 0 = no touch point in the window
+  std::vector<uint8_t> customer;  // kCustomer code: 0 no order, 1 one, 2 more
 };
+
+inline constexpr std::array<std::string_view, 3> kCustomer = {"", "new_customer",
+                                                              "repeat_customer"};
+
+// The system tag groups (migration 0007_system_tags.sql) and the model
+// column and value names each stands for.
+enum class SystemGroup { kStageGroup, kRfmGroup, kParetoGroup, kAideesGroup, kCustomerGroup };
+struct SystemTag {
+  SystemGroup group;
+  uint8_t code;
+};
+// "sys:lifecycle/rising" or a bare system tag name ("rising"): the system
+// tags it names (a bare name may be in several groups); empty for others.
+std::vector<SystemTag> FindSystemTags(std::string_view tag);
+const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g);
 
 ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o);
 

@@ -440,3 +440,36 @@ export interface UserModels {
   m_score: number | null
   pareto_tier: string | null
 }
+
+/** GET /api/v1/analytics/lifecycle/flows: stage changes recorded in [from, to), by stage pair. */
+export interface LifecycleFlow {
+  /** null: the user's first recorded stage. */
+  from: string | null
+  to: string
+  users: number
+}
+
+export interface LifecycleFlows {
+  from: string
+  to: string
+  flows: LifecycleFlow[]
+}
+
+/** POST /api/v1/analytics/aarrr */
+export interface AarrrRequest {
+  from: string
+  to: string
+  filter?: string
+}
+
+/** The AARRR funnel of [from, to) (docs/analytics.md#aarrr); revenue in minor units (fen). */
+export interface AarrrResult {
+  from: string
+  to: string
+  acquired: number
+  activated: number
+  retained: number
+  referring: number
+  paying: number
+  revenue: number
+}

@@ -1,14 +1,17 @@
-// One pivot (POST /api/v1/segments/pivot) that follows its request: asked again whenever the
-// request changes, the newest request winning (older ones are aborted and their answers
-// dropped), retried every second while the index is still loading. Errors are kept for the
-// page to show (a bad filter beside the filter); the client does not toast them.
+// The analytics scope (a filter, an "as of") and what the analytics tabs share: pivots over
+// the scope (POST /api/v1/segments/pivot) that follow their request (useLatest: the newest
+// wins, retried while the index loads), a bad filter reported to the analytics page (shown
+// beside the filter box; the client does not toast it), and counts and yuan in the
+// current language.
 
-import { onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue'
-import { ApiError } from '@/api/client'
+import { watch, type Ref } from 'vue'
+import { useI18n } from 'vue-i18n'
+import type { ApiError } from '@/api/client'
 import { pivotSegments } from '@/api/segments'
 import type { PivotRequest, PivotResult } from '@/api/types'
-
-const RETRY_MS = 1000
+import { useLatest, type LatestState } from '@/composables/useLatest'
+import { formatCount, formatMoney } from '@/utils/format'
+import { fenToYuan } from '@/utils/pivot'
 
 /** What the analytics pages look at: everyone or a filter's users, now or as of an instant. */
 export interface AnalyticsScope {
@@ -30,78 +33,33 @@ export function scopedPivot(scope: AnalyticsScope, dimensions: string[], sum?: s
 /** A bad filter (400 invalid_filter), which the analytics page shows beside the filter box. */
 export const isFilterError = (err: ApiError | null): boolean => err?.status === 400 && err.reason === 'invalid_filter'
 
-export interface PivotState {
-  result: Ref<PivotResult | null>
-  /** The request `result` answers. */
-  answered: Ref<PivotRequest | null>
-  loading: Ref<boolean>
-  error: Ref<ApiError | null>
-  /** Asks again (after "refresh"). */
-  reload: () => void
+/** How a tab tells the analytics page about a bad filter (its `scope-error` event). */
+export type ScopeErrorEmit = (event: 'scope-error', error: ApiError | null) => void
+
+/** Reports a bad filter among `error` to the analytics page, and clears it with the next answer. */
+export function reportScopeErrors(error: Ref<ApiError | null>, emit: ScopeErrorEmit): void {
+  watch(error, (e) => emit('scope-error', isFilterError(e) ? e : null))
 }
 
-/** `request` returns null when there is nothing to ask yet. */
+export type PivotState = LatestState<PivotRequest, PivotResult>
+
+/** A pivot that follows `request` (null: nothing to ask yet). */
 export function usePivot(request: () => PivotRequest | null): PivotState {
-  const result = shallowRef<PivotResult | null>(null)
-  const answered = shallowRef<PivotRequest | null>(null)
-  const loading = ref(false)
-  const error = shallowRef<ApiError | null>(null)
+  return useLatest(request, pivotSegments)
+}
 
-  let seq = 0
-  let controller: AbortController | null = null
-  let timer: ReturnType<typeof setTimeout> | undefined
+/** A tab's pivot over the scope, a bad filter reported to the analytics page. */
+export function useScopedPivot(request: () => PivotRequest | null, emit: ScopeErrorEmit): PivotState {
+  const pivot = usePivot(request)
+  reportScopeErrors(pivot.error, emit)
+  return pivot
+}
 
-  function cancel(): void {
-    seq++
-    clearTimeout(timer)
-    controller?.abort()
-    controller = null
+/** Counts and money (fen, shown as yuan) in the current language. */
+export function useFigures() {
+  const { locale } = useI18n()
+  return {
+    count: (n: number): string => formatCount(n, locale.value),
+    yuan: (fen: number): string => formatMoney(fenToYuan(fen).toFixed(2), null, locale.value),
   }
-
-  async function run(req: PivotRequest, mine: number): Promise<void> {
-    const ctrl = new AbortController()
-    controller = ctrl
-    loading.value = true
-    try {
-      const answer = await pivotSegments(req, ctrl.signal)
-      if (mine !== seq) return
-      result.value = answer
-      answered.value = req
-      error.value = null
-      loading.value = false
-    } catch (err) {
-      if (mine !== seq || ctrl.signal.aborted) return
-      const apiErr =
-        err instanceof ApiError
-          ? err
-          : new ApiError({ type: 'about:blank', title: String(err), status: 0, detail: String(err), reason: '' })
-      error.value = apiErr
-      if (apiErr.reason === 'segment_index_loading') {
-        timer = setTimeout(() => void run(req, mine), RETRY_MS)
-        return
-      }
-      result.value = null
-      answered.value = null
-      loading.value = false
-    }
-  }
-
-  function reload(): void {
-    cancel()
-    const req = request()
-    if (!req) {
-      result.value = null
-      answered.value = null
-      error.value = null
-      loading.value = false
-      return
-    }
-    void run(req, seq)
-  }
-
-  // Compared as JSON: a request rebuilt with the same content is not asked again.
-  watch(() => JSON.stringify(request()), reload, { immediate: true })
-  onBeforeUnmount(cancel)
-
-  return { result, answered, loading, error, reload }
 }

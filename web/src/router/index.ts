@@ -88,6 +88,12 @@ const routes: RouteRecordRaw[] = [
             meta: { titleKey: 'nav.analytics' },
           },
           {
+            path: 'aarrr',
+            name: 'analytics-aarrr',
+            component: () => import('@/views/analytics/AarrrView.vue'),
+            meta: { titleKey: 'nav.analytics' },
+          },
+          {
             path: 'rfm',
             name: 'analytics-rfm',
             component: () => import('@/views/analytics/RfmView.vue'),

@@ -63,6 +63,28 @@ export function dayBoundary(day: string, endOfDay = false): string {
   return local.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
+/** "YYYY-MM-DD", as dates are kept in URLs. */
+export const isDay = (value: unknown): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+
+/** The local calendar day `n` days after (before, if negative) "YYYY-MM-DD". */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number)
+  const date = new Date(y, m - 1, d + n)
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+}
+
+/** The browser's calendar day today, "YYYY-MM-DD". */
+export const today = (): string => formatDate(new Date().toISOString())
+
+/**
+ * Whole local days, first to last, as the half-open period [from, to) of RFC 3339 UTC
+ * instants the API takes: from the start of the first day to the start of the day after
+ * the last.
+ */
+export function periodOfDays(first: string, last: string): { from: string; to: string } {
+  return { from: dayBoundary(first), to: dayBoundary(addDays(last, 1)) }
+}
+
 /** Any JSON value as short text: strings as they are, the rest as JSON. */
 export function jsonText(value: unknown): string {
   if (value === null || value === undefined) return ''

@@ -6,6 +6,20 @@ import type { PivotCell, PivotResult } from '@/api/types'
 /** Lifecycle stages in the order a user moves through them (docs/analytics.md). */
 export const LIFECYCLE_STAGES = ['potential', 'new', 'rising', 'mature', 'declining', 'silent', 'churned'] as const
 
+/** A colour per lifecycle stage, for bars, swatches and flows. */
+const LIFECYCLE_COLORS: Record<string, string> = {
+  potential: '#909399',
+  new: '#79bbff',
+  rising: '#67c23a',
+  mature: '#409eff',
+  declining: '#e6a23c',
+  silent: '#f3b760',
+  churned: '#f56c6c',
+}
+
+/** A stage's colour; grey for no stage or one the console does not know. */
+export const stageColor = (stage: string | null): string => LIFECYCLE_COLORS[stage ?? ''] ?? '#b1b3b8'
+
 /** The eight RFM cells as the grid shows them: important first, then by R and F. */
 export const RFM_CELLS = [
   'important_value',
