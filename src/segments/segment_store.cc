@@ -75,6 +75,29 @@ std::string AuditJson(const SavedSegment& g) {
 
 }  // namespace
 
+// Gives `g` an id, its canonical text and its creation stamps, and writes its
+// row; segment_name_taken when the name is in use.
+core::Status SegmentStore::Insert(Session& s, SavedSegment& g, core::Instant now,
+                                  const audit::Actor& actor) {
+  SHOPCRM_RETURN_IF_ERROR(NameFree(s, g.name, 0));
+  g.id = ids_.Next();
+  g.text = FormatFilter(g.filter, Features());
+  g.created_by = actor.name;
+  g.created_at = g.updated_at = now;
+  const int64_t t = core::ToUnixMicros(now);
+  auto opt = [](const std::optional<int64_t>& v) { return v ? Value(*v) : store::Null(); };
+  return s
+      .Execute(
+          "INSERT INTO segments (id, name, description, kind, filter, filter_text, "
+          "snapshot_of, snapshot_at, member_count, created_by, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {g.id, g.name, g.description, g.kind, core::DumpJson(FilterToJson(g.filter, Features())),
+           g.text, opt(g.snapshot_of),
+           g.snapshot_at ? Value(core::ToUnixMicros(*g.snapshot_at)) : store::Null(),
+           opt(g.member_count), g.created_by, t, t})
+      .status();
+}
+
 core::Result<SavedSegment> SegmentStore::Create(const std::string& name,
                                                 const std::string& description,
                                                 const Filter& filter, const audit::Actor& actor) {
@@ -83,24 +106,12 @@ core::Result<SavedSegment> SegmentStore::Create(const std::string& name,
   const auto now = clock_.Now();
   return store::TransactFor<SavedSegment>(
       db_, TxMode::kWrite, [&](Session& s) -> core::Result<SavedSegment> {
-        SHOPCRM_RETURN_IF_ERROR(NameFree(s, name, 0));
         SavedSegment g;
-        g.id = ids_.Next();
         g.name = name;
         g.description = description;
         g.kind = "dynamic";
         g.filter = filter;
-        g.text = FormatFilter(filter, Features());
-        g.created_by = actor.name;
-        g.created_at = g.updated_at = now;
-        const int64_t t = core::ToUnixMicros(now);
-        SHOPCRM_RETURN_IF_ERROR(
-            s.Execute(
-                 "INSERT INTO segments (id, name, description, kind, filter, filter_text, "
-                 "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 {g.id, g.name, g.description, g.kind,
-                  core::DumpJson(FilterToJson(filter, Features())), g.text, g.created_by, t, t})
-                .status());
+        SHOPCRM_RETURN_IF_ERROR(Insert(s, g, now, actor));
         SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "segment.create", "segment",
                                               std::to_string(g.id), std::nullopt, AuditJson(g)));
         return g;
@@ -182,28 +193,15 @@ core::Result<SavedSegment> SegmentStore::Snapshot(const SavedSegment& of, const 
   const auto now = clock_.Now();
   return store::TransactFor<SavedSegment>(
       db_, TxMode::kWrite, [&](Session& s) -> core::Result<SavedSegment> {
-        SHOPCRM_RETURN_IF_ERROR(NameFree(s, name, 0));
         SavedSegment g;
-        g.id = ids_.Next();
         g.name = name;
         g.description = "snapshot of " + of.name;
         g.kind = "snapshot";
         g.filter = of.filter;
-        g.text = of.text;
         g.snapshot_of = of.id;
         g.snapshot_at = at;
         g.member_count = static_cast<int64_t>(members.size());
-        g.created_by = actor.name;
-        g.created_at = g.updated_at = now;
-        const int64_t t = core::ToUnixMicros(now);
-        SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("INSERT INTO segments (id, name, description, kind, filter, filter_text, "
-                      "snapshot_of, snapshot_at, member_count, created_by, created_at, "
-                      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      {g.id, g.name, g.description, g.kind,
-                       core::DumpJson(FilterToJson(g.filter, Features())), g.text, of.id,
-                       core::ToUnixMicros(at), *g.member_count, g.created_by, t, t})
-                .status());
+        SHOPCRM_RETURN_IF_ERROR(Insert(s, g, now, actor));
         constexpr size_t kRows = 500;
         for (size_t start = 0; start < members.size(); start += kRows) {
           const size_t n = std::min(kRows, members.size() - start);

@@ -63,6 +63,9 @@ class SegmentStore final {
   core::Result<std::vector<int64_t>> Members(int64_t id, int64_t after, size_t limit);
 
  private:
+  core::Status Insert(store::Session& s, SavedSegment& g, core::Instant now,
+                      const audit::Actor& actor);
+
   store::Database& db_;
   const core::Clock& clock_;
   core::IdGenerator& ids_;
