@@ -110,7 +110,8 @@ struct FeatureIndex::Data : internal::Columns {
   internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of,
                                  const internal::Bitmap* within) const;
   internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
-  internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m) const;
+  internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m,
+                             const internal::Bitmap* within) const;
   const Dict* DictOf(std::string_view field) const;
   // A numeric feature of one user, as of `as_of`; missing as nullopt.
   using ValueOf = std::function<std::optional<int64_t>(uint32_t)>;
@@ -219,11 +220,19 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       if (const auto system = internal::FindSystemTags(f.tag); !system.empty()) {
         auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
         std::vector<uint32_t> members;
-        for (const auto& st : system) {
-          const std::vector<uint8_t>& codes = internal::CodesOf(*m, st.group);
-          for (uint32_t u = 0; u < codes.size(); ++u) {
-            if (codes[u] == st.code) members.push_back(u);
+        auto test = [&](uint32_t u) {
+          for (const auto& st : system) {
+            if (internal::CodesOf(*m, st.group)[u] == st.code) {
+              members.push_back(u);
+              break;
+            }
           }
+          return true;
+        };
+        if (within != nullptr) {
+          within->ForEachFrom(0, test);
+        } else {
+          for (uint32_t u = 0; u < size(); ++u) test(u);
         }
         out.Or(internal::Bitmap(members));
       }
@@ -253,27 +262,35 @@ internal::Bitmap FeatureIndex::Data::EvalText(const Dict& dict, const Predicate&
 
 // A model's value names are its codes' positions in `names`; an unknown name
 // matches nobody. Code 0 is "none": a missing value.
+// With `within`, only its members are looked at.
 template <size_t N>
 internal::Bitmap MatchCodes(const std::vector<uint8_t>& codes,
-                            const std::array<std::string_view, N>& names, const Predicate& p) {
+                            const std::array<std::string_view, N>& names, const Predicate& p,
+                            const internal::Bitmap* within) {
   std::array<bool, N> wanted{};
   for (const auto& v : p.values) {
     for (size_t i = 1; i < N; ++i) wanted[i] = wanted[i] || names[i] == std::get<std::string>(v);
   }
   const bool positive = p.op == Op::kEq || p.op == Op::kIn;
   std::vector<uint32_t> hits;
-  for (uint32_t u = 0; u < codes.size(); ++u) {
+  auto test = [&](uint32_t u) {
     if (codes[u] != 0 && wanted[codes[u]] == positive) hits.push_back(u);
+    return true;
+  };
+  if (within != nullptr) {
+    within->ForEachFrom(0, test);
+  } else {
+    for (uint32_t u = 0; u < codes.size(); ++u) test(u);
   }
   return internal::Bitmap(hits);
 }
 
-internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p,
-                                               const internal::ModelColumns& m) const {
-  if (p.field == "lifecycle") return MatchCodes(m.stage, internal::kStages, p);
-  if (p.field == "rfm_cell") return MatchCodes(m.cell, internal::kRfmCells, p);
-  if (p.field == "aidees") return MatchCodes(m.aidees, internal::kAidees, p);
-  return MatchCodes(m.tier, internal::kTiers, p);
+internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p, const internal::ModelColumns& m,
+                                               const internal::Bitmap* within) const {
+  if (p.field == "lifecycle") return MatchCodes(m.stage, internal::kStages, p, within);
+  if (p.field == "rfm_cell") return MatchCodes(m.cell, internal::kRfmCells, p, within);
+  if (p.field == "aidees") return MatchCodes(m.aidees, internal::kAidees, p, within);
+  return MatchCodes(m.tier, internal::kTiers, p, within);
 }
 
 template <typename Fn, typename Match>
@@ -314,7 +331,7 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
   if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
   if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier" ||
       p.field == "aidees") {
-    return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options));
+    return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
   }
   Prefetch prefetch;
   const std::string& f = p.field;
@@ -539,14 +556,29 @@ uint64_t FeatureIndex::Count(const Filter& filter, const AsOf& as_of) const {
 
 std::vector<int64_t> FeatureIndex::Members(const Filter& filter, const AsOf& as_of, int64_t after,
                                            size_t limit) const {
-  const internal::Bitmap b = d_->Eval(filter, as_of);
-  const auto start = static_cast<uint32_t>(std::upper_bound(d_->ids.begin(), d_->ids.end(), after) -
-                                           d_->ids.begin());
+  auto start = static_cast<uint32_t>(std::upper_bound(d_->ids.begin(), d_->ids.end(), after) -
+                                     d_->ids.begin());
   std::vector<int64_t> out;
-  b.ForEachFrom(start, [&](uint32_t u) {
+  auto take = [&](uint32_t u) {
     out.push_back(d_->ids[u]);
     return out.size() < limit;
-  });
+  };
+  // A page stops early: the filter is evaluated over growing ranges of users
+  // from the cursor until the page is full. Long lists take the whole set.
+  const uint32_t n = d_->size();
+  if (limit >= n / 8) {
+    d_->Eval(filter, as_of).ForEachFrom(start, take);
+    return out;
+  }
+  uint32_t chunk = 1u << 16;
+  while (start < n && out.size() < limit) {
+    const uint32_t end = n - start > chunk ? start + chunk : n;
+    internal::Bitmap range;
+    range.AddRange(start, end);
+    d_->Eval(filter, as_of, &range).ForEachFrom(start, take);
+    start = end;
+    chunk = std::min<uint32_t>(chunk * 2, 1u << 22);
+  }
   return out;
 }
 

@@ -16,6 +16,8 @@ class Bitmap final {
   explicit Bitmap(const std::vector<uint32_t>& values) : r_(values.size(), values.data()) {}
 
   void Add(uint32_t v) { r_.add(v); }
+  // Adds [lo, hi).
+  void AddRange(uint32_t lo, uint32_t hi) { r_.addRange(lo, hi); }
   void And(const Bitmap& o) { r_ &= o.r_; }
   void Or(const Bitmap& o) { r_ |= o.r_; }
   void AndNot(const Bitmap& o) { r_ -= o.r_; }
