@@ -55,14 +55,14 @@ void Apply(const Response& from, httplib::Response& to) {
     to.set_chunked_content_provider(
         from.content_type, [stream = from.stream](size_t, httplib::DataSink& sink) {
           std::string chunk;
-          // A producer that throws ends the response early; the client sees
-          // a truncated chunked body rather than a wrong one.
+          // A producer that throws aborts the connection without the final
+          // chunk, so the client sees an incomplete body, never a short
+          // complete one.
           bool more = false;
           try {
             more = stream(chunk);
           } catch (const std::exception& e) {
             core::log::Error("streamed response failed", {{"error", e.what()}});
-            sink.done();
             return false;
           }
           if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;

@@ -31,10 +31,11 @@ struct App {
   std::unique_ptr<profiles::Directory> directory;
   std::unique_ptr<profiles::Tags> tags;
   std::unique_ptr<profiles::ImportRuns> import_runs;
+  // Before `segments`, so it outlives the refresher thread that uses it.
+  std::unique_ptr<segments::LifecycleRecorder> lifecycle;
   std::unique_ptr<segments::Segments> segments;
   std::unique_ptr<segments::SegmentStore> segment_store;
   std::unique_ptr<profiles::Facts> facts;
-  std::unique_ptr<segments::LifecycleRecorder> lifecycle;
   api::HttpMetrics metrics;
 };
 

@@ -72,4 +72,9 @@ core::Result<EntryPage> AuditLog::List(store::Database& db, const ListQuery& q) 
   return page;
 }
 
+core::Result<int64_t> AuditLog::LatestId(store::Session& session) {
+  SHOPCRM_ASSIGN_OR_RETURN(auto rows, session.Query("SELECT COALESCE(MAX(id), 0) FROM audit_log"));
+  return rows.rows.at(0).Int(0);
+}
+
 }  // namespace shopcrm::audit

@@ -61,6 +61,9 @@ class AuditLog final {
 
   // Newest first. Returns invalid_fields for a bad limit.
   core::Result<EntryPage> List(store::Database& db, const ListQuery& query) const;
+  // The id of the latest entry (0 when there is none): it grows with every
+  // audited change, so a reader can tell whether anything changed.
+  static core::Result<int64_t> LatestId(store::Session& session);
 
  private:
   const core::Clock& clock_;

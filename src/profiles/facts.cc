@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "profiles/internal/counting.h"
 
 namespace shopcrm::profiles {
@@ -135,17 +136,19 @@ core::Result<std::vector<std::pair<int64_t, std::string>>> Facts::ExternalIds(
 core::Result<std::string> Facts::Version() {
   std::string out;
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto rows,
-        s.Query("SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
-                "(SELECT COALESCE(MAX(id), 0) FROM orders), "
-                "(SELECT COALESCE(MAX(id), 0) FROM order_status_history), "
-                "(SELECT COUNT(*) FROM users), (SELECT COALESCE(MAX(updated_at), 0) FROM users), "
-                "(SELECT COUNT(*) FROM user_tags), "
-                "(SELECT COALESCE(MAX(tagged_at), 0) FROM user_tags), "
-                "(SELECT COUNT(*) FROM tags), (SELECT COALESCE(MAX(updated_at), 0) FROM tags)"));
+    // Index lookups only. New facts raise a maximum id (events, orders, order
+    // steps) or update time (users, bare ones included); tag changes and
+    // erasures are audited, so the audit log's latest id covers them,
+    // removals included.
+    SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                             s.Query("SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
+                                     "(SELECT COALESCE(MAX(id), 0) FROM orders), "
+                                     "(SELECT COALESCE(MAX(id), 0) FROM order_status_history), "
+                                     "(SELECT COALESCE(MAX(updated_at), 0) FROM users)"));
     const store::Row& r = rows.rows.at(0);
-    for (size_t i = 0; i < 9; ++i) out += std::to_string(r.Int(i)) + ".";
+    for (size_t i = 0; i < 4; ++i) out += std::to_string(r.Int(i)) + ".";
+    SHOPCRM_ASSIGN_OR_RETURN(int64_t audited, audit::AuditLog::LatestId(s));
+    out += std::to_string(audited);
     return core::Status::Ok();
   }));
   return out;

@@ -76,9 +76,11 @@ class Facts final {
   core::Result<std::vector<std::pair<int64_t, std::string>>> ExternalIds(
       const std::vector<int64_t>& user_ids);
 
-  // A fingerprint of everything the scans return: it changes whenever a
-  // user, order, order update, event, tag or tag assignment is written (by
-  // any process). Cheap: a handful of index lookups and counts.
+  // A fingerprint of everything the scans return: it changes when a user,
+  // order, order update or event is written, or a tag change or erasure is
+  // audited (by any process). Index lookups only. Ids and times are taken
+  // before commit, so a transaction that commits after a later one may not
+  // change it: readers should look again a little later (segments does).
   core::Result<std::string> Version();
 
  private:

@@ -18,6 +18,7 @@ struct Change {
 }  // namespace
 
 core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index, const AsOf& as_of) {
+  std::lock_guard lock(record_mu_);
   // What was recorded, in user id order.
   std::vector<std::pair<int64_t, std::string>> recorded;
   constexpr int64_t kPage = 100000;
@@ -82,7 +83,7 @@ core::Result<std::vector<Flow>> LifecycleRecorder::Flows(core::Instant from, cor
     SHOPCRM_ASSIGN_OR_RETURN(
         auto rows, s.Query("SELECT from_stage, to_stage, COUNT(*) FROM lifecycle_transitions "
                            "WHERE at >= ? AND at < ? GROUP BY from_stage, to_stage "
-                           "ORDER BY from_stage, to_stage",
+                           "ORDER BY (from_stage IS NULL) DESC, from_stage, to_stage",
                            {core::ToUnixMicros(from), core::ToUnixMicros(to)}));
     for (const auto& r : rows.rows) {
       out.push_back({r.OptionalText(0), r.Text(1), static_cast<uint64_t>(r.Int(2))});

@@ -10,11 +10,13 @@
 // transition is stamped when it was seen, at most a refresh (for facts) or a
 // day (for time) after it happened. docs/analytics.md.
 //
-// Owns `user_stages` and `lifecycle_transitions`. Thread-safety: one Record
-// at a time (the segment refresher); Flows from any thread.
+// Owns `user_stages` and `lifecycle_transitions`. Thread-safety: safe from
+// any thread; Records run one at a time. Two processes recording into one
+// database at once may both write a change (see docs/analytics.md).
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +50,7 @@ class LifecycleRecorder final {
  private:
   store::Database& db_;
   core::IdGenerator& ids_;
+  std::mutex record_mu_;  // one Record at a time
 };
 
 }  // namespace shopcrm::segments

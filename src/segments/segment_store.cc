@@ -38,6 +38,15 @@ core::Status NameFree(Session& s, const std::string& name, int64_t except_id) {
   return core::Status::Ok();
 }
 
+// Two writers that both found a name free: the second one's unique-key
+// conflict is the same answer the check gives.
+core::Status TakenOnConflict(core::Status st) {
+  if (!st.ok() && st.error().reason() == "unique_violation") {
+    return core::Conflict("segment_name_taken", "a segment with this name exists");
+  }
+  return st;
+}
+
 core::Result<SavedSegment> FromRow(const Row& r) {
   SavedSegment g;
   g.id = r.Int(0);
@@ -86,16 +95,15 @@ core::Status SegmentStore::Insert(Session& s, SavedSegment& g, core::Instant now
   g.created_at = g.updated_at = now;
   const int64_t t = core::ToUnixMicros(now);
   auto opt = [](const std::optional<int64_t>& v) { return v ? Value(*v) : store::Null(); };
-  return s
-      .Execute(
-          "INSERT INTO segments (id, name, description, kind, filter, filter_text, "
-          "snapshot_of, snapshot_at, member_count, created_by, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {g.id, g.name, g.description, g.kind, core::DumpJson(FilterToJson(g.filter, Features())),
-           g.text, opt(g.snapshot_of),
-           g.snapshot_at ? Value(core::ToUnixMicros(*g.snapshot_at)) : store::Null(),
-           opt(g.member_count), g.created_by, t, t})
-      .status();
+  return TakenOnConflict(
+      s.Execute("INSERT INTO segments (id, name, description, kind, filter, filter_text, "
+                "snapshot_of, snapshot_at, member_count, created_by, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                {g.id, g.name, g.description, g.kind,
+                 core::DumpJson(FilterToJson(g.filter, Features())), g.text, opt(g.snapshot_of),
+                 g.snapshot_at ? Value(core::ToUnixMicros(*g.snapshot_at)) : store::Null(),
+                 opt(g.member_count), g.created_by, t, t})
+          .status());
 }
 
 core::Result<SavedSegment> SegmentStore::Create(const std::string& name,
@@ -160,13 +168,13 @@ core::Result<SavedSegment> SegmentStore::Update(int64_t id, const std::optional<
           after.text = FormatFilter(*filter, Features());
         }
         after.updated_at = now;
-        SHOPCRM_RETURN_IF_ERROR(
+        SHOPCRM_RETURN_IF_ERROR(TakenOnConflict(
             s.Execute("UPDATE segments SET name = ?, description = ?, filter = ?, filter_text = ?, "
                       "updated_at = ? WHERE id = ?",
                       {after.name, after.description,
                        core::DumpJson(FilterToJson(after.filter, Features())), after.text,
                        core::ToUnixMicros(now), id})
-                .status());
+                .status()));
         SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "segment.update", "segment",
                                               std::to_string(id), AuditJson(before),
                                               AuditJson(after)));

@@ -82,6 +82,10 @@ void Segments::StartRefresher(LifecycleRecorder* recorder) {
 void Segments::RefreshLoop() {
   std::unique_lock lock(stop_mu_);
   bool first = true;  // the first round runs at once: it builds the first index
+  // Ids and times are taken before commit, so a write that commits after a
+  // later one can leave the fingerprint unchanged: a change is followed by
+  // one more rebuild a few rounds later, which picks such stragglers up.
+  int rounds_to_trailing = -1;
   while (first || !stop_cv_.wait_for(lock, options_.refresh_interval, [&] { return stop_; })) {
     first = false;
     lock.unlock();
@@ -95,12 +99,15 @@ void Segments::RefreshLoop() {
       }
       if (!version.ok()) {
         core::log::Warn("segment index refresh failed", {{"error", version.error().detail()}});
-      } else if (*version != built) {
+      } else if (*version != built || rounds_to_trailing == 0) {
+        rounds_to_trailing = *version != built ? 5 : -1;
         if (auto st = Rebuild(); !st.ok()) {
           core::log::Warn("segment index rebuild failed", {{"error", st.error().detail()}});
         } else {
           recorded_on_.reset();  // new facts: record the stages again
         }
+      } else if (rounds_to_trailing > 0) {
+        --rounds_to_trailing;
       }
       const core::LocalDate today = tz_.DateOf(clock_.Now());
       if (recorder_ != nullptr && recorded_on_ != today && Info().ready) {
@@ -124,9 +131,10 @@ void Segments::RefreshLoop() {
 core::Instant Segments::EvaluationTime(std::optional<core::Instant> as_of) const {
   if (as_of) return *as_of;
   if (options_.as_of) return *options_.as_of;
-  // Now, to the whole minute: counts typed in one minute share their models
-  // (RFM and Pareto rank every buyer) instead of ranking them again each time.
-  return std::chrono::floor<std::chrono::minutes>(clock_.Now());
+  // Now, rounded up to the next whole minute: counts typed in one minute share
+  // their models (RFM and Pareto rank every buyer) instead of ranking them
+  // again each time, and every fact already committed is before it.
+  return std::chrono::ceil<std::chrono::minutes>(clock_.Now());
 }
 
 AsOf Segments::At(std::optional<core::Instant> as_of) const {

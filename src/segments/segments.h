@@ -7,8 +7,8 @@
 // when it changed, so writes by any process show within one interval plus
 // one build.
 //
-// Features are evaluated as of the clock's now (to the whole minute), or of `as_of` (options, or
-// per call) to analyse historical data as if it were live.
+// Features are evaluated as of the clock's now (rounded up to the minute), or of `as_of` (options,
+// or per call) to analyse historical data as if it were live.
 //
 // Thread-safety: safe from any thread. Error reasons: invalid_filter,
 // segment_index_loading (no index built yet), and the database's.

@@ -319,6 +319,19 @@ async function assertAarrr(page, shown, filter) {
   return api
 }
 
+/** The AIDEES stages in order, with their Chinese labels. */
+const AIDEES_LABELS = { attention: '注意', interest: '兴趣', desire: '欲望', experience: '体验', enthusiasm: '热衷', share: '分享' }
+const CUSTOMER_LABELS = { new_customer: '新客', repeat_customer: '复购客' }
+
+/** The system tag groups in the order the Tags page shows them: [Chinese label, English label, labels of some tags]. */
+const SYSTEM_GROUPS = {
+  'sys:lifecycle': ['生命周期', 'Lifecycle', { potential: '潜在', rising: '上升', churned: '流失' }],
+  'sys:rfm': ['RFM 分群', 'RFM segments', { important_value: '重要价值', general_recall: '一般挽留' }],
+  'sys:pareto': ['帕累托分层', 'Pareto tiers', { head: '头部', waist: '腰部', tail: '尾部' }],
+  'sys:aidees': ['AIDEES 阶段', 'AIDEES stage', AIDEES_LABELS],
+  'sys:customer': ['新老客', 'New / repeat customers', CUSTOMER_LABELS],
+}
+
 describe('shopcrm console', { concurrency: 1 }, () => {
   test('a wrong password shows the server error and stays on /login', async () => {
     await withPage('wrong-password', async (page) => {
@@ -1225,11 +1238,184 @@ describe('shopcrm console', { concurrency: 1 }, () => {
     })
   })
 
+  test('the pivot view and the lifecycle dashboard show the API\'s users by AIDEES stage', async () => {
+    await withPage('analytics-aidees', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/analytics/pivot`)
+      await waitForAnswer(page, 'pivot-view', { dimensions: 'city' })
+      await page.locator(sel('pivot-dim-1')).click()
+      await page.locator(`${sel('pivot-dim-option')}[data-dim="aidees"]:visible`).click()
+      await waitForAnswer(page, 'pivot-view', { dimensions: 'aidees' })
+      assert.equal(new URL(page.url()).searchParams.get('dims'), 'aidees', 'the choice is kept in the URL')
+
+      const api = await apiPivot(page, { dimensions: ['aidees'] })
+      const index = await apiGet(page, '/api/v1/segments/index')
+      const rows = await page
+        .locator(sel('pivot-row'))
+        .evaluateAll((els) => els.map((e) => ({ key: e.dataset.key, users: Number(e.dataset.users), label: e.textContent.trim() })))
+      assert.equal(rows.length, api.cells.length, 'a row per value the API counts')
+      for (const c of api.cells) {
+        const row = rows.find((r) => r.key === JSON.stringify(c.key))
+        assert.ok(row, `a row for ${JSON.stringify(c.key)}`)
+        assert.equal(row.users, c.users, `users of ${JSON.stringify(c.key)}`)
+        assert.equal(row.label, c.key[0] === null ? '（无）' : AIDEES_LABELS[c.key[0]], `label of ${c.key[0]}`)
+      }
+      const order = Object.keys(AIDEES_LABELS)
+      const shownOrder = rows.map((r) => JSON.parse(r.key)[0]).filter((k) => k !== null)
+      assert.deepEqual(shownOrder, order.filter((k) => shownOrder.includes(k)), 'the stages along the path')
+      assert.equal(rows.reduce((n, r) => n + r.users, 0), index.users, 'the stages (and none) add up to the users in the index')
+      assert.ok(api.cells.some((c) => c.key[0] !== null && c.users > 0), 'demo users have AIDEES stages')
+      await page.locator(`${sel('pivot-chart')} canvas`).first().waitFor()
+
+      // The lifecycle dashboard's AIDEES card: the same numbers, every stage in order, no stage last.
+      await page.locator(sel('analytics-tab-lifecycle')).click()
+      await waitForPath(page, '/analytics/lifecycle')
+      const data = await waitForAnswer(page, 'aidees-distribution', { filter: '' })
+      const stages = await page.locator(sel('aidees-stage')).evaluateAll((els) => els.map((e) => [e.dataset.stage, Number(e.dataset.users)]))
+      assert.deepEqual(stages.map(([k]) => k).slice(0, 6), order)
+      assertSameCells(Object.fromEntries(stages), api.cells)
+      assert.equal(Number(data.total), index.users)
+      assert.equal(Number(await page.locator(sel('aidees-total')).getAttribute('data-users')), index.users)
+      await page.locator(`${sel('aidees-chart')} canvas`).waitFor()
+      await page.waitForTimeout(400)
+      await page.locator(sel('aidees-distribution')).screenshot({ path: path.join(RESULTS_DIR, 'analytics-aidees.png') })
+
+      // For buyers only, the API's numbers for that filter.
+      await page.locator(sel('analytics-filter')).fill('orders >= 1')
+      await page.locator(sel('analytics-filter')).press('Enter')
+      await waitForAnswer(page, 'aidees-distribution', { filter: 'orders >= 1' })
+      const buyers = await apiPivot(page, { dimensions: ['aidees'], filter: 'orders >= 1' })
+      const shownBuyers = await page.locator(sel('aidees-stage')).evaluateAll((els) => els.map((e) => [e.dataset.stage, Number(e.dataset.users)]))
+      assertSameCells(Object.fromEntries(shownBuyers), buyers.cells)
+    })
+  })
+
+  test('the Tags page shows the system tag groups by label with the API\'s user counts', async () => {
+    await withPage('tags-system', async (page) => {
+      await logIn(page)
+      // The counts follow the index as of the current minute: compare with an answer the
+      // server gave both before and after the page asked (try again if a minute turned).
+      let api
+      for (let attempt = 0; ; attempt++) {
+        const before = await apiGet(page, '/api/v1/tag-groups')
+        await page.goto(`${BASE_URL}/tags`)
+        await page.locator(`${sel('tag-group')}[data-name="sys:customer"] ${sel('tag-user-count')}`).first().waitFor()
+        api = await apiGet(page, '/api/v1/tag-groups')
+        if (JSON.stringify(before) === JSON.stringify(api) || attempt === 2) break
+      }
+      const system = api.items.filter((g) => g.kind === 'system')
+      assert.deepEqual(system.map((g) => g.name).sort(), Object.keys(SYSTEM_GROUPS).sort(), 'the five system groups')
+      const shownSystem = await page
+        .locator(`${sel('tag-group')}[data-kind="system"]`)
+        .evaluateAll((els) => els.map((e) => e.dataset.name))
+      assert.deepEqual(shownSystem, Object.keys(SYSTEM_GROUPS), 'in model order')
+
+      for (const group of system) {
+        const [label, , tagLabels] = SYSTEM_GROUPS[group.name]
+        const card = page.locator(`${sel('tag-group')}[data-name="${group.name}"]`)
+        assert.equal((await card.locator(sel('tag-group-name')).innerText()).trim(), label, `the label of ${group.name}`)
+        assert.equal((await card.locator(sel('tag-group-raw-name')).innerText()).trim(), group.name, 'and its name')
+        assert.equal(await card.locator(sel('tag-create')).count(), 0, 'no new tags in a system group')
+        const counts = await card
+          .locator(sel('tag-user-count'))
+          .evaluateAll((els) => els.map((e) => ({ path: e.dataset.path, users: Number(e.dataset.users), text: e.textContent.trim() })))
+        assert.equal(counts.length, group.tags.length, `every tag of ${group.name}`)
+        const filters = await card.locator(sel('tag-filter')).allInnerTexts()
+        for (const tag of group.tags) {
+          const ref = `${group.name}/${tag.name}`
+          const shown = counts.find((c) => c.path === ref)
+          assert.ok(shown, `a row for ${ref}`)
+          assert.equal(shown.users, tag.user_count, `users of ${ref}`)
+          assert.equal(shown.text, String(tag.user_count))
+          assert.ok(filters.map((f) => f.trim()).includes(`has_tag("${ref}")`), `the filter of ${ref}`)
+          const name = card.locator(`${sel('tag-name')}[data-tag-id="${tag.id}"]`)
+          assert.equal(await name.getAttribute('data-name'), tag.name)
+          if (tagLabels[tag.name]) assert.equal((await name.innerText()).trim(), tagLabels[tag.name], `the label of ${ref}`)
+        }
+      }
+      const aidees = system.find((g) => g.name === 'sys:aidees')
+      assert.ok(aidees.tags.some((t) => t.user_count > 0), 'demo users hold AIDEES tags')
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'tags.png'), fullPage: true })
+
+      await page.locator(sel('lang-en')).click()
+      for (const [name, [, english]] of Object.entries(SYSTEM_GROUPS)) {
+        await page.waitForFunction(
+          ({ s, text }) => document.querySelector(s)?.textContent.trim() === text,
+          { s: `${sel('tag-group')}[data-name="${name}"] ${sel('tag-group-name')}`, text: english },
+        )
+      }
+
+      // A system tag's count opens the builder with has_tag("group/name") as a row, counted as the API counts it.
+      await page.locator(`${sel('tag-user-count')}[data-path="sys:aidees/desire"]`).click()
+      await waitForPath(page, '/segments/new')
+      const server = await segmentPreview(page, 'has_tag("sys:aidees/desire")')
+      await assertSegmentCount(page, server.text, 'has_tag("sys:aidees/desire")')
+      await page.waitForFunction((s) => document.querySelectorAll(s).length === 1, `${sel('segment-condition')}[data-kind="has_tag"]`)
+
+      // Tagging a user offers manual tags only (the server refuses system ones).
+      const [{ item }] = await findDemoUsers(page, 1)
+      const groupsLoaded = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/tag-groups')
+      await openUser(page, item.id)
+      await groupsLoaded
+      await page.locator(sel('user-tag-select')).click()
+      await page.waitForTimeout(300)
+      assert.equal(await page.locator(`${sel('user-tag-select-option')}[data-kind="system"]`).count(), 0, 'no system tag is offered')
+      for (const tag of aidees.tags) assert.equal(await page.locator(`${sel('user-tag-select-option')}[data-tag-id="${tag.id}"]`).count(), 0)
+    })
+  })
+
+  test('the condition editor offers the AIDEES stages and the system tags', async () => {
+    await withPage('segments-system-tags', async (page) => {
+      await logIn(page)
+      await page.goto(`${BASE_URL}/segments/new`)
+      await page.locator(sel('segments')).waitFor()
+      const waitForText = (text) =>
+        page.waitForFunction(({ s, text }) => document.querySelector(s)?.value === text, { s: sel('segment-filter-text'), text })
+
+      // aidees = "desire", picked from the stages.
+      await page.locator(sel('segment-add-condition')).click()
+      const first = page.locator(sel('segment-condition')).nth(0)
+      await first.locator(sel('segment-condition-field')).click()
+      await page.locator(`${sel('segment-condition-field-option')}[data-field="aidees"]:visible`).click()
+      await first.locator(sel('segment-condition-value')).click()
+      const choice = page.locator(`${sel('segment-condition-choice')}:visible`)
+      await choice.first().waitFor()
+      const choices = await choice.evaluateAll((els) => els.map((e) => [e.dataset.value, e.textContent.trim()]))
+      assert.deepEqual(choices, Object.entries(AIDEES_LABELS), 'the six stages, labelled')
+      await page.locator(`${sel('segment-condition-choice')}[data-value="desire"]:visible`).click()
+      await waitForText('aidees = "desire"')
+      const desire = await assertSegmentCount(page, 'aidees = "desire"')
+
+      // and has_tag("sys:customer/repeat_customer"), picked from the system tags.
+      await page.locator(sel('segment-add-has-tag')).click()
+      const second = page.locator(sel('segment-condition')).nth(1)
+      await second.locator(sel('segment-condition-tag')).click()
+      const option = page.locator(`${sel('segment-condition-tag-option')}[data-tag="sys:customer/repeat_customer"]:visible`)
+      assert.equal(await option.getAttribute('data-kind'), 'system')
+      assert.match(await option.innerText(), /复购客/)
+      await option.click()
+      const text = 'aidees = "desire" and has_tag("sys:customer/repeat_customer")'
+      await waitForText(text)
+      const both = await assertSegmentCount(page, text)
+      assert.ok(both.count <= desire.count)
+      const picked = await second.locator(sel('segment-condition-tag')).innerText()
+      assert.ok(picked.includes('复购客') && picked.includes('sys:customer/repeat_customer'), `the pick shows its label and name: ${picked}`)
+    })
+  })
+
   test("the user 360 page shows the user's models", async () => {
     await withPage('user-models', async (page) => {
       await logIn(page)
-      const [{ item }] = await findDemoUsers(page, 1)
-      const models = await apiGet(page, `/api/v1/users/${item.id}/models`)
+      // A demo user with an AIDEES stage and new/repeat customer, if one of the first few has both.
+      const candidates = await findDemoUsers(page, 5)
+      let item = candidates[0].item
+      let models = await apiGet(page, `/api/v1/users/${item.id}/models`)
+      for (const c of candidates.slice(1)) {
+        if (models.aidees && models.customer) break
+        item = c.item
+        models = await apiGet(page, `/api/v1/users/${item.id}/models`)
+      }
+      assert.ok('aidees' in models && 'customer' in models, 'the server gives the AIDEES stage and new/repeat customer')
       await openUser(page, item.id)
       const card = page.locator(sel('user-models'))
       await page.waitForFunction(
@@ -1243,6 +1429,21 @@ describe('shopcrm console', { concurrency: 1 }, () => {
         assert.equal(shown === null ? null : Number(shown), models[`${score}_score`], `${score} score`)
       }
       assert.equal(await card.locator(sel('user-models-pareto-tier')).getAttribute('data-tier'), models.pareto_tier)
+
+      // The AIDEES stage and new/repeat customer: the API's values, labelled.
+      assert.equal(await card.getAttribute('data-aidees'), models.aidees)
+      assert.equal(await card.getAttribute('data-customer'), models.customer)
+      const aidees = card.locator(sel('user-models-aidees'))
+      const customer = card.locator(sel('user-models-customer'))
+      assert.equal(await aidees.getAttribute('data-stage'), models.aidees)
+      assert.equal(await customer.getAttribute('data-customer'), models.customer)
+      if (models.aidees) assert.equal((await aidees.innerText()).trim(), AIDEES_LABELS[models.aidees])
+      if (models.customer) assert.equal((await customer.innerText()).trim(), CUSTOMER_LABELS[models.customer])
+      await page.locator(sel('lang-en')).click()
+      if (models.customer) {
+        const english = models.customer === 'new_customer' ? 'New customer' : 'Repeat customer'
+        await page.waitForFunction(({ s, text }) => document.querySelector(s)?.textContent.trim() === text, { s: sel('user-models-customer'), text: english })
+      }
     })
   })
 

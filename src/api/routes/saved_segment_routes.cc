@@ -102,17 +102,19 @@ void AddSavedSegmentRoutes(Router& router, Services& s, const ServerOptions& o) 
                 auto a = r.RequiredString("a", 32);
                 auto b = r.RequiredString("b", 32);
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                auto id_of = [](const std::string& text) -> core::Result<int64_t> {
+                std::vector<core::FieldError> errors;
+                auto id_of = [&](const char* field, const std::string& text) -> int64_t {
                   int64_t v = 0;
                   const auto* end = text.data() + text.size();
                   if (std::from_chars(text.data(), end, v).ptr != end || v <= 0) {
-                    return core::InvalidFields("invalid_fields",
-                                               {{"a", "invalid_id", "segment ids are decimal"}});
+                    errors.push_back({field, "invalid_id", "segment ids are decimal"});
                   }
                   return v;
                 };
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t ida, id_of(*a));
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t idb, id_of(*b));
+                const int64_t ida = id_of("a", *a);
+                const int64_t idb = id_of("b", *b);
+                if (!errors.empty())
+                  return core::InvalidFields("invalid_fields", std::move(errors));
                 SHOPCRM_ASSIGN_OR_RETURN(ResolvedSet sa, Resolve(s, ida));
                 SHOPCRM_ASSIGN_OR_RETURN(ResolvedSet sb, Resolve(s, idb));
                 SHOPCRM_ASSIGN_OR_RETURN(auto c,
@@ -223,32 +225,48 @@ void AddSavedSegmentRoutes(Router& router, Services& s, const ServerOptions& o) 
               [&s](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
                 SHOPCRM_ASSIGN_OR_RETURN(auto g, s.segment_store.Get(id));
-                // Fail now, with a problem, if the index is still loading.
-                SHOPCRM_RETURN_IF_ERROR(MembersPage(s, g, INT64_MIN, 1).status());
+                // The members are taken once, from one index at one instant (a
+                // snapshot's are frozen anyway), then written a page at a time.
+                std::vector<int64_t> ids;
+                if (g.kind == "snapshot") {
+                  for (int64_t after = INT64_MIN;;) {
+                    SHOPCRM_ASSIGN_OR_RETURN(auto page, s.segment_store.Members(id, after, 50000));
+                    ids.insert(ids.end(), page.begin(), page.end());
+                    if (page.size() < 50000) break;
+                    after = page.back();
+                  }
+                } else {
+                  SHOPCRM_ASSIGN_OR_RETURN(
+                      ids, s.segments.Members(g.filter, std::nullopt, INT64_MIN, SIZE_MAX));
+                }
                 Response res;
                 res.content_type = "text/csv; charset=utf-8";
                 res.headers.emplace_back("Content-Disposition", "attachment; filename=\"segment-" +
                                                                     std::to_string(id) + ".csv\"");
                 struct State {
+                  std::vector<int64_t> ids;
+                  size_t next = 0;
                   bool header = true;
-                  int64_t after = INT64_MIN;
                 };
                 auto state = std::make_shared<State>();
-                res.stream = [&s, g, state](std::string& out) -> bool {
+                state->ids = std::move(ids);
+                res.stream = [&s, state](std::string& out) -> bool {
                   if (state->header) {
                     out += "user_id,external_id\r\n";
                     state->header = false;
                   }
                   constexpr size_t kPage = 5000;
-                  auto ids = MembersPage(s, g, state->after, kPage);
-                  if (!ids.ok()) throw std::runtime_error(ids.error().ToString());
-                  auto external = s.facts.ExternalIds(*ids);
+                  const size_t end = std::min(state->ids.size(), state->next + kPage);
+                  const std::vector<int64_t> page(
+                      state->ids.begin() + static_cast<ptrdiff_t>(state->next),
+                      state->ids.begin() + static_cast<ptrdiff_t>(end));
+                  state->next = end;
+                  auto external = s.facts.ExternalIds(page);
                   if (!external.ok()) throw std::runtime_error(external.error().ToString());
                   for (const auto& [user_id, external_id] : *external) {
                     out += std::to_string(user_id) + "," + CsvField(external_id) + "\r\n";
                   }
-                  if (!ids->empty()) state->after = ids->back();
-                  return ids->size() == kPage;
+                  return state->next < state->ids.size();
                 };
                 return res;
               }});

@@ -231,18 +231,30 @@ const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g) {
 
 std::shared_ptr<const ModelColumns> ModelCache::Get(const Columns& c, int64_t at,
                                                     const ModelOptions& o) {
+  std::promise<std::shared_ptr<const ModelColumns>> promise;
+  Shared result;
+  bool mine = false;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [t, cols] : entries_) {
-      if (t == at) return cols;
+    for (const auto& [t, shared] : entries_) {
+      if (t == at) result = shared;
+    }
+    if (!result.valid()) {
+      result = promise.get_future().share();
+      entries_.emplace_back(at, result);
+      if (entries_.size() > kEntries) entries_.erase(entries_.begin());
+      mine = true;
     }
   }
-  // Computed outside the lock: two callers may both compute; either result is right.
-  auto cols = std::make_shared<const ModelColumns>(ComputeModels(c, at, o));
-  std::lock_guard lock(mu_);
-  entries_.emplace_back(at, cols);
-  if (entries_.size() > kEntries) entries_.erase(entries_.begin());
-  return cols;
+  if (mine) {
+    // Computed outside the lock; callers for other instants go on meanwhile.
+    try {
+      promise.set_value(std::make_shared<const ModelColumns>(ComputeModels(c, at, o)));
+    } catch (...) {
+      promise.set_exception(std::current_exception());
+    }
+  }
+  return result.get();
 }
 
 }  // namespace shopcrm::segments::internal

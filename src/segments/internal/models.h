@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -60,16 +61,18 @@ const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g);
 
 ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o);
 
-// The models of the last few instants asked for. Thread-safe.
+// The models of the last few instants asked for. Thread-safe: the first
+// caller for an instant computes, later ones wait for its result.
 class ModelCache final {
  public:
   std::shared_ptr<const ModelColumns> Get(const Columns& c, int64_t at_micros,
                                           const ModelOptions& o);
 
  private:
+  using Shared = std::shared_future<std::shared_ptr<const ModelColumns>>;
   static constexpr size_t kEntries = 4;
   std::mutex mu_;
-  std::vector<std::pair<int64_t, std::shared_ptr<const ModelColumns>>> entries_;  // newest last
+  std::vector<std::pair<int64_t, Shared>> entries_;  // newest last
 };
 
 }  // namespace shopcrm::segments::internal

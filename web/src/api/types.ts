@@ -405,7 +405,7 @@ export interface SegmentOverlap {
 }
 
 /** The dimensions POST /api/v1/segments/pivot groups by. */
-export const PIVOT_DIMENSIONS = ['city', 'province', 'gender', 'source_channel', 'lifecycle', 'rfm_cell', 'pareto_tier'] as const
+export const PIVOT_DIMENSIONS = ['city', 'province', 'gender', 'source_channel', 'lifecycle', 'rfm_cell', 'pareto_tier', 'aidees'] as const
 
 export type PivotDimension = (typeof PIVOT_DIMENSIONS)[number]
 
@@ -439,6 +439,10 @@ export interface UserModels {
   f_score: number | null
   m_score: number | null
   pareto_tier: string | null
+  /** The AIDEES stage: null without a touch point in the RFM window (absent from older servers). */
+  aidees?: string | null
+  /** `new_customer` (one counting order) or `repeat_customer` (two or more); null without one. */
+  customer?: string | null
 }
 
 /** GET /api/v1/analytics/lifecycle/flows: stage changes recorded in [from, to), by stage pair. */

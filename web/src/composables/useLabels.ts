@@ -2,6 +2,7 @@
 // know yet (a new event type, an import kind added on the server) are shown as sent.
 
 import { useI18n } from 'vue-i18n'
+import { systemGroup } from '@/utils/systemTags'
 
 export function useLabels() {
   const { t, te } = useI18n()
@@ -23,6 +24,21 @@ export function useLabels() {
     lifecycle: (v: string | null | undefined) => label('segments.choices.lifecycle', v),
     rfmCell: (v: string | null | undefined) => label('segments.choices.rfm_cell', v),
     paretoTier: (v: string | null | undefined) => label('segments.choices.pareto_tier', v),
+    aidees: (v: string | null | undefined) => label('segments.choices.aidees', v),
+    customer: (v: string | null | undefined) => label('segments.choices.customer', v),
+    /**
+     * A tag group's name for people: the system groups ("sys:lifecycle") by what they are
+     * (生命周期); manual groups as named.
+     */
+    tagGroup: (name: string): string => {
+      const sys = systemGroup(name)
+      return sys && te(`tags.systemGroups.${sys.key}`) ? t(`tags.systemGroups.${sys.key}`) : name
+    },
+    /** A tag's name for people: a system group's tags by the model value they are (上升); manual tags as named. */
+    tag: (groupName: string, name: string): string => {
+      const sys = systemGroup(groupName)
+      return sys ? label(`segments.choices.${sys.model}`, name) || name : name
+    },
     /** A segment feature or pivot dimension by name: `city`, `rfm_cell`, `spend(365d)`. */
     feature: (name: string): string => {
       const m = /^([a-z_]+)(?:\((\d+)d\))?$/.exec(name)

@@ -1,9 +1,11 @@
 // The tag groups with their tags (GET /api/v1/tag-groups), for the Tags page and the tag
-// pickers. A failed load keeps the groups already shown; the client shows why.
+// pickers: manual groups first, then the system groups in model order (utils/systemTags).
+// A failed load keeps the groups already shown; the client shows why.
 
 import { ref, type Ref } from 'vue'
 import { listTagGroups } from '@/api/tags'
 import type { TagGroup } from '@/api/types'
+import { orderTagGroups } from '@/utils/systemTags'
 
 export function useTagGroups(): { groups: Ref<TagGroup[]>; loading: Ref<boolean>; load: () => Promise<void> } {
   const groups = ref<TagGroup[]>([])
@@ -12,7 +14,7 @@ export function useTagGroups(): { groups: Ref<TagGroup[]>; loading: Ref<boolean>
   async function load(): Promise<void> {
     loading.value = true
     try {
-      groups.value = await listTagGroups()
+      groups.value = orderTagGroups(await listTagGroups())
     } catch {
       // shown by the client
     } finally {

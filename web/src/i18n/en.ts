@@ -212,6 +212,9 @@ const en: typeof zhCN = {
     modelsUnavailable: 'The models are not available',
     modelsAsOf: 'Computed as of {time}',
     noRfm: 'none (no order in the last year)',
+    noAidees: 'none (no touch point in the last year)',
+    customer: 'New or repeat',
+    noCustomer: 'none (no order yet)',
     spendByMonth: 'Spend by month',
     noSpend: 'No spending yet',
     orders: 'Orders',
@@ -314,6 +317,16 @@ const en: typeof zhCN = {
     groupCreated: 'Group "{name}" created',
     tagCreated: 'Tag "{name}" created',
     readOnly: 'Your role can only view tags',
+    systemGroups: {
+      lifecycle: 'Lifecycle',
+      rfm: 'RFM segments',
+      pareto: 'Pareto tiers',
+      aidees: 'AIDEES stage',
+      customer: 'New / repeat customers',
+    },
+    systemHint: 'Computed by the built-in models from the current data; cannot be added or removed by hand. In filters: {example}.',
+    filterName: 'In filters',
+    openInBuilder: 'Open in the segment builder: {filter}',
   },
   imports: {
     title: 'Imports',
@@ -476,6 +489,7 @@ const en: typeof zhCN = {
       f_score: 'F score (frequency)',
       m_score: 'M score (monetary)',
       pareto_tier: 'Pareto tier',
+      aidees: 'AIDEES stage',
     },
     choices: {
       lifecycle: {
@@ -501,6 +515,18 @@ const en: typeof zhCN = {
         head: 'Head',
         waist: 'Waist',
         tail: 'Tail',
+      },
+      aidees: {
+        attention: 'Attention',
+        interest: 'Interest',
+        desire: 'Desire',
+        experience: 'Experience',
+        enthusiasm: 'Enthusiasm',
+        share: 'Share',
+      },
+      customer: {
+        new_customer: 'New customer',
+        repeat_customer: 'Repeat customer',
       },
     },
     saved: {
@@ -608,6 +634,11 @@ const en: typeof zhCN = {
     lifecycle: {
       chart: 'Users by stage',
       table: 'Stages',
+    },
+    aidees: {
+      title: 'AIDEES stages',
+      none: 'No touch point',
+      note: 'Attention → interest → desire → experience → enthusiasm → share: the furthest stage the touch points in the RFM window (by default the last 365 days) show; "no touch point" are the users with none in the window.',
     },
     rfm: {
       title: 'RFM cells (last 365 days)',

@@ -210,6 +210,9 @@ export default {
     modelsUnavailable: '暂无法获取模型结果',
     modelsAsOf: '按 {time} 的数据计算',
     noRfm: '无（近一年未购买）',
+    noAidees: '无（近一年无触点）',
+    customer: '新老客',
+    noCustomer: '无（尚未购买）',
     spendByMonth: '月度消费',
     noSpend: '暂无消费记录',
     orders: '订单',
@@ -312,6 +315,16 @@ export default {
     groupCreated: '标签组“{name}”已创建',
     tagCreated: '标签“{name}”已创建',
     readOnly: '当前角色只能查看标签',
+    systemGroups: {
+      lifecycle: '生命周期',
+      rfm: 'RFM 分群',
+      pareto: '帕累托分层',
+      aidees: 'AIDEES 阶段',
+      customer: '新老客',
+    },
+    systemHint: '由内置模型按当前数据自动计算，不能手工添加或移除；在筛选条件中写作 {example}。',
+    filterName: '筛选写法',
+    openInBuilder: '在分群构建器中查看：{filter}',
   },
   imports: {
     title: '导入记录',
@@ -474,6 +487,7 @@ export default {
       f_score: 'F 得分（购买频次）',
       m_score: 'M 得分（消费金额）',
       pareto_tier: '帕累托分层',
+      aidees: 'AIDEES 阶段',
     },
     choices: {
       lifecycle: {
@@ -499,6 +513,18 @@ export default {
         head: '头部',
         waist: '腰部',
         tail: '尾部',
+      },
+      aidees: {
+        attention: '注意',
+        interest: '兴趣',
+        desire: '欲望',
+        experience: '体验',
+        enthusiasm: '热衷',
+        share: '分享',
+      },
+      customer: {
+        new_customer: '新客',
+        repeat_customer: '复购客',
       },
     },
     saved: {
@@ -606,6 +632,11 @@ export default {
     lifecycle: {
       chart: '各阶段人数',
       table: '阶段分布',
+    },
+    aidees: {
+      title: 'AIDEES 阶段分布',
+      none: '无触点',
+      note: '注意 → 兴趣 → 欲望 → 体验 → 热衷 → 分享：按 RFM 窗口（默认近 365 天）内的触点取走得最远的阶段；“无触点”为窗口内没有任何触点的用户。',
     },
     rfm: {
       title: 'RFM 八分格（近 365 天）',

@@ -46,11 +46,32 @@ export const RFM_LEVELS: Record<(typeof RFM_CELLS)[number], { r: boolean; f: boo
 
 export const PARETO_TIERS = ['head', 'waist', 'tail'] as const
 
+/** The AIDEES path in order, attention first (docs/analytics.md). */
+export const AIDEES_STAGES = ['attention', 'interest', 'desire', 'experience', 'enthusiasm', 'share'] as const
+
+/** A colour per AIDEES stage: deeper blue further along the path. */
+const AIDEES_COLORS: Record<string, string> = {
+  attention: '#c6e2ff',
+  interest: '#a0cfff',
+  desire: '#79bbff',
+  experience: '#409eff',
+  enthusiasm: '#337ecc',
+  share: '#67c23a',
+}
+
+/** An AIDEES stage's colour; grey for none. */
+export const aideesColor = (stage: string | null): string => AIDEES_COLORS[stage ?? ''] ?? '#b1b3b8'
+
+/** New or repeat customer (the `sys:customer` tags, the user models' `customer`). */
+export const CUSTOMER_KINDS = ['new_customer', 'repeat_customer'] as const
+
 /** Dimensions whose values are a known set, shown in that order rather than by size. */
-const KNOWN_ORDER: Record<string, readonly string[]> = {
+export const KNOWN_ORDER: Record<string, readonly string[]> = {
   lifecycle: LIFECYCLE_STAGES,
   rfm_cell: RFM_CELLS,
   pareto_tier: PARETO_TIERS,
+  aidees: AIDEES_STAGES,
+  customer: CUSTOMER_KINDS,
   gender: ['male', 'female', 'unknown'],
 }
 
