@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/money.h"
 #include "segments/catalog.h"
 #include "segments/internal/bitmap.h"
 #include "segments/internal/columns.h"
@@ -100,6 +101,7 @@ std::optional<std::pair<int64_t, int64_t>> Interval(const Predicate& p) {
 
 struct FeatureIndex::Data : internal::Columns {
   ModelOptions model_options;
+  int money_digits = 2;  // of the business currency
   mutable internal::ModelCache models;
 
   // The users `f` matches; with `within`, only those of `within` (a
@@ -332,6 +334,24 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
   if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier" ||
       p.field == "aidees") {
     return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
+  }
+  // Money in a filter is in hundredths of the major unit; amounts are in the
+  // business currency's minor units. For a currency with two minor digits
+  // they are the same; otherwise compare v * 10^(2 - d) (yen) or the literals
+  // * 10^(d - 2) (dinar), both exact.
+  if (money_digits != 2 && Features().Find(p.field) != nullptr &&
+      Features().Find(p.field)->type == FieldType::kMoney) {
+    Predicate scaled = p;
+    int64_t value_scale = 1;
+    for (int i = money_digits; i < 2; ++i) value_scale *= 10;
+    for (int i = 2; i < money_digits; ++i) {
+      for (auto& v : scaled.values) v = std::get<int64_t>(v) * 10;
+    }
+    return WithGetter(p.field, p.window_days, as_of, [&](auto value_of) {
+      return Scan(
+          value_of, [&](int64_t v) { return Compare(scaled.op, v * value_scale, scaled.values); },
+          within);
+    });
   }
   Prefetch prefetch;
   const std::string& f = p.field;
@@ -804,6 +824,9 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
   State& s = *s_;
   auto d = std::make_unique<Data>();
   d->model_options = s.models;
+  if (auto currency = core::Currency::Parse(s.currency); currency.ok()) {
+    d->money_digits = currency->minor_digits();
+  }
   std::sort(s.users.begin(), s.users.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
   std::vector<UserFeatures> kept;

@@ -796,6 +796,33 @@ TEST(FeatureIndex, ShortPagesWalkTheWholeListAcrossRanges) {
   }
 }
 
+// Filters give money in major units with up to two decimals; amounts are in
+// the business currency's own minor units (yen and won have none).
+TEST(FeatureIndex, MoneyFollowsTheCurrencysMinorDigits) {
+  auto one = [](const char* currency, std::vector<int64_t> amounts) {
+    FeatureIndex::Builder b(currency);
+    UserFeatures u;
+    u.id = 1;
+    b.AddUser(u);
+    for (int64_t a : amounts) b.AddOrder(1, kNow - kDay, a, currency);
+    return std::move(b).Finish();
+  };
+  auto count = [](const FeatureIndex& index, const char* text) {
+    auto f = ParseFilter(text, Features());
+    EXPECT_TRUE(f.ok()) << text;
+    return f.ok() ? index.Count(*f, At(kNow)) : 99;
+  };
+  const auto yen = one("JPY", {500, 1000});  // 1,500 yen
+  EXPECT_EQ(count(*yen, "spend = 1500"), 1u);
+  EXPECT_EQ(count(*yen, "spend >= 1500.01"), 0u);
+  EXPECT_EQ(count(*yen, "spend between 1499.99 and 1500"), 1u);
+  EXPECT_EQ(count(*yen, "aov = 750"), 1u);
+  const auto won = one("KRW", {12000});
+  EXPECT_EQ(count(*won, "spend = 12000 and aov > 11999.99"), 1u);
+  const auto yuan = one("CNY", {150, 25});  // 1.75 yuan
+  EXPECT_EQ(count(*yuan, "spend = 1.75"), 1u);
+}
+
 TEST(FeatureIndex, ExactFiguresOfOneUser) {
   FeatureIndex::Builder b("CNY");
   UserFeatures u;
