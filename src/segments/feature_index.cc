@@ -710,6 +710,25 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
   return out;
 }
 
+std::vector<std::pair<std::string, uint64_t>> FeatureIndex::SystemTagCounts(
+    const AsOf& as_of) const {
+  auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  auto tally = [&](std::string_view group, const std::vector<uint8_t>& codes, auto names) {
+    std::vector<uint64_t> n(names.size(), 0);
+    for (uint8_t c : codes) ++n[c];
+    for (size_t i = 1; i < names.size(); ++i) {
+      out.emplace_back(std::string(group) + "/" + std::string(names[i]), n[i]);
+    }
+  };
+  tally("sys:lifecycle", m->stage, internal::kStages);
+  tally("sys:rfm", m->cell, internal::kRfmCells);
+  tally("sys:pareto", m->tier, internal::kTiers);
+  tally("sys:aidees", m->aidees, internal::kAidees);
+  tally("sys:customer", m->customer, internal::kCustomer);
+  return out;
+}
+
 void FeatureIndex::ForEachStage(const AsOf& as_of,
                                 const std::function<void(int64_t, std::string_view)>& fn) const {
   auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);

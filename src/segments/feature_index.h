@@ -138,6 +138,9 @@ class FeatureIndex final {
   // matches as of `as_of` (everyone when null).
   AarrrCounts Aarrr(core::Instant from, core::Instant to, const Filter* filter,
                     const AsOf& as_of) const;
+  // The members of every system tag ("sys:lifecycle/rising" -> count), in
+  // one pass over the models.
+  std::vector<std::pair<std::string, uint64_t>> SystemTagCounts(const AsOf& as_of) const;
   // Calls fn(user id, lifecycle stage) for every user, in id order.
   void ForEachStage(const AsOf& as_of,
                     const std::function<void(int64_t, std::string_view)>& fn) const;

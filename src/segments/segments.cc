@@ -241,6 +241,13 @@ core::Result<AarrrCounts> Segments::Aarrr(core::Instant from, core::Instant to,
   return index->Aarrr(from, to, filter, At(to));
 }
 
+core::Result<std::vector<std::pair<std::string, uint64_t>>> Segments::SystemTagCounts() const {
+  uint64_t generation = 0;
+  auto index = Current(&generation);
+  if (!index) return Loading();
+  return index->SystemTagCounts(At(std::nullopt));
+}
+
 core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
                                             std::optional<core::Instant> as_of) const {
   uint64_t generation = 0;

@@ -95,6 +95,8 @@ class Segments final {
   // The AARRR funnel of [from, to) among the users `filter` matches (all when
   // null), as of `to`. invalid_fields (to) unless from < to.
   core::Result<AarrrCounts> Aarrr(core::Instant from, core::Instant to, const Filter* filter) const;
+  // Members per system tag ("sys:lifecycle/rising" -> count).
+  core::Result<std::vector<std::pair<std::string, uint64_t>>> SystemTagCounts() const;
   // A user's models; user_not_found when the index does not hold the user.
   core::Result<UserModels> ModelsOf(int64_t user_id, std::optional<core::Instant> as_of) const;
   IndexInfo Info() const;

@@ -117,6 +117,21 @@ TEST_P(SegmentsTest, CountsFollowTheOrderCountingRule) {
   EXPECT_EQ(Count("city = \"上海\" and orders = 0"), 1u);
   EXPECT_EQ(Count("cart_adds(7d) > 0 or visits(7d) > 0"), 2u);
   EXPECT_EQ(Count("age = 36"), 1u);
+  // System tags: the same members as the models, counted in one pass.
+  auto tags = segments_->SystemTagCounts();
+  ASSERT_TRUE(tags.ok());
+  const std::map<std::string, uint64_t> by_tag(tags->begin(), tags->end());
+  EXPECT_EQ(by_tag.size(), 26u);
+  EXPECT_EQ(by_tag.at("sys:customer/repeat_customer"), 1u);  // u-1
+  EXPECT_EQ(by_tag.at("sys:customer/new_customer"), 0u);     // u-2's order was refunded
+  for (const char* stage : {"potential", "rising", "new", "churned"}) {
+    EXPECT_EQ(by_tag.at(std::string("sys:lifecycle/") + stage),
+              Count(std::string("lifecycle = \"") + stage + "\""))
+        << stage;
+    EXPECT_EQ(by_tag.at(std::string("sys:lifecycle/") + stage),
+              Count(std::string("has_tag(\"sys:lifecycle/") + stage + "\")"))
+        << stage;
+  }
   // As of 2026-07-01 only o-2 had been paid.
   const auto july = core::ParseRfc3339("2026-07-01T00:00:00Z");
   ASSERT_TRUE(july.ok());

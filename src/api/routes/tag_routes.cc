@@ -1,5 +1,7 @@
 // /api/v1/tag-groups and /api/v1/tags: manual tag groups and tags, and bulk
 // tagging from a list of ids. Every change is audited (profiles/tags.h).
+#include <map>
+
 #include "api/routes/routes.h"
 #include "profiles/tags.h"
 #include "segments/segments.h"
@@ -35,14 +37,14 @@ void AddTagRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_ASSIGN_OR_RETURN(auto groups, s.tags.ListGroups());
                 // System tags have no rows in user_tags: the segment engine
                 // counts their members (none while its index loads).
-                for (auto& g : groups) {
-                  if (g.kind != "system") continue;
-                  for (auto& t : g.tags) {
-                    segments::Filter f;
-                    f.kind = segments::Filter::Kind::kHasTag;
-                    f.tag = g.name + "/" + t.name;
-                    auto c = s.segments.Count(f, std::nullopt);
-                    if (c.ok()) t.user_count = static_cast<int64_t>(c->count);
+                if (auto counts = s.segments.SystemTagCounts(); counts.ok()) {
+                  const std::map<std::string, uint64_t> by_tag(counts->begin(), counts->end());
+                  for (auto& g : groups) {
+                    if (g.kind != "system") continue;
+                    for (auto& t : g.tags) {
+                      auto it = by_tag.find(g.name + "/" + t.name);
+                      if (it != by_tag.end()) t.user_count = static_cast<int64_t>(it->second);
+                    }
                   }
                 }
                 core::Json items = core::Json::array();
