@@ -154,10 +154,7 @@ int FeatureIndex::Data::Cost(const Filter& f) const {
       return internal::FindSystemTags(f.tag).empty() ? 0 : 1;
     case Filter::Kind::kPredicate:
       if (DictOf(f.predicate.field) != nullptr) return 0;
-      if (f.predicate.field == "lifecycle" || f.predicate.field == "rfm_cell" ||
-          f.predicate.field == "pareto_tier" || f.predicate.field == "aidees") {
-        return 1;
-      }
+      if (internal::IsTextModel(f.predicate.field)) return 1;
       // One value per user (days since, age, scores) before sums over a window.
       if (f.predicate.field == "orders" || f.predicate.field == "spend" ||
           f.predicate.field == "aov" || !EventTypeOf(f.predicate.field).empty()) {
@@ -265,13 +262,14 @@ internal::Bitmap FeatureIndex::Data::EvalText(const Dict& dict, const Predicate&
 // A model's value names are its codes' positions in `names`; an unknown name
 // matches nobody. Code 0 is "none": a missing value.
 // With `within`, only its members are looked at.
-template <size_t N>
 internal::Bitmap MatchCodes(const std::vector<uint8_t>& codes,
-                            const std::array<std::string_view, N>& names, const Predicate& p,
+                            std::span<const std::string_view> names, const Predicate& p,
                             const internal::Bitmap* within) {
-  std::array<bool, N> wanted{};
+  std::vector<bool> wanted(names.size(), false);
   for (const auto& v : p.values) {
-    for (size_t i = 1; i < N; ++i) wanted[i] = wanted[i] || names[i] == std::get<std::string>(v);
+    for (size_t i = 1; i < names.size(); ++i) {
+      wanted[i] = wanted[i] || names[i] == std::get<std::string>(v);
+    }
   }
   const bool positive = p.op == Op::kEq || p.op == Op::kIn;
   std::vector<uint32_t> hits;
@@ -289,10 +287,8 @@ internal::Bitmap MatchCodes(const std::vector<uint8_t>& codes,
 
 internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p, const internal::ModelColumns& m,
                                                const internal::Bitmap* within) const {
-  if (p.field == "lifecycle") return MatchCodes(m.stage, internal::kStages, p, within);
-  if (p.field == "rfm_cell") return MatchCodes(m.cell, internal::kRfmCells, p, within);
-  if (p.field == "aidees") return MatchCodes(m.aidees, internal::kAidees, p, within);
-  return MatchCodes(m.tier, internal::kTiers, p, within);
+  const internal::TextModel t = internal::TextModelOf(m, p.field);
+  return MatchCodes(*t.codes, t.names, p, within);
 }
 
 template <typename Fn, typename Match>
@@ -331,8 +327,7 @@ internal::Bitmap FeatureIndex::Data::Scan(Fn value_of, Match match, const intern
 internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of,
                                                    const internal::Bitmap* within) const {
   if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
-  if (p.field == "lifecycle" || p.field == "rfm_cell" || p.field == "pareto_tier" ||
-      p.field == "aidees") {
+  if (internal::IsTextModel(p.field)) {
     return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
   }
   // Money in a filter is in hundredths of the major unit; amounts are in the
@@ -528,18 +523,13 @@ std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> FeatureInde
     none.Flip(size());
   } else {
     auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
-    auto split = [&](const std::vector<uint8_t>& codes, auto names) {
-      std::vector<std::vector<uint32_t>> members(names.size());
-      for (uint32_t u = 0; u < codes.size(); ++u) members[codes[u]].push_back(u);
-      for (size_t i = 1; i < names.size(); ++i) {
-        out.emplace_back(std::string(names[i]), internal::Bitmap(members[i]));
-      }
-      none = internal::Bitmap(members[0]);
-    };
-    if (dim == "lifecycle") split(m->stage, internal::kStages);
-    if (dim == "rfm_cell") split(m->cell, internal::kRfmCells);
-    if (dim == "pareto_tier") split(m->tier, internal::kTiers);
-    if (dim == "aidees") split(m->aidees, internal::kAidees);
+    const internal::TextModel t = internal::TextModelOf(*m, dim);
+    std::vector<std::vector<uint32_t>> members(t.names.size());
+    for (uint32_t u = 0; u < t.codes->size(); ++u) members[(*t.codes)[u]].push_back(u);
+    for (size_t i = 1; i < t.names.size(); ++i) {
+      out.emplace_back(std::string(t.names[i]), internal::Bitmap(members[i]));
+    }
+    none = internal::Bitmap(members[0]);
   }
   out.emplace_back(std::nullopt, std::move(none));
   return out;

@@ -16,16 +16,17 @@ segments::Filter Everyone() {
   return f;
 }
 
-std::optional<core::Instant> ReadAsOf(core::JsonObjectReader& r) {
-  auto text = r.OptionalString("as_of", 64);
+}  // namespace
+
+std::optional<core::Instant> ReadTime(core::JsonObjectReader& r, std::string_view name,
+                                      bool required) {
+  auto text = required ? r.RequiredString(name, 64) : r.OptionalString(name, 64);
   if (!text) return std::nullopt;
   auto t = core::ParseRfc3339(*text);
   if (t.ok()) return *t;
-  r.AddError("as_of", "invalid_timestamp", "must be an RFC 3339 time");
+  r.AddError(std::string(name), "invalid_timestamp", "must be an RFC 3339 time");
   return std::nullopt;
 }
-
-}  // namespace
 
 core::Result<segments::Filter> ReadFilter(const core::Json& filter) {
   segments::Filter out;
@@ -46,7 +47,7 @@ core::Result<FilterRequest> ReadFilterRequest(const core::Json& body) {
   core::JsonObjectReader r(body);
   const core::Json* filter = r.Value("filter", /*required=*/true);
   FilterRequest out;
-  out.as_of = ReadAsOf(r);
+  out.as_of = ReadTime(r, "as_of", false);
   if (filter != nullptr && !filter->is_string() && !filter->is_object()) {
     r.AddError("filter", "must_be_filter", "must be the filter's text or its JSON form");
     filter = nullptr;
@@ -63,7 +64,7 @@ core::Result<PivotRequest> ReadPivotRequest(const core::Json& body) {
   const core::Json* dimensions = r.Value("dimensions", /*required=*/true);
   auto sum = r.OptionalString("sum", 64);
   PivotRequest out;
-  out.as_of = ReadAsOf(r);
+  out.as_of = ReadTime(r, "as_of", false);
   if (dimensions != nullptr) {
     if (!dimensions->is_array()) {
       r.AddError("dimensions", "must_be_array", "a list of one or two dimension names");

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -34,6 +35,11 @@ struct PivotRequest {
 
 // {"filter"?: …, "as_of"?: …, "dimensions": ["city", "lifecycle"], "sum"?: "spend(365d)"}.
 core::Result<PivotRequest> ReadPivotRequest(const core::Json& body);
+
+// A time field of a JSON body (RFC 3339): nullopt, with an error recorded
+// in `r` (required / invalid_timestamp), when it is missing or bad.
+std::optional<core::Instant> ReadTime(core::JsonObjectReader& r, std::string_view name,
+                                      bool required);
 
 // A CSV field: quoted when it holds a comma, quote or line break, and with a
 // leading apostrophe when a spreadsheet would read it as a formula.

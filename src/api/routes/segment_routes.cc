@@ -1,8 +1,6 @@
 // /api/v1/segments: the live count of a filter (the segment builder types
 // into it), the feature catalog the builder offers, and the state of the
 // feature index (segments/segments.h).
-#include <tuple>
-
 #include "api/routes/routes.h"
 #include "api/routes/segment_request.h"
 #include "segments/catalog.h"
@@ -101,21 +99,9 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
               [&s, &o](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
                 core::JsonObjectReader r(body);
-                auto from = r.RequiredString("from", 64);
-                auto to = r.RequiredString("to", 64);
+                const auto from_t = ReadTime(r, "from", true);
+                const auto to_t = ReadTime(r, "to", true);
                 const core::Json* filter = r.Value("filter");
-                std::optional<core::Instant> from_t;
-                std::optional<core::Instant> to_t;
-                for (auto [name, text, out] :
-                     {std::tuple{"from", &from, &from_t}, std::tuple{"to", &to, &to_t}}) {
-                  if (!*text) continue;
-                  auto t = core::ParseRfc3339(**text);
-                  if (t.ok()) {
-                    *out = *t;
-                  } else {
-                    r.AddError(name, "invalid_timestamp", "must be an RFC 3339 time");
-                  }
-                }
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 std::optional<segments::Filter> f;
                 if (filter != nullptr) {

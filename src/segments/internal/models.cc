@@ -213,6 +213,17 @@ std::vector<SystemTag> FindSystemTags(std::string_view tag) {
   return out;
 }
 
+bool IsTextModel(std::string_view field) {
+  return field == "lifecycle" || field == "rfm_cell" || field == "pareto_tier" || field == "aidees";
+}
+
+TextModel TextModelOf(const ModelColumns& m, std::string_view field) {
+  if (field == "lifecycle") return {&m.stage, kStages};
+  if (field == "rfm_cell") return {&m.cell, kRfmCells};
+  if (field == "aidees") return {&m.aidees, kAidees};
+  return {&m.tier, kTiers};
+}
+
 const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g) {
   switch (g) {
     case SystemGroup::kStageGroup:

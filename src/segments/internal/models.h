@@ -8,6 +8,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +47,16 @@ struct ModelColumns {
 
 inline constexpr std::array<std::string_view, 3> kCustomer = {"", "new_customer",
                                                               "repeat_customer"};
+
+// A text-valued model feature (lifecycle, rfm_cell, pareto_tier, aidees):
+// each user's code, and the value name of each code (code 0: none).
+struct TextModel {
+  const std::vector<uint8_t>* codes = nullptr;
+  std::span<const std::string_view> names;
+};
+bool IsTextModel(std::string_view field);
+// `field` must be one IsTextModel accepts.
+TextModel TextModelOf(const ModelColumns& m, std::string_view field);
 
 // The system tag groups (migration 0007_system_tags.sql) and the model
 // column and value names each stands for.
