@@ -87,9 +87,10 @@ class Bench final {
     options.threads = 8;
     options.max_body_bytes = 16 << 20;
     server_ = std::make_unique<api::ApiServer>(
-        options, api::Services{*db_, clock_, audit_, keys_, users_, metrics_, "Asia/Shanghai",
-                               clock_.Now(), ingest_, directory_, tags_, imports_, segments_,
-                               segment_store_, facts_, lifecycle_});
+        options,
+        api::Services{*db_, clock_, audit_, keys_, users_, metrics_, "Asia/Shanghai", clock_.Now(),
+                      ingest_, directory_, tags_, imports_, segments_, segment_store_, facts_,
+                      lifecycle_, coupon_templates_, coupons_, core::Currency::Cny()});
     if (!server_->Bind().ok()) Die("bind");
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -119,6 +120,9 @@ class Bench final {
   segments::SegmentStore segment_store_{*db_, clock_, ids_, audit_};
   profiles::Facts facts_{*db_};
   segments::LifecycleRecorder lifecycle_{*db_, ids_};
+  marketing::Templates coupon_templates_{*db_, clock_, ids_, audit_};
+  marketing::Coupons coupons_{
+      *db_, clock_, ids_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;
   std::string secret_;

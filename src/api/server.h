@@ -17,8 +17,11 @@
 #include "audit/audit_log.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/money.h"
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
+#include "marketing/coupons.h"
+#include "marketing/templates.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
 #include "profiles/import_runs.h"
@@ -67,6 +70,9 @@ struct Services {
   segments::SegmentStore& segment_store;
   profiles::Facts& facts;
   segments::LifecycleRecorder& lifecycle;
+  marketing::Templates& coupon_templates;
+  marketing::Coupons& coupons;
+  core::Currency currency;  // the business currency: every amount on the wire
 };
 
 class Router;

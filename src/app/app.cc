@@ -38,6 +38,10 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::make_unique<segments::SegmentStore>(*app->db, app->clock, *app->ids, *app->audit);
   app->facts = std::make_unique<profiles::Facts>(*app->db);
   app->lifecycle = std::make_unique<segments::LifecycleRecorder>(*app->db, *app->ids);
+  app->coupon_templates =
+      std::make_unique<marketing::Templates>(*app->db, app->clock, *app->ids, *app->audit);
+  app->coupons =
+      std::make_unique<marketing::Coupons>(*app->db, app->clock, *app->ids, tz, config.coupons);
   return app;
 }
 

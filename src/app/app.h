@@ -11,6 +11,8 @@
 #include "core/id.h"
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
+#include "marketing/coupons.h"
+#include "marketing/templates.h"
 #include "profiles/directory.h"
 #include "profiles/import_runs.h"
 #include "profiles/ingest.h"
@@ -36,6 +38,8 @@ struct App {
   std::unique_ptr<segments::Segments> segments;
   std::unique_ptr<segments::SegmentStore> segment_store;
   std::unique_ptr<profiles::Facts> facts;
+  std::unique_ptr<marketing::Templates> coupon_templates;
+  std::unique_ptr<marketing::Coupons> coupons;
   api::HttpMetrics metrics;
 };
 

@@ -168,6 +168,10 @@ const std::vector<Setting>& Settings() {
       {"segments.pareto_percent",
        IntIn(1, 99,
              [](Config& c, int64_t n) { c.segments.models.pareto_percent = static_cast<int>(n); })},
+      {"coupons.max_unused_crm",
+       IntIn(0, 1000, [](Config& c, int64_t n) { c.coupons.max_unused_crm = n; })},
+      {"coupons.grant_repeat_days",
+       IntIn(0, 3650, [](Config& c, int64_t n) { c.coupons.grant_repeat_days = n; })},
       {"auth.session_ttl_hours",
        IntIn(1, 24 * 90, [](Config& c, int64_t n) { c.auth.session_ttl = hours(n); })},
       {"auth.max_login_failures",
@@ -298,6 +302,7 @@ core::Result<Config> LoadConfig(const std::string& toml_path,
   SHOPCRM_RETURN_IF_ERROR(c.database.Validate());
   SHOPCRM_RETURN_IF_ERROR(c.auth.Validate());
   SHOPCRM_RETURN_IF_ERROR(c.segments.models.Validate());
+  SHOPCRM_RETURN_IF_ERROR(c.coupons.Validate());
   return c;
 }
 

@@ -11,6 +11,7 @@
 #include "api/server.h"
 #include "core/error.h"
 #include "identity/console_users.h"
+#include "marketing/coupons.h"
 #include "segments/segments.h"
 #include "store/database.h"
 
@@ -24,7 +25,8 @@ struct Config {
   std::string time_zone = "Asia/Shanghai";
   std::string currency = "CNY";
   segments::SegmentsOptions segments;  // its currency follows business.currency
-  std::optional<uint32_t> node_id;     // id generator node; random when unset
+  marketing::CouponsOptions coupons;
+  std::optional<uint32_t> node_id;  // id generator node; random when unset
   std::string log_level = "info";
   std::string log_format = "json";
 };

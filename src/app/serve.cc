@@ -67,11 +67,25 @@ int Serve(const Config& config) {
     core::log::Warn("console not built; serving the API only",
                     {{"static_dir", options.static_dir}});
   }
-  api::Services services{
-      *app.db,       app.clock,        *app.audit,      *app.api_keys,      *app.console_users,
-      app.metrics,   config.time_zone, app.clock.Now(), *app.ingest,        *app.directory,
-      *app.tags,     *app.import_runs, *app.segments,   *app.segment_store, *app.facts,
-      *app.lifecycle};
+  api::Services services{*app.db,
+                         app.clock,
+                         *app.audit,
+                         *app.api_keys,
+                         *app.console_users,
+                         app.metrics,
+                         config.time_zone,
+                         app.clock.Now(),
+                         *app.ingest,
+                         *app.directory,
+                         *app.tags,
+                         *app.import_runs,
+                         *app.segments,
+                         *app.segment_store,
+                         *app.facts,
+                         *app.lifecycle,
+                         *app.coupon_templates,
+                         *app.coupons,
+                         *core::Currency::Parse(config.currency)};
   // Builds the index at once, then keeps it current and records stage changes.
   app.segments->StartRefresher(app.lifecycle.get());
   api::ApiServer server(options, services);

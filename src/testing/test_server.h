@@ -42,9 +42,10 @@ class TestServer final {
       vars_[std::string(identity::RoleName(role)) + "_key"] = k->secret;
     }
     server_ = std::make_unique<api::ApiServer>(
-        options, api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_,
-                               "Asia/Shanghai", clock_.Now(), ingest_, directory_, tags_, imports_,
-                               segments_, segment_store_, facts_, lifecycle_});
+        options,
+        api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai",
+                      clock_.Now(), ingest_, directory_, tags_, imports_, segments_, segment_store_,
+                      facts_, lifecycle_, coupon_templates_, coupons_, core::Currency::Cny()});
     if (!segments_.Rebuild().ok()) std::abort();
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
@@ -86,6 +87,9 @@ class TestServer final {
   segments::SegmentStore segment_store_{db_->db(), clock_, ids_, audit_};
   profiles::Facts facts_{db_->db()};
   segments::LifecycleRecorder lifecycle_{db_->db(), ids_};
+  marketing::Templates coupon_templates_{db_->db(), clock_, ids_, audit_};
+  marketing::Coupons coupons_{
+      db_->db(), clock_, ids_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;

@@ -21,5 +21,6 @@ void AddTagRoutes(Router& router, Services& services, const ServerOptions& optio
 void AddImportRoutes(Router& router, Services& services);
 void AddSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddSavedSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
+void AddCouponRoutes(Router& router, Services& services, const ServerOptions& options);
 
 }  // namespace shopcrm::api

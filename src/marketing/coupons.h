@@ -1,0 +1,151 @@
+// Coupons in users' wallets: issuing (a user's claim, a CRM grant, a code),
+// the wallet, and checkout (evaluate, lock, redeem, release, refund), all
+// race-free on both backends:
+// - stock and budget are counters on the template raised by one conditional
+//   UPDATE (… WHERE issued < stock AND budget_used + value <= budget);
+// - per-user limits are rows in coupon_claim_counts raised by a conditional
+//   upsert (… DO UPDATE SET n = n + 1 WHERE n < limit);
+// - a CRM grant first rewrites the user's coupon_grant_guards row, so grants
+//   to one user run one at a time while the anti-harassment rules count;
+// - a coupon changes state by a conditional UPDATE on its status.
+// Every step is appended to coupon_steps with its source and channel; a grant
+// refused by the anti-harassment rules is appended as a `refused` step.
+//
+// Mutations take a store::IdempotencyKey and a renderer: the rendered answer
+// is stored with the key in the same transaction (store/idempotency.h).
+//
+// Owns tables: coupons, coupon_claim_counts, coupon_grant_guards, coupon_steps.
+// Thread-safety: safe from any thread.
+// Error reasons: template_not_found, template_not_active, claim_not_open,
+// coupon_stock_exhausted, coupon_budget_exhausted, daily_limit_reached,
+// user_limit_reached, grant_refused (field "user_id": too_many_unused |
+// granted_recently), user_not_found, coupon_not_found, coupon_not_usable,
+// coupons_do_not_stack, duplicate_coupon, order_not_found, order_not_locked,
+// order_already_paid, invalid_fields.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/id.h"
+#include "marketing/checkout.h"
+#include "marketing/templates.h"
+#include "store/database.h"
+#include "store/idempotency.h"
+
+namespace shopcrm::marketing {
+
+struct CouponsOptions {
+  // Anti-harassment, CRM grants only: a user holds at most this many valid,
+  // unused CRM-granted coupons (0 = no limit) …
+  int64_t max_unused_crm = 10;
+  // … and receives a template by grant at most once in this many days (0 = no limit).
+  int64_t grant_repeat_days = 7;
+  core::Status Validate() const;
+};
+
+enum class Source { kSelf, kCrm, kCode };
+std::string_view SourceName(Source s);  // self | crm | code
+
+struct IssueRequest {
+  int64_t template_id = 0;
+  int64_t user_id = 0;
+  Source source = Source::kSelf;
+  std::string source_ref;  // operator, play, code batch, grant job
+  std::string channel;     // where it happened: app, mini_program, sms, …
+};
+
+struct Coupon {
+  int64_t id = 0;
+  int64_t template_id = 0;
+  int64_t version = 0;
+  std::string name;  // the template's current name
+  int64_t user_id = 0;
+  Terms terms;  // of `version`
+  int64_t face_value = 0;
+  std::string status;  // unused | locked | used | expired
+  std::string source, source_ref, channel;
+  core::Instant valid_from{}, valid_until{}, issued_at{};
+  std::optional<std::string> order_id;
+  int64_t discount = 0, platform_part = 0, store_part = 0;  // set while locked / used
+};
+
+// The coupons of one order after a checkout step.
+struct OrderCoupons {
+  std::string order_id;
+  std::vector<Coupon> coupons;
+  std::optional<Pricing> pricing;  // set by Lock
+};
+
+struct WalletEvaluation {
+  std::vector<Coupon> coupons;  // the wallet (unused coupons first), same order as `evaluation.coupons`
+  Evaluation evaluation;
+};
+
+template <typename T>
+using Render = std::function<std::string(const T&)>;
+
+class Coupons final {
+ public:
+  // `tz` decides the business day of the per-day limit.
+  Coupons(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
+          core::BusinessTimeZone tz, CouponsOptions options)
+      : db_(db), clock_(clock), ids_(ids), tz_(std::move(tz)), options_(options) {}
+
+  // A claim (source self), a grant (crm; anti-harassment applies) or a code
+  // redemption puts one coupon in the wallet.
+  core::Result<store::Answer> Issue(const IssueRequest& r, const store::IdempotencyKey& key,
+                                    const Render<Coupon>& render);
+  // Redeems one code of a code batch for `user_id` (each code once).
+  core::Result<store::Answer> RedeemCode(std::string_view code, int64_t user_id,
+                                         std::string_view channel,
+                                         const store::IdempotencyKey& key,
+                                         const Render<Coupon>& render);
+
+  // The user's coupons, newest first; `status` filters. Coupons past their use
+  // window are marked expired as they are read.
+  core::Result<std::vector<Coupon>> Wallet(int64_t user_id, std::optional<std::string> status);
+  core::Result<Coupon> Get(int64_t coupon_id);
+
+  // Every coupon of the wallet judged against the cart, and the best combination.
+  core::Result<WalletEvaluation> Evaluate(int64_t user_id, const Cart& cart);
+
+  // Order placed: locks `coupon_ids` for `order_id` at the prices Price()
+  // gives. Locking the same coupons for the same order again is a no-op.
+  core::Result<store::Answer> Lock(int64_t user_id, std::string_view order_id, const Cart& cart,
+                                   const std::vector<int64_t>& coupon_ids,
+                                   const store::IdempotencyKey& key,
+                                   const Render<OrderCoupons>& render);
+  // Order paid: its locked coupons become used.
+  core::Result<store::Answer> Redeem(std::string_view order_id, const store::IdempotencyKey& key,
+                                     const Render<OrderCoupons>& render);
+  // Order cancelled before payment: its locked coupons are unused again (or
+  // expired when past their window).
+  core::Result<store::Answer> Release(std::string_view order_id, const store::IdempotencyKey& key,
+                                      const Render<OrderCoupons>& render);
+  // Order refunded: used coupons come back when their template says so and
+  // they are still valid; the subsidy is reversed in coupon_steps either way.
+  core::Result<store::Answer> Refund(std::string_view order_id, const store::IdempotencyKey& key,
+                                     const Render<OrderCoupons>& render);
+
+  // Marks unused coupons past their window expired; returns how many.
+  core::Result<int64_t> SweepExpired();
+
+ private:
+  core::Result<Coupon> IssueIn(store::Session& s, const IssueRequest& r, core::Instant now);
+  core::Result<OrderCoupons> OrderStep(store::Session& s, std::string_view order_id,
+                                       std::string_view step);
+
+  store::Database& db_;
+  const core::Clock& clock_;
+  core::IdGenerator& ids_;
+  core::BusinessTimeZone tz_;
+  CouponsOptions options_;
+};
+
+}  // namespace shopcrm::marketing
