@@ -25,107 +25,27 @@
 #include <thread>
 #include <vector>
 
-#include "api/server.h"
-#include "audit/audit_log.h"
-#include "core/id.h"
-#include "identity/api_keys.h"
-#include "identity/console_users.h"
-#include "profiles/directory.h"
-#include "profiles/import_runs.h"
-#include "profiles/ingest.h"
-#include "profiles/tags.h"
-#include "store/migrator.h"
+#include "bench_server.h"
 
 namespace shopcrm {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using bench::Die;
+using bench::Flags;
 
-struct Flags {
-  std::string mode;
-  std::map<std::string, std::string> values;
-  int64_t Int(const std::string& name, int64_t def) const {
-    auto it = values.find(name);
-    return it == values.end() ? def : std::stoll(it->second);
-  }
-  std::string Text(const std::string& name, std::string def) const {
-    auto it = values.find(name);
-    return it == values.end() ? def : it->second;
-  }
-};
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "bench: " << what << "\n";
-  std::exit(1);
-}
-
-std::unique_ptr<store::Database> OpenFresh(const std::string& path,
-                                           const std::string& synchronous) {
-  std::filesystem::remove(path);
-  std::filesystem::remove(path + "-wal");
-  std::filesystem::remove(path + "-shm");
-  store::DatabaseOptions o;
-  o.url = "sqlite:" + path;
-  o.sqlite_synchronous = synchronous;
-  auto db = store::Database::Open(o);
-  if (!db.ok()) Die(db.error().ToString());
-  return std::move(db).value();
-}
-
-// A database, the services and a listening server.
+// A fresh SQLite file behind a server.
 class Bench final {
  public:
   Bench(const std::string& path, const std::string& synchronous)
-      : db_(OpenFresh(path, synchronous)) {
-    auto migrations = store::LoadMigrations(store::BuiltinMigrations(), db_->backend());
-    if (!migrations.ok() || !store::Migrate(*db_, *migrations, clock_).ok()) Die("migrate");
-    auto key = keys_.Create("bench", identity::Role::kAdmin, {"cli", "", "bench", ""});
-    if (!key.ok()) Die(key.error().ToString());
-    secret_ = key->secret;
-    api::ServerOptions options;
-    options.port = 0;
-    options.threads = 8;
-    options.max_body_bytes = 16 << 20;
-    server_ = std::make_unique<api::ApiServer>(
-        options,
-        api::Services{*db_, clock_, audit_, keys_, users_, metrics_, "Asia/Shanghai", clock_.Now(),
-                      ingest_, directory_, tags_, imports_, segments_, segment_store_, facts_,
-                      lifecycle_, coupon_templates_, coupons_, core::Currency::Cny()});
-    if (!server_->Bind().ok()) Die("bind");
-    thread_ = std::thread([this] { (void)server_->Run(); });
-  }
-  ~Bench() {
-    server_->Stop();
-    thread_.join();
-  }
-
-  int port() const { return server_->port(); }
-  const std::string& secret() const { return secret_; }
-  profiles::Ingest& ingest() { return ingest_; }
-  store::Database& db() { return *db_; }
+      : server_(bench::OpenFresh(path, synchronous, 8)) {}
+  int port() const { return server_.port(); }
+  const std::string& secret() const { return server_.secret(); }
+  profiles::Ingest& ingest() { return server_.ingest(); }
+  store::Database& db() { return server_.db(); }
 
  private:
-  core::SystemClock clock_;
-  core::IdGenerator ids_{clock_, 7};
-  std::unique_ptr<store::Database> db_;
-  audit::AuditLog audit_{clock_, ids_};
-  api::HttpMetrics metrics_;
-  identity::ApiKeys keys_{*db_, clock_, ids_, audit_};
-  identity::ConsoleUsers users_{*db_, clock_, ids_, audit_, {}};
-  profiles::Ingest ingest_{*db_, clock_, ids_};
-  profiles::Directory directory_{*db_, clock_, audit_, "Asia/Shanghai"};
-  profiles::Tags tags_{*db_, clock_, ids_, audit_};
-  profiles::ImportRuns imports_{*db_, clock_, ids_};
-  segments::Segments segments_{*db_, clock_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
-  segments::SegmentStore segment_store_{*db_, clock_, ids_, audit_};
-  profiles::Facts facts_{*db_};
-  segments::LifecycleRecorder lifecycle_{*db_, ids_};
-  marketing::Templates coupon_templates_{*db_, clock_, ids_, audit_};
-  marketing::Coupons coupons_{
-      *db_, clock_, ids_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
-  std::unique_ptr<api::ApiServer> server_;
-  std::thread thread_;
-  std::string secret_;
+  bench::BenchServer server_;
 };
 
 const char* const kTypes[] = {"visit", "visit", "visit", "favourite", "cart_add", "search"};
@@ -263,16 +183,10 @@ int User360(const Flags& f) {
 }  // namespace shopcrm
 
 int main(int argc, char** argv) {
-  shopcrm::Flags f;
-  if (argc < 2) {
+  const auto f = shopcrm::bench::Flags::Parse(argc, argv);
+  if (f.mode.empty()) {
     std::cerr << "usage: shopcrm_data_bench ingest|user360 [--name value]...\n";
     return 2;
-  }
-  f.mode = argv[1];
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string name = argv[i];
-    if (!name.starts_with("--")) return 2;
-    f.values[name.substr(2)] = argv[i + 1];
   }
   if (f.mode == "ingest") return shopcrm::Ingest(f);
   if (f.mode == "user360") return shopcrm::User360(f);

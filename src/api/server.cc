@@ -1,5 +1,8 @@
 #include "api/server.h"
 
+// The library's default listen backlog (5) drops connections that arrive in a
+// burst: the client's SYN is retried a second or more later.
+#define CPPHTTPLIB_LISTEN_BACKLOG 1024
 #include <httplib.h>
 
 #include <algorithm>
@@ -193,6 +196,8 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   http.set_read_timeout(impl_->options.read_timeout.count(), 0);
   http.set_keep_alive_timeout(2);
   http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs
+  // A keep-alive connection serves many requests (the library closes it after 5 by default).
+  http.set_keep_alive_max_count(10000);
   auto handler = [this](const httplib::Request& in, httplib::Response& out) {
     impl_->HandleHttp(in, out);
   };

@@ -172,6 +172,18 @@ const std::vector<Setting>& Settings() {
        IntIn(0, 1000, [](Config& c, int64_t n) { c.coupons.max_unused_crm = n; })},
       {"coupons.grant_repeat_days",
        IntIn(0, 3650, [](Config& c, int64_t n) { c.coupons.grant_repeat_days = n; })},
+      {"coupons.group_commit",
+       [](Config& c, const std::string& v, std::string& err) {
+         if (ParseBool(v, c.coupons.group_commit)) return true;
+         err = "must be true or false";
+         return false;
+       }},
+      {"coupons.group_commit_batch",
+       IntIn(1, 10000,
+             [](Config& c, int64_t n) { c.coupons.group_commit_batch = static_cast<int>(n); })},
+      {"coupons.group_commit_writers",
+       IntIn(1, 64,
+             [](Config& c, int64_t n) { c.coupons.group_commit_writers = static_cast<int>(n); })},
       {"auth.session_ttl_hours",
        IntIn(1, 24 * 90, [](Config& c, int64_t n) { c.auth.session_ttl = hours(n); })},
       {"auth.max_login_failures",

@@ -82,7 +82,7 @@ core::Result<ApiKeyPage> ApiKeys::List(int limit, std::optional<int64_t> cursor)
 }
 
 core::Status ApiKeys::Revoke(int64_t id, const audit::Actor& actor) {
-  return db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+  auto status = db_.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(
         store::Row row,
         s.QueryOne("SELECT " + std::string(kColumns) + " FROM api_keys WHERE id = ?", {id},
@@ -103,6 +103,11 @@ core::Status ApiKeys::Revoke(int64_t id, const audit::Actor& actor) {
     return audit_.Record(s, actor, "api_key.revoke", "api_key", std::to_string(id),
                          ApiKeyAuditJson(before), ApiKeyAuditJson(after));
   });
+  if (status.ok()) {
+    std::lock_guard lock(cache_mu_);
+    std::erase_if(cache_, [id](const auto& entry) { return entry.second.principal.id == id; });
+  }
+  return status;
 }
 
 core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
@@ -115,6 +120,12 @@ core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
     return invalid();
   }
   const std::string hash = internal::Sha256Hex(secret);
+  const auto steady_now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && it->second.until > steady_now) return it->second.principal;
+  }
   std::optional<ApiKey> key;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows, s.Query("SELECT " + std::string(kColumns) +
@@ -124,7 +135,14 @@ core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
     if (!key || key->revoked_at) return core::Status::Ok();
     const int64_t now = core::ToUnixMicros(clock_.Now());
     const int64_t last = key->last_used_at ? core::ToUnixMicros(*key->last_used_at) : 0;
-    if (now - last >= kLastUsedResolutionMicros) {
+    bool mark = now - last >= kLastUsedResolutionMicros;
+    if (mark) {
+      std::lock_guard lock(mark_mu_);
+      int64_t& tried = marked_at_[key->id];
+      mark = now - tried >= kLastUsedResolutionMicros;
+      if (mark) tried = now;
+    }
+    if (mark) {
       // Best effort: a lost race or a busy database only delays the mark.
       (void)s.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {now, key->id});
     }
@@ -136,6 +154,11 @@ core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
   p.id = key->id;
   p.name = key->name;
   p.role = key->role;
+  {
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= 10000) cache_.clear();  // bounded; refills on use
+    cache_[hash] = {p, steady_now + kAuthCacheTtl};
+  }
   return p;
 }
 

@@ -9,9 +9,12 @@
 // invalid_api_key (unauthenticated).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -58,14 +61,29 @@ class ApiKeys final {
   // Returns api_key_not_found or api_key_already_revoked.
   core::Status Revoke(int64_t id, const audit::Actor& actor);
   // The principal a secret stands for; invalid_api_key if unknown or revoked.
-  // Records last use at most once a minute per key.
+  // Records last use at most once a minute per key. A valid key is remembered
+  // for kAuthCacheTtl, so a busy integration costs one lookup a second: a key
+  // revoked here stops working at once, one revoked by another server within
+  // that time.
   core::Result<Principal> Authenticate(std::string_view secret);
+
+  static constexpr std::chrono::milliseconds kAuthCacheTtl{1000};
 
  private:
   store::Database& db_;
   const core::Clock& clock_;
   core::IdGenerator& ids_;
   const audit::AuditLog& audit_;
+  // When this process last tried to mark each key used: one attempt per key
+  // per period, so a burst of requests does not queue writes behind each other.
+  std::mutex mark_mu_;
+  std::unordered_map<int64_t, int64_t> marked_at_;
+  struct Cached {
+    Principal principal;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Cached> cache_;  // by secret hash
 };
 
 }  // namespace shopcrm::identity

@@ -43,7 +43,7 @@ struct CartItem {
   std::string sku;
   std::string category_id;
   std::string store_id;
-  int64_t price = 0;  // unit price, minor units, >= 0
+  int64_t price = 0;     // unit price, minor units, >= 0
   int64_t quantity = 0;  // >= 1
 };
 
@@ -57,8 +57,8 @@ struct Cart {
 struct WalletCoupon {
   int64_t id = 0;
   int64_t template_id = 0;
-  Terms terms;            // the version it was issued with
-  int64_t face_value = 0; // threshold / red packet / random: the amount off; else 0
+  Terms terms;             // the version it was issued with
+  int64_t face_value = 0;  // threshold / red packet / random: the amount off; else 0
   core::Instant valid_from;
   core::Instant valid_until;  // exclusive
   std::string status;         // unused | locked | used | expired
@@ -70,21 +70,21 @@ struct WalletCoupon {
 struct CouponVerdict {
   int64_t coupon_id = 0;
   bool usable = false;
-  std::string reason;        // empty when usable
-  int64_t discount = 0;      // the discount were it used alone (0 when not usable)
+  std::string reason;    // empty when usable
+  int64_t discount = 0;  // the discount were it used alone (0 when not usable)
 };
 
 struct AppliedCoupon {
   int64_t coupon_id = 0;
-  int64_t discount = 0;           // goods part + shipping part
-  int64_t shipping_discount = 0;  // free shipping only
+  int64_t discount = 0;                 // goods part + shipping part
+  int64_t shipping_discount = 0;        // free shipping only
   std::vector<int64_t> item_discounts;  // one per cart item, sums to the goods part
-  int64_t platform_part = 0;  // discount × platform_share_percent / 100, rounded down
-  int64_t store_part = 0;     // discount − platform_part
+  int64_t platform_part = 0;            // discount × platform_share_percent / 100, rounded down
+  int64_t store_part = 0;               // discount − platform_part
 };
 
 struct Pricing {
-  std::vector<AppliedCoupon> applied;   // in application order
+  std::vector<AppliedCoupon> applied;  // in application order
   int64_t total_discount = 0;
   int64_t shipping_discount = 0;
   std::vector<int64_t> item_discounts;  // per cart item, over all applied coupons
@@ -92,7 +92,7 @@ struct Pricing {
 
 struct Evaluation {
   std::vector<CouponVerdict> coupons;  // one per wallet coupon, wallet order
-  Pricing best;                         // the best combination (may be empty)
+  Pricing best;                        // the best combination (may be empty)
 };
 
 // Every wallet coupon's verdict and the best combination.

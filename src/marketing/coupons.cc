@@ -71,19 +71,20 @@ struct Step {
 
 core::Status AppendStep(Session& s, core::IdGenerator& ids, const Step& st, int64_t now) {
   return s
-      .Execute("INSERT INTO coupon_steps (id, coupon_id, template_id, user_id, step, reason, "
-               "source, source_ref, channel, order_id, amount, platform_part, store_part, at) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {ids.Next(), st.coupon_id == 0 ? store::Null() : Value(st.coupon_id),
-                st.template_id, st.user_id, std::string(st.step), st.reason, st.source,
-                st.source_ref, st.channel, store::OrNull(st.order_id), st.amount,
-                st.platform_part, st.store_part, now})
+      .Execute(
+          "INSERT INTO coupon_steps (id, coupon_id, template_id, user_id, step, reason, "
+          "source, source_ref, channel, order_id, amount, platform_part, store_part, at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {ids.Next(), st.coupon_id == 0 ? store::Null() : Value(st.coupon_id), st.template_id,
+           st.user_id, std::string(st.step), st.reason, st.source, st.source_ref, st.channel,
+           store::OrNull(st.order_id), st.amount, st.platform_part, st.store_part, now})
       .status();
 }
 
 Step StepOf(const Coupon& c, std::string_view step) {
-  return {c.id,     c.template_id, c.user_id,  step,       "", c.source, c.source_ref,
-          c.channel, c.order_id,   c.discount, c.platform_part, c.store_part};
+  return {c.id,       c.template_id, c.user_id,       step,
+          "",         c.source,      c.source_ref,    c.channel,
+          c.order_id, c.discount,    c.platform_part, c.store_part};
 }
 
 core::Error Refused(std::string_view reason, std::string detail) {
@@ -102,7 +103,12 @@ int64_t DrawRandom(const Terms& t) {
 
 // A coupon as checkout sees it: a refunded coupon is spent.
 WalletCoupon ForCheckout(const Coupon& c) {
-  return {c.id,         c.template_id, c.terms, c.face_value, c.valid_from, c.valid_until,
+  return {c.id,
+          c.template_id,
+          c.terms,
+          c.face_value,
+          c.valid_from,
+          c.valid_until,
           c.status == "refunded" ? std::string("used") : c.status};
 }
 
@@ -139,15 +145,24 @@ core::Result<int64_t> ExpireIn(Session& s, core::IdGenerator& ids, int64_t user_
 
 std::string_view SourceName(Source s) {
   switch (s) {
-    case Source::kSelf: return "self";
-    case Source::kCrm: return "crm";
-    case Source::kCode: return "code";
+    case Source::kSelf:
+      return "self";
+    case Source::kCrm:
+      return "crm";
+    case Source::kCode:
+      return "code";
   }
   return "self";
 }
 
 core::Status CouponsOptions::Validate() const {
   std::vector<core::FieldError> errors;
+  if (group_commit_batch < 1 || group_commit_batch > 10000) {
+    errors.push_back({"coupons.group_commit_batch", "out_of_range", "must be 1 to 10000"});
+  }
+  if (group_commit_writers < 1 || group_commit_writers > 64) {
+    errors.push_back({"coupons.group_commit_writers", "out_of_range", "must be 1 to 64"});
+  }
   if (max_unused_crm < 0 || max_unused_crm > 1000) {
     errors.push_back({"coupons.max_unused_crm", "out_of_range", "must be 0 to 1000"});
   }
@@ -156,6 +171,36 @@ core::Status CouponsOptions::Validate() const {
   }
   if (!errors.empty()) return core::InvalidFields("invalid_config", std::move(errors));
   return core::Status::Ok();
+}
+
+Coupons::Coupons(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
+                 core::BusinessTimeZone tz, CouponsOptions options)
+    : db_(db), clock_(clock), ids_(ids), tz_(std::move(tz)), options_(options) {
+  if (options_.group_commit) {
+    group_ = std::make_unique<store::GroupCommitter>(
+        db_, store::GroupCommitOptions{options_.group_commit_batch, options_.group_commit_writers});
+  }
+}
+
+core::Result<store::Answer> Coupons::RunOnce(
+    const store::IdempotencyKey& key, bool shareable,
+    const std::function<core::Result<std::string>(Session&, core::Instant)>& work) {
+  if (!shareable || !group_) {
+    const core::Instant now = clock_.Now();
+    return store::TransactOnce(db_, key, core::ToUnixMicros(now),
+                               [&](Session& s) { return work(s, now); });
+  }
+  // The caller waits for the batch, so the captured references stay valid.
+  bool replayed = false;
+  auto body = group_->Run([&](Session& s) -> core::Result<std::string> {
+    const core::Instant now = clock_.Now();
+    SHOPCRM_ASSIGN_OR_RETURN(auto a, store::AnswerOnce(s, key, core::ToUnixMicros(now),
+                                                       [&](Session& ss) { return work(ss, now); }));
+    replayed = a.replayed;
+    return std::move(a.body);
+  });
+  if (!body.ok()) return std::move(body).error();
+  return store::Answer{std::move(body).value(), replayed};
 }
 
 core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::Instant now_t) {
@@ -202,54 +247,36 @@ core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::I
       }
     }
     if (options_.grant_repeat_days > 0) {
-      const int64_t since =
-          now - options_.grant_repeat_days * 24 * int64_t{3600} * 1'000'000;
+      const int64_t since = now - options_.grant_repeat_days * 24 * int64_t{3600} * 1'000'000;
       SHOPCRM_ASSIGN_OR_RETURN(
           auto recent, s.Query("SELECT 1 FROM coupons WHERE user_id = ? AND template_id = ? AND "
                                "source = 'crm' AND issued_at > ? LIMIT 1",
                                {r.user_id, r.template_id, since}));
       if (!recent.empty()) {
-        return Refused("granted_recently",
-                       "the user was granted this coupon within the last " +
-                           std::to_string(options_.grant_repeat_days) + " days");
+        return Refused("granted_recently", "the user was granted this coupon within the last " +
+                                               std::to_string(options_.grant_repeat_days) +
+                                               " days");
       }
     }
   }
 
-  auto raise = [&](const std::string& period, int64_t limit) -> core::Result<bool> {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        int64_t changed,
-        s.Execute("INSERT INTO coupon_claim_counts (template_id, user_id, period, n) VALUES (?, "
-                  "?, ?, 1) ON CONFLICT (template_id, user_id, period) DO UPDATE SET n = "
-                  "coupon_claim_counts.n + 1 WHERE coupon_claim_counts.n < ?",
-                  {r.template_id, r.user_id, period, limit}));
-    return changed == 1;
-  };
-  if (t.limits.per_user_total) {
-    SHOPCRM_ASSIGN_OR_RETURN(bool ok, raise("total", *t.limits.per_user_total));
-    if (!ok) {
-      return core::Error(core::ErrorCode::kFailedPrecondition, "user_limit_reached",
-                         "the user has received this coupon the most times allowed");
-    }
-  }
-  if (t.limits.per_user_daily) {
-    SHOPCRM_ASSIGN_OR_RETURN(bool ok,
-                             raise(core::FormatDate(tz_.DateOf(now_t)), *t.limits.per_user_daily));
-    if (!ok) {
-      return core::Error(core::ErrorCode::kFailedPrecondition, "daily_limit_reached",
-                         "the user has received this coupon the most times allowed today");
-    }
-  }
-
+  // Stock and budget first: in a sold-out flash sale the refusal then costs
+  // one statement. Every step below rolls back with the claim when a later one refuses.
   // Face value, and what it costs the budget.
   int64_t face = 0;
   int64_t cost = 0;
   switch (t.terms.kind) {
     case CouponKind::kThreshold:
-    case CouponKind::kRedPacket: face = cost = t.terms.discount; break;
-    case CouponKind::kRandomPacket: face = cost = DrawRandom(t.terms); break;
+    case CouponKind::kRedPacket:
+      face = cost = t.terms.discount;
+      break;
+    case CouponKind::kRandomPacket:
+      face = cost = DrawRandom(t.terms);
+      break;
     case CouponKind::kPercent:
-    case CouponKind::kFreeShipping: cost = t.terms.discount; break;
+    case CouponKind::kFreeShipping:
+      cost = t.terms.discount;
+      break;
   }
   for (int attempt = 0;; ++attempt) {
     SHOPCRM_ASSIGN_OR_RETURN(
@@ -275,6 +302,31 @@ core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::I
     }
     return core::Error(core::ErrorCode::kFailedPrecondition, "coupon_budget_exhausted",
                        "the template's budget is spent");
+  }
+
+  auto raise = [&](const std::string& period, int64_t limit) -> core::Result<bool> {
+    SHOPCRM_ASSIGN_OR_RETURN(
+        int64_t changed,
+        s.Execute("INSERT INTO coupon_claim_counts (template_id, user_id, period, n) VALUES (?, "
+                  "?, ?, 1) ON CONFLICT (template_id, user_id, period) DO UPDATE SET n = "
+                  "coupon_claim_counts.n + 1 WHERE coupon_claim_counts.n < ?",
+                  {r.template_id, r.user_id, period, limit}));
+    return changed == 1;
+  };
+  if (t.limits.per_user_total) {
+    SHOPCRM_ASSIGN_OR_RETURN(bool ok, raise("total", *t.limits.per_user_total));
+    if (!ok) {
+      return core::Error(core::ErrorCode::kFailedPrecondition, "user_limit_reached",
+                         "the user has received this coupon the most times allowed");
+    }
+  }
+  if (t.limits.per_user_daily) {
+    SHOPCRM_ASSIGN_OR_RETURN(bool ok,
+                             raise(core::FormatDate(tz_.DateOf(now_t)), *t.limits.per_user_daily));
+    if (!ok) {
+      return core::Error(core::ErrorCode::kFailedPrecondition, "daily_limit_reached",
+                         "the user has received this coupon the most times allowed today");
+    }
   }
 
   Coupon c;
@@ -313,19 +365,28 @@ core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::I
 core::Result<store::Answer> Coupons::Issue(const IssueRequest& r, const store::IdempotencyKey& key,
                                            const Render<Coupon>& render) {
   const core::Instant now = clock_.Now();
-  auto answer = store::TransactOnce(
-      db_, key, core::ToUnixMicros(now), [&](Session& s) -> core::Result<std::string> {
-        SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, now));
-        return render(c);
-      });
+  auto answer = RunOnce(key, r.source != Source::kCrm,
+                        [&](Session& s, core::Instant at) -> core::Result<std::string> {
+                          SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, at));
+                          return render(c);
+                        });
   if (!answer.ok() && answer.error().reason() == "grant_refused") {
     // The refusal is recorded even though the grant rolled back.
-    const std::string reason = answer.error().fields().empty()
-                                   ? std::string("refused")
-                                   : answer.error().fields()[0].reason;
+    const std::string reason = answer.error().fields().empty() ? std::string("refused")
+                                                               : answer.error().fields()[0].reason;
     auto logged = db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
-      Step st{0, r.template_id, r.user_id, "refused", reason, std::string(SourceName(r.source)),
-              r.source_ref, r.channel, std::nullopt, 0, 0, 0};
+      Step st{0,
+              r.template_id,
+              r.user_id,
+              "refused",
+              reason,
+              std::string(SourceName(r.source)),
+              r.source_ref,
+              r.channel,
+              std::nullopt,
+              0,
+              0,
+              0};
       return AppendStep(s, ids_, st, core::ToUnixMicros(now));
     });
     if (!logged.ok()) return std::move(logged).error();
@@ -337,30 +398,27 @@ core::Result<store::Answer> Coupons::RedeemCode(std::string_view code, int64_t u
                                                 std::string_view channel,
                                                 const store::IdempotencyKey& key,
                                                 const Render<Coupon>& render) {
-  const core::Instant now = clock_.Now();
-  return store::TransactOnce(
-      db_, key, core::ToUnixMicros(now), [&](Session& s) -> core::Result<std::string> {
-        SHOPCRM_ASSIGN_OR_RETURN(
-            Row row, s.QueryOne("SELECT batch_id, template_id, user_id FROM coupon_codes WHERE "
-                                "code = ?",
-                                {std::string(code)}, "code_not_found", "no such coupon code"));
-        SHOPCRM_ASSIGN_OR_RETURN(
-            int64_t taken,
-            s.Execute("UPDATE coupon_codes SET user_id = ?, redeemed_at = ? WHERE code = ? AND "
-                      "user_id IS NULL",
-                      {user_id, core::ToUnixMicros(now), std::string(code)}));
-        if (taken == 0) {
-          return core::Conflict("code_already_redeemed", "this code has been redeemed");
-        }
-        IssueRequest r{row.Int(1), user_id, Source::kCode, std::to_string(row.Int(0)),
-                       std::string(channel)};
-        SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, now));
-        SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("UPDATE coupon_codes SET coupon_id = ? WHERE code = ?",
-                      {c.id, std::string(code)})
-                .status());
-        return render(c);
-      });
+  return RunOnce(key, true, [&](Session& s, core::Instant now) -> core::Result<std::string> {
+    SHOPCRM_ASSIGN_OR_RETURN(
+        Row row, s.QueryOne("SELECT batch_id, template_id, user_id FROM coupon_codes WHERE "
+                            "code = ?",
+                            {std::string(code)}, "code_not_found", "no such coupon code"));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        int64_t taken,
+        s.Execute("UPDATE coupon_codes SET user_id = ?, redeemed_at = ? WHERE code = ? AND "
+                  "user_id IS NULL",
+                  {user_id, core::ToUnixMicros(now), std::string(code)}));
+    if (taken == 0) {
+      return core::Conflict("code_already_redeemed", "this code has been redeemed");
+    }
+    IssueRequest r{row.Int(1), user_id, Source::kCode, std::to_string(row.Int(0)),
+                   std::string(channel)};
+    SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, now));
+    SHOPCRM_RETURN_IF_ERROR(
+        s.Execute("UPDATE coupon_codes SET coupon_id = ? WHERE code = ?", {c.id, std::string(code)})
+            .status());
+    return render(c);
+  });
 }
 
 core::Result<std::vector<Coupon>> Coupons::Wallet(int64_t user_id,
@@ -384,7 +442,8 @@ core::Result<Coupon> Coupons::Get(int64_t coupon_id) {
       db_, store::TxMode::kRead, [&](Session& s) -> core::Result<Coupon> {
         SHOPCRM_ASSIGN_OR_RETURN(auto found, QueryCoupons(s, "WHERE c.id = ?", {coupon_id}));
         if (found.empty()) {
-          return core::NotFound("coupon_not_found", "no coupon with id " + std::to_string(coupon_id));
+          return core::NotFound("coupon_not_found",
+                                "no coupon with id " + std::to_string(coupon_id));
         }
         return std::move(found[0]);
       });
@@ -572,8 +631,7 @@ core::Result<store::Answer> Coupons::Release(std::string_view order_id,
                                              const Render<OrderCoupons>& render) {
   return store::TransactOnce(db_, key, core::ToUnixMicros(clock_.Now()),
                              [&](Session& s) -> core::Result<std::string> {
-                               SHOPCRM_ASSIGN_OR_RETURN(auto r,
-                                                        OrderStep(s, order_id, "released"));
+                               SHOPCRM_ASSIGN_OR_RETURN(auto r, OrderStep(s, order_id, "released"));
                                return render(r);
                              });
 }

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -36,6 +37,7 @@
 #include "marketing/checkout.h"
 #include "marketing/templates.h"
 #include "store/database.h"
+#include "store/group_commit.h"
 #include "store/idempotency.h"
 
 namespace shopcrm::marketing {
@@ -46,6 +48,12 @@ struct CouponsOptions {
   int64_t max_unused_crm = 10;
   // … and receives a template by grant at most once in this many days (0 = no limit).
   int64_t grant_repeat_days = 7;
+  // Claims and code redemptions from concurrent requests share transactions
+  // (store/group_commit.h): one durable commit per batch. CRM grants and
+  // checkout steps always run in their own transaction.
+  bool group_commit = true;
+  int group_commit_batch = 256;  // claims per shared transaction at most
+  int group_commit_writers = 1;  // committing threads; more suit PostgreSQL
   core::Status Validate() const;
 };
 
@@ -83,7 +91,8 @@ struct OrderCoupons {
 };
 
 struct WalletEvaluation {
-  std::vector<Coupon> coupons;  // the wallet (unused coupons first), same order as `evaluation.coupons`
+  std::vector<Coupon>
+      coupons;  // the wallet (unused coupons first), same order as `evaluation.coupons`
   Evaluation evaluation;
 };
 
@@ -94,8 +103,7 @@ class Coupons final {
  public:
   // `tz` decides the business day of the per-day limit.
   Coupons(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
-          core::BusinessTimeZone tz, CouponsOptions options)
-      : db_(db), clock_(clock), ids_(ids), tz_(std::move(tz)), options_(options) {}
+          core::BusinessTimeZone tz, CouponsOptions options);
 
   // A claim (source self), a grant (crm; anti-harassment applies) or a code
   // redemption puts one coupon in the wallet.
@@ -103,8 +111,7 @@ class Coupons final {
                                     const Render<Coupon>& render);
   // Redeems one code of a code batch for `user_id` (each code once).
   core::Result<store::Answer> RedeemCode(std::string_view code, int64_t user_id,
-                                         std::string_view channel,
-                                         const store::IdempotencyKey& key,
+                                         std::string_view channel, const store::IdempotencyKey& key,
                                          const Render<Coupon>& render);
 
   // The user's coupons, newest first; `status` filters. Coupons past their use
@@ -138,6 +145,11 @@ class Coupons final {
 
  private:
   core::Result<Coupon> IssueIn(store::Session& s, const IssueRequest& r, core::Instant now);
+  // Runs `work` once per idempotency key: in a shared transaction when group
+  // commit is on, else in its own.
+  core::Result<store::Answer> RunOnce(
+      const store::IdempotencyKey& key, bool shareable,
+      const std::function<core::Result<std::string>(store::Session&, core::Instant)>& work);
   core::Result<OrderCoupons> OrderStep(store::Session& s, std::string_view order_id,
                                        std::string_view step);
 
@@ -146,6 +158,7 @@ class Coupons final {
   core::IdGenerator& ids_;
   core::BusinessTimeZone tz_;
   CouponsOptions options_;
+  std::unique_ptr<store::GroupCommitter> group_;  // set when options_.group_commit
 };
 
 }  // namespace shopcrm::marketing

@@ -29,10 +29,9 @@ std::string RenderCoupon(const Coupon& c) {
 std::string RenderOrder(const OrderCoupons& o) {
   core::Json ids = core::Json::array();
   for (const auto& c : o.coupons) ids.push_back({{"id", c.id}, {"status", c.status}});
-  return core::DumpJson(
-      {{"order", o.order_id},
-       {"coupons", ids},
-       {"total", o.pricing ? o.pricing->total_discount : int64_t{-1}}});
+  return core::DumpJson({{"order", o.order_id},
+                         {"coupons", ids},
+                         {"total", o.pricing ? o.pricing->total_discount : int64_t{-1}}});
 }
 
 class CouponsTest : public ::testing::TestWithParam<TestBackend> {
@@ -44,8 +43,8 @@ class CouponsTest : public ::testing::TestWithParam<TestBackend> {
   }
 
   std::unique_ptr<Coupons> MakeCoupons(store::Database& db, CouponsOptions o) {
-    return std::make_unique<Coupons>(db, clock_, ids_, *core::BusinessTimeZone::Load("Asia/Shanghai"),
-                                     o);
+    return std::make_unique<Coupons>(db, clock_, ids_,
+                                     *core::BusinessTimeZone::Load("Asia/Shanghai"), o);
   }
 
   // Users with ids 1..n.
@@ -184,9 +183,8 @@ TEST_P(CouponsTest, StockHoldsUnderConcurrentClaimsFromTwoHandles) {
   auto other_db = t_->OpenAnother(8);
   auto other = MakeCoupons(*other_db, {});
   // Every user claims twice, half through each handle.
-  auto outcomes = Hammer(16, 400, [&](int i) {
-    return Claim(i % 2 == 0 ? *coupons_ : *other, id, 1 + (i % 200));
-  });
+  auto outcomes = Hammer(
+      16, 400, [&](int i) { return Claim(i % 2 == 0 ? *coupons_ : *other, id, 1 + (i % 200)); });
   EXPECT_EQ(outcomes["ok"], 50);
   EXPECT_EQ(outcomes["ok"] + outcomes["coupon_stock_exhausted"] + outcomes["user_limit_reached"],
             400);
@@ -237,7 +235,8 @@ TEST_P(CouponsTest, AntiHarassmentLimitsCrmGrantsOnlyAndLogsRefusals) {
   ASSERT_TRUE(Claim(*c, ids[0], 1, Source::kSelf).ok());
   ASSERT_TRUE(Claim(*c, ids[0], 1, Source::kSelf).ok());
   // Concurrent grants of four templates: exactly two land.
-  auto outcomes = Hammer(4, 4, [&](int i) { return Claim(*c, ids[static_cast<size_t>(i)], 1, Source::kCrm); });
+  auto outcomes =
+      Hammer(4, 4, [&](int i) { return Claim(*c, ids[static_cast<size_t>(i)], 1, Source::kCrm); });
   EXPECT_EQ(outcomes["ok"], 2);
   EXPECT_EQ(outcomes["grant_refused"], 2);
   EXPECT_EQ(CountRows("SELECT COUNT(*) FROM coupon_steps WHERE step = 'refused' AND reason = "
@@ -330,12 +329,14 @@ TEST_P(CouponsTest, CheckoutLockRedeemRefundAndRelease) {
   ASSERT_FALSE(release_paid.ok());
   EXPECT_EQ(release_paid.error().reason(), "order_already_paid");
   ASSERT_TRUE(coupons_->Refund("o-3", none, RenderOrder).ok());
-  EXPECT_EQ(coupons_->Get(a_id)->status, "unused");     // returned
-  EXPECT_EQ(coupons_->Get(b_id)->status, "refunded");   // its template keeps it
+  EXPECT_EQ(coupons_->Get(a_id)->status, "unused");              // returned
+  EXPECT_EQ(coupons_->Get(b_id)->status, "refunded");            // its template keeps it
   ASSERT_TRUE(coupons_->Refund("o-3", none, RenderOrder).ok());  // again: no second reversal
-  EXPECT_EQ(CountRows("SELECT CAST(SUM(amount) AS BIGINT) FROM coupon_steps WHERE step IN ('used', 'returned', "
-                      "'refunded')"),
-            0);
+  EXPECT_EQ(
+      CountRows(
+          "SELECT CAST(SUM(amount) AS BIGINT) FROM coupon_steps WHERE step IN ('used', 'returned', "
+          "'refunded')"),
+      0);
   auto unknown = coupons_->Redeem("o-404", none, RenderOrder);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().reason(), "order_not_found");
@@ -375,7 +376,9 @@ TEST_P(CouponsTest, UnknownUserAndClosedTemplatesAreRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, CouponsTest,
                          ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
-                         [](const auto& param_info) { return shopcrm::testing::TestBackendName(param_info.param); });
+                         [](const auto& param_info) {
+                           return shopcrm::testing::TestBackendName(param_info.param);
+                         });
 
 }  // namespace
 }  // namespace shopcrm::marketing

@@ -28,8 +28,7 @@ struct Checker {
   }
   void Filter(const std::string& name, const IdFilter& f) {
     for (const auto* list : {&f.include, &f.exclude}) {
-      const std::string field =
-          "terms." + name + (list == &f.include ? ".include" : ".exclude");
+      const std::string field = "terms." + name + (list == &f.include ? ".include" : ".exclude");
       if (list->size() > kMaxFilterIds) Add(field, "too_many_values", "at most 1000 entries");
       for (size_t i = 0; i < list->size(); ++i) {
         if ((*list)[i].empty() || (*list)[i].size() > 64) {
@@ -180,8 +179,7 @@ core::Status ValidateSpec(const TemplateSpec& spec) {
   }
   const bool fixed = v.use_start || v.use_end;
   if (fixed == v.use_days.has_value()) {
-    c.Add("validity.use_days", "one_of_required",
-          "give either use_start and use_end, or use_days");
+    c.Add("validity.use_days", "one_of_required", "give either use_start and use_end, or use_days");
   } else if (fixed) {
     if (!v.use_start) c.Add("validity.use_start", "required", "a fixed use window needs both ends");
     if (!v.use_end) c.Add("validity.use_end", "required", "a fixed use window needs both ends");
@@ -197,10 +195,10 @@ core::Status ValidateSpec(const TemplateSpec& spec) {
 
 core::Result<Terms> Templates::LoadVersion(Session& s, int64_t template_id, int64_t version) {
   SHOPCRM_ASSIGN_OR_RETURN(
-      Row r, s.QueryOne("SELECT terms FROM coupon_template_versions WHERE template_id = ? AND "
-                        "version = ?",
-                        {template_id, version}, "template_not_found",
-                        "no such coupon template version"));
+      Row r,
+      s.QueryOne("SELECT terms FROM coupon_template_versions WHERE template_id = ? AND "
+                 "version = ?",
+                 {template_id, version}, "template_not_found", "no such coupon template version"));
   return internal::DecodeTerms(r.Text(0));
 }
 
@@ -224,19 +222,18 @@ core::Result<CouponTemplate> Templates::Create(const TemplateSpec& spec,
         const auto& l = spec.limits;
         const auto& v = spec.validity;
         SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("INSERT INTO coupon_templates (id, name, description, status, version, "
-                      "terms, kind, funding, store_id, stock, budget, per_user_daily, "
-                      "per_user_total, claim_start, claim_end, use_start, use_end, use_days, "
-                      "created_by, created_at, updated_at) VALUES (?, ?, ?, 'active', 1, ?, ?, ?, "
-                      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      {id, spec.name, spec.description, terms,
-                       std::string(KindName(spec.terms.kind)),
-                       std::string(FundingName(spec.terms.funding)), spec.terms.store_id,
-                       store::OrNull(l.stock), store::OrNull(l.budget),
-                       store::OrNull(l.per_user_daily), store::OrNull(l.per_user_total),
-                       OptInstant(v.claim_start), OptInstant(v.claim_end),
-                       OptInstant(v.use_start), OptInstant(v.use_end), store::OrNull(v.use_days),
-                       actor.name, now, now})
+            s.Execute(
+                 "INSERT INTO coupon_templates (id, name, description, status, version, "
+                 "terms, kind, funding, store_id, stock, budget, per_user_daily, "
+                 "per_user_total, claim_start, claim_end, use_start, use_end, use_days, "
+                 "created_by, created_at, updated_at) VALUES (?, ?, ?, 'active', 1, ?, ?, ?, "
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {id, spec.name, spec.description, terms, std::string(KindName(spec.terms.kind)),
+                  std::string(FundingName(spec.terms.funding)), spec.terms.store_id,
+                  store::OrNull(l.stock), store::OrNull(l.budget), store::OrNull(l.per_user_daily),
+                  store::OrNull(l.per_user_total), OptInstant(v.claim_start),
+                  OptInstant(v.claim_end), OptInstant(v.use_start), OptInstant(v.use_end),
+                  store::OrNull(v.use_days), actor.name, now, now})
                 .status());
         SHOPCRM_RETURN_IF_ERROR(
             s.Execute("INSERT INTO coupon_template_versions (template_id, version, terms, "
@@ -244,9 +241,8 @@ core::Result<CouponTemplate> Templates::Create(const TemplateSpec& spec,
                       {id, terms, now})
                 .status());
         SHOPCRM_ASSIGN_OR_RETURN(CouponTemplate t, Load(s, id));
-        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.create",
-                                              "coupon_template", std::to_string(id), std::nullopt,
-                                              AuditJson(t)));
+        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.create", "coupon_template",
+                                              std::to_string(id), std::nullopt, AuditJson(t)));
         return t;
       });
 }
@@ -284,14 +280,13 @@ core::Result<CouponTemplate> Templates::Update(int64_t id, const TemplateSpec& s
                        std::string(FundingName(spec.terms.funding)), spec.terms.store_id,
                        store::OrNull(l.stock), store::OrNull(l.budget),
                        store::OrNull(l.per_user_daily), store::OrNull(l.per_user_total),
-                       OptInstant(v.claim_start), OptInstant(v.claim_end),
-                       OptInstant(v.use_start), OptInstant(v.use_end), store::OrNull(v.use_days),
-                       now, id})
+                       OptInstant(v.claim_start), OptInstant(v.claim_end), OptInstant(v.use_start),
+                       OptInstant(v.use_end), store::OrNull(v.use_days), now, id})
                 .status());
         SHOPCRM_ASSIGN_OR_RETURN(CouponTemplate after, Load(s, id));
-        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.update",
-                                              "coupon_template", std::to_string(id),
-                                              AuditJson(before), AuditJson(after)));
+        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.update", "coupon_template",
+                                              std::to_string(id), AuditJson(before),
+                                              AuditJson(after)));
         std::vector<CouponTemplate> one{std::move(after)};
         SHOPCRM_RETURN_IF_ERROR(LoadStats(s, one, false));
         return std::move(one[0]);
@@ -317,9 +312,9 @@ core::Result<CouponTemplate> Templates::SetStatus(int64_t id, std::string_view s
                       {std::string(status), now, id})
                 .status());
         SHOPCRM_ASSIGN_OR_RETURN(CouponTemplate after, Load(s, id));
-        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.status",
-                                              "coupon_template", std::to_string(id),
-                                              AuditJson(before), AuditJson(after)));
+        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.status", "coupon_template",
+                                              std::to_string(id), AuditJson(before),
+                                              AuditJson(after)));
         std::vector<CouponTemplate> one{std::move(after)};
         SHOPCRM_RETURN_IF_ERROR(LoadStats(s, one, false));
         return std::move(one[0]);

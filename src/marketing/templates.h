@@ -22,10 +22,10 @@
 namespace shopcrm::marketing {
 
 struct Limits {
-  std::optional<int64_t> stock;          // coupons that may be issued in total
-  std::optional<int64_t> budget;         // face value that may be issued in total, minor units
-  std::optional<int64_t> per_user_daily; // claims per user per business day
-  std::optional<int64_t> per_user_total; // claims per user ever
+  std::optional<int64_t> stock;           // coupons that may be issued in total
+  std::optional<int64_t> budget;          // face value that may be issued in total, minor units
+  std::optional<int64_t> per_user_daily;  // claims per user per business day
+  std::optional<int64_t> per_user_total;  // claims per user ever
   bool operator==(const Limits&) const = default;
 };
 

@@ -16,11 +16,11 @@
 namespace shopcrm::marketing {
 
 enum class CouponKind {
-  kThreshold,       // "threshold": 满X减Y — `discount` off when the eligible amount reaches `min_amount`
-  kRedPacket,       // "red_packet": `discount` off, no threshold beyond `min_amount` (often 0)
-  kPercent,         // "percent": `percent_off` % off the eligible amount, at most `discount` (0 = no cap)
-  kRandomPacket,    // "random_red_packet": a face value drawn at issue in [random_min, random_max]
-  kFreeShipping,    // "free_shipping": the shipping fee off, at most `discount` (0 = all of it)
+  kThreshold,  // "threshold": 满X减Y — `discount` off when the eligible amount reaches `min_amount`
+  kRedPacket,  // "red_packet": `discount` off, no threshold beyond `min_amount` (often 0)
+  kPercent,  // "percent": `percent_off` % off the eligible amount, at most `discount` (0 = no cap)
+  kRandomPacket,  // "random_red_packet": a face value drawn at issue in [random_min, random_max]
+  kFreeShipping,  // "free_shipping": the shipping fee off, at most `discount` (0 = all of it)
 };
 std::string_view KindName(CouponKind k);
 
@@ -51,8 +51,8 @@ struct Terms {
   std::string store_id;  // the funding store (funding == kStore), the mall's id
 
   int64_t min_amount = 0;  // eligible items' amount must be at least this
-  int64_t discount = 0;    // threshold / red packet: the amount off; percent / free shipping: the cap
-  int percent_off = 0;     // percent: 1..99
+  int64_t discount = 0;  // threshold / red packet: the amount off; percent / free shipping: the cap
+  int percent_off = 0;   // percent: 1..99
   int64_t random_min = 0;  // random red packet: the face value range
   int64_t random_max = 0;
   Distribution distribution = Distribution::kUniform;

@@ -42,6 +42,11 @@ struct Answer {
 core::Result<Answer> TransactOnce(Database& db, const IdempotencyKey& key, int64_t now_micros,
                                   const std::function<core::Result<std::string>(Session&)>& work);
 
+// The same inside the caller's write transaction (for callers that put several
+// operations in one transaction, each in its own savepoint).
+core::Result<Answer> AnswerOnce(Session& s, const IdempotencyKey& key, int64_t now_micros,
+                                const std::function<core::Result<std::string>(Session&)>& work);
+
 // Deletes keys older than `before_micros`; returns how many.
 core::Result<int64_t> ForgetIdempotencyKeys(Database& db, int64_t before_micros);
 

@@ -18,7 +18,9 @@ core::Json OptAmount(const std::optional<int64_t>& minor, core::Currency c) {
   return minor ? core::Json(Amount(*minor, c)) : core::Json(nullptr);
 }
 
-core::Json OptInt(const std::optional<int64_t>& v) { return v ? core::Json(*v) : core::Json(nullptr); }
+core::Json OptInt(const std::optional<int64_t>& v) {
+  return v ? core::Json(*v) : core::Json(nullptr);
+}
 
 std::optional<int64_t> ReadAmount(core::JsonObjectReader& r, std::string_view name,
                                   core::Currency c, bool required) {
@@ -153,8 +155,9 @@ core::Result<marketing::TemplateSpec> ReadTemplateSpec(const core::Json& body,
       t.stores = ReadIdFilter(tr, "stores", errors);
       t.cities = ReadIdFilter(tr, "cities", errors);
       t.exclusive = tr.OptionalBool("exclusive").value_or(false);
-      t.platform_share_percent = static_cast<int>(tr.OptionalInt("platform_share_percent")
-                                                      .value_or(t.funding == Funding::kStore ? 0 : 100));
+      t.platform_share_percent =
+          static_cast<int>(tr.OptionalInt("platform_share_percent")
+                               .value_or(t.funding == Funding::kStore ? 0 : 100));
       t.return_on_refund = tr.OptionalBool("return_on_refund").value_or(true);
       Collect(tr.Finish(), errors);
     }
@@ -217,8 +220,8 @@ core::Json TemplateJson(const marketing::CouponTemplate& t, core::Currency c) {
           {"stats",
            {{"issued", s.issued},
             {"budget_used", Amount(s.budget_used, c)},
-            {"stock_left", l.stock ? core::Json(std::max<int64_t>(0, *l.stock - s.issued))
-                                   : core::Json(nullptr)},
+            {"stock_left",
+             l.stock ? core::Json(std::max<int64_t>(0, *l.stock - s.issued)) : core::Json(nullptr)},
             {"unused", s.unused},
             {"locked", s.locked},
             {"used", s.used},

@@ -84,8 +84,7 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
                 SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
                 SHOPCRM_ASSIGN_OR_RETURN(auto spec, ReadTemplateSpec(body, cur));
-                SHOPCRM_ASSIGN_OR_RETURN(auto t,
-                                         s.coupon_templates.Update(id, spec, req.Actor()));
+                SHOPCRM_ASSIGN_OR_RETURN(auto t, s.coupon_templates.Update(id, spec, req.Actor()));
                 return JsonResponse(200, TemplateJson(t, cur));
               }});
 
@@ -105,38 +104,37 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
   for (auto [path, source, permission] :
        {std::tuple{"/api/v1/coupons/claim", marketing::Source::kSelf, Permission::kIntegrate},
         std::tuple{"/api/v1/coupons/grant", marketing::Source::kCrm, Permission::kOperate}}) {
-    router.Add({"POST", path, Access::kAuthenticated, permission,
-                [&s, &o, cur, source](Request& req) -> core::Result<Response> {
-                  SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                  core::JsonObjectReader r(body);
-                  auto tmpl = r.RequiredString("template_id", 32);
-                  auto user = ReadUserId(r);
-                  auto channel = r.OptionalString("channel", 32);
-                  std::optional<int64_t> template_id;
-                  if (tmpl) {
-                    template_id = core::ParseId(*tmpl);
-                    if (!template_id) {
-                      r.AddError("template_id", "invalid_id", "expected a coupon template id");
-                    }
-                  }
-                  SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                  SHOPCRM_ASSIGN_OR_RETURN(
-                      auto key, ReadKey(req, source == marketing::Source::kSelf ? "claim" : "grant"));
-                  const audit::Actor actor = req.Actor();
-                  marketing::IssueRequest issue{*template_id, *user, source,
-                                                actor.type + ":" + actor.name,
-                                                channel.value_or("")};
-                  SHOPCRM_ASSIGN_OR_RETURN(
-                      auto answer,
-                      s.coupons.Issue(issue, key, [cur](const marketing::Coupon& c) {
-                        return core::DumpJson(CouponJson(c, cur));
-                      }));
-                  return AnswerResponse(201, answer);
-                }});
+    router.Add(
+        {"POST", path, Access::kAuthenticated, permission,
+         [&s, &o, cur, source](Request& req) -> core::Result<Response> {
+           SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+           core::JsonObjectReader r(body);
+           auto tmpl = r.RequiredString("template_id", 32);
+           auto user = ReadUserId(r);
+           auto channel = r.OptionalString("channel", 32);
+           std::optional<int64_t> template_id;
+           if (tmpl) {
+             template_id = core::ParseId(*tmpl);
+             if (!template_id) {
+               r.AddError("template_id", "invalid_id", "expected a coupon template id");
+             }
+           }
+           SHOPCRM_RETURN_IF_ERROR(r.Finish());
+           SHOPCRM_ASSIGN_OR_RETURN(
+               auto key, ReadKey(req, source == marketing::Source::kSelf ? "claim" : "grant"));
+           const audit::Actor actor = req.Actor();
+           marketing::IssueRequest issue{*template_id, *user, source, actor.type + ":" + actor.name,
+                                         channel.value_or("")};
+           SHOPCRM_ASSIGN_OR_RETURN(auto answer,
+                                    s.coupons.Issue(issue, key, [cur](const marketing::Coupon& c) {
+                                      return core::DumpJson(CouponJson(c, cur));
+                                    }));
+           return AnswerResponse(201, answer);
+         }});
   }
 
-  router.Add({"POST", "/api/v1/coupons/redeem-code", Access::kAuthenticated,
-              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+  router.Add({"POST", "/api/v1/coupons/redeem-code", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
                 core::JsonObjectReader r(body);
                 auto code = r.RequiredString("code", 64);
@@ -145,11 +143,10 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, "redeem-code"));
                 SHOPCRM_ASSIGN_OR_RETURN(
-                    auto answer,
-                    s.coupons.RedeemCode(*code, *user, channel.value_or(""), key,
-                                         [cur](const marketing::Coupon& c) {
-                                           return core::DumpJson(CouponJson(c, cur));
-                                         }));
+                    auto answer, s.coupons.RedeemCode(*code, *user, channel.value_or(""), key,
+                                                      [cur](const marketing::Coupon& c) {
+                                                        return core::DumpJson(CouponJson(c, cur));
+                                                      }));
                 return AnswerResponse(201, answer);
               }});
 
@@ -166,9 +163,9 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 auto status = req.Query("status");
                 if (status && *status != "unused" && *status != "locked" && *status != "used" &&
                     *status != "expired" && *status != "refunded") {
-                  return core::InvalidFields(
-                      "invalid_query",
-                      {{"status", "invalid_enum", "one of unused, locked, used, expired, refunded"}});
+                  return core::InvalidFields("invalid_query",
+                                             {{"status", "invalid_enum",
+                                               "one of unused, locked, used, expired, refunded"}});
                 }
                 SHOPCRM_ASSIGN_OR_RETURN(auto coupons, s.coupons.Wallet(id, status));
                 core::Json items = core::Json::array();
@@ -176,8 +173,8 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, {{"items", std::move(items)}});
               }});
 
-  router.Add({"POST", "/api/v1/checkout/evaluate", Access::kAuthenticated,
-              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+  router.Add({"POST", "/api/v1/checkout/evaluate", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
                 core::JsonObjectReader r(body);
                 auto user = ReadUserId(r);
@@ -217,35 +214,34 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_RETURN_IF_ERROR(PrefixCart(marketing::ValidateCart(*cart)));
                 SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, "lock"));
                 SHOPCRM_ASSIGN_OR_RETURN(
-                    auto answer,
-                    s.coupons.Lock(*user, *order, *cart, ids, key,
-                                   [cur](const marketing::OrderCoupons& oc) {
-                                     return core::DumpJson(OrderCouponsJson(oc, cur));
-                                   }));
+                    auto answer, s.coupons.Lock(*user, *order, *cart, ids, key,
+                                                [cur](const marketing::OrderCoupons& oc) {
+                                                  return core::DumpJson(OrderCouponsJson(oc, cur));
+                                                }));
                 return AnswerResponse(200, answer);
               }});
 
   using OrderFn = core::Result<store::Answer> (marketing::Coupons::*)(
-      std::string_view, const store::IdempotencyKey&, const marketing::Render<marketing::OrderCoupons>&);
+      std::string_view, const store::IdempotencyKey&,
+      const marketing::Render<marketing::OrderCoupons>&);
   for (auto [verb, fn] : {std::pair<const char*, OrderFn>{"redeem", &marketing::Coupons::Redeem},
                           std::pair<const char*, OrderFn>{"release", &marketing::Coupons::Release},
                           std::pair<const char*, OrderFn>{"refund", &marketing::Coupons::Refund}}) {
-    router.Add({"POST", std::string("/api/v1/checkout/orders/{order_id}/") + verb,
-                Access::kAuthenticated, Permission::kIntegrate,
-                [&s, cur, verb, fn](Request& req) -> core::Result<Response> {
-                  const std::string& order = req.path_params.at("order_id");
-                  if (order.empty() || order.size() > 64) {
-                    return core::InvalidFields(
-                        "invalid_fields", {{"order_id", "invalid_length", "must be 1 to 64 bytes"}});
-                  }
-                  SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, verb));
-                  SHOPCRM_ASSIGN_OR_RETURN(
-                      auto answer, (s.coupons.*fn)(order, key,
-                                                   [cur](const marketing::OrderCoupons& oc) {
-                                                     return core::DumpJson(OrderCouponsJson(oc, cur));
-                                                   }));
-                  return AnswerResponse(200, answer);
-                }});
+    router.Add(
+        {"POST", std::string("/api/v1/checkout/orders/{order_id}/") + verb, Access::kAuthenticated,
+         Permission::kIntegrate, [&s, cur, verb, fn](Request& req) -> core::Result<Response> {
+           const std::string& order = req.path_params.at("order_id");
+           if (order.empty() || order.size() > 64) {
+             return core::InvalidFields("invalid_fields",
+                                        {{"order_id", "invalid_length", "must be 1 to 64 bytes"}});
+           }
+           SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, verb));
+           SHOPCRM_ASSIGN_OR_RETURN(
+               auto answer, (s.coupons.*fn)(order, key, [cur](const marketing::OrderCoupons& oc) {
+                 return core::DumpJson(OrderCouponsJson(oc, cur));
+               }));
+           return AnswerResponse(200, answer);
+         }});
   }
 }
 

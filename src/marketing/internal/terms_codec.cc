@@ -5,7 +5,9 @@
 namespace shopcrm::marketing::internal {
 namespace {
 
-core::Json FilterToJson(const IdFilter& f) { return {{"include", f.include}, {"exclude", f.exclude}}; }
+core::Json FilterToJson(const IdFilter& f) {
+  return {{"include", f.include}, {"exclude", f.exclude}};
+}
 
 IdFilter FilterFromJson(const core::Json& j) {
   IdFilter f;
@@ -60,8 +62,10 @@ std::string EncodeTerms(const Terms& t) {
 
 core::Result<Terms> DecodeTerms(std::string_view text) {
   auto parsed = core::ParseJson(text, {.max_bytes = 16 << 20, .max_depth = 8});
-  auto corrupt = [] { return core::Error(core::ErrorCode::kInternal, "corrupt_terms",
-                                         "stored coupon terms cannot be read"); };
+  auto corrupt = [] {
+    return core::Error(core::ErrorCode::kInternal, "corrupt_terms",
+                       "stored coupon terms cannot be read");
+  };
   if (!parsed.ok() || !parsed->is_object()) return corrupt();
   const core::Json& j = *parsed;
   try {

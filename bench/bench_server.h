@@ -1,0 +1,167 @@
+// What the HTTP benchmarks share: command-line flags, a fresh database (a
+// SQLite file, or a new schema on the PostgreSQL server the URL names), and
+// every service behind a real ApiServer on 127.0.0.1 with an admin API key.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "api/server.h"
+#include "audit/audit_log.h"
+#include "core/id.h"
+#include "identity/api_keys.h"
+#include "identity/console_users.h"
+#include "marketing/coupons.h"
+#include "marketing/templates.h"
+#include "profiles/directory.h"
+#include "profiles/facts.h"
+#include "profiles/import_runs.h"
+#include "profiles/ingest.h"
+#include "profiles/tags.h"
+#include "segments/lifecycle_recorder.h"
+#include "segments/segment_store.h"
+#include "segments/segments.h"
+#include "store/migrator.h"
+
+namespace shopcrm::bench {
+
+[[noreturn]] inline void Die(const std::string& what) {
+  std::cerr << "bench: " << what << "\n";
+  std::exit(1);
+}
+
+// `mode --name value …`
+struct Flags {
+  std::string mode;
+  std::map<std::string, std::string> values;
+
+  static Flags Parse(int argc, char** argv) {
+    Flags f;
+    if (argc >= 2) f.mode = argv[1];
+    for (int i = 2; i + 1 < argc; i += 2) {
+      std::string name = argv[i];
+      if (!name.starts_with("--")) Die("flags are --name value");
+      f.values[name.substr(2)] = argv[i + 1];
+    }
+    return f;
+  }
+  int64_t Int(const std::string& name, int64_t def) const {
+    auto it = values.find(name);
+    return it == values.end() ? def : std::stoll(it->second);
+  }
+  double Double(const std::string& name, double def) const {
+    auto it = values.find(name);
+    return it == values.end() ? def : std::stod(it->second);
+  }
+  std::string Text(const std::string& name, std::string def) const {
+    auto it = values.find(name);
+    return it == values.end() ? def : it->second;
+  }
+};
+
+// `target` is a file path (SQLite, removed first) or a postgresql:// URL
+// (a fresh schema named `schema` is made and used).
+inline std::unique_ptr<store::Database> OpenFresh(const std::string& target,
+                                                  const std::string& synchronous, int pool_size,
+                                                  const std::string& schema = "shopcrm_bench",
+                                                  int checkpoint_pages = 16384) {
+  store::DatabaseOptions o;
+  o.sqlite_checkpoint_pages = checkpoint_pages;
+  o.pool_size = pool_size;
+  if (target.starts_with("postgres")) {
+    {
+      o.url = target;
+      auto admin = store::Database::Open(o);
+      if (!admin.ok()) Die(admin.error().ToString());
+      auto st = (*admin)->WithSession([&](store::Session& s) {
+        return s.ExecuteScript("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " +
+                               schema);
+      });
+      if (!st.ok()) Die(st.error().ToString());
+    }
+    o.url = target + (target.find('?') == std::string::npos ? "?" : "&") +
+            "options=-csearch_path%3D" + schema;
+  } else {
+    std::filesystem::remove(target);
+    std::filesystem::remove(target + "-wal");
+    std::filesystem::remove(target + "-shm");
+    o.url = "sqlite:" + target;
+    o.sqlite_synchronous = synchronous;
+  }
+  auto db = store::Database::Open(o);
+  if (!db.ok()) Die(db.error().ToString());
+  return std::move(db).value();
+}
+
+struct BenchServerOptions {
+  int threads = 8;  // server threads; one per keep-alive connection
+  marketing::CouponsOptions coupons;
+};
+
+// A migrated database, the services and a listening server.
+class BenchServer final {
+ public:
+  BenchServer(std::unique_ptr<store::Database> db, BenchServerOptions o = {})
+      : db_(std::move(db)), coupons_(*db_, clock_, ids_, Tz(), o.coupons) {
+    auto migrations = store::LoadMigrations(store::BuiltinMigrations(), db_->backend());
+    if (!migrations.ok() || !store::Migrate(*db_, *migrations, clock_).ok()) Die("migrate");
+    auto key = keys_.Create("bench", identity::Role::kAdmin, {"cli", "", "bench", ""});
+    if (!key.ok()) Die(key.error().ToString());
+    secret_ = key->secret;
+    api::ServerOptions options;
+    options.port = 0;
+    options.threads = o.threads;
+    options.max_body_bytes = 16 << 20;
+    server_ = std::make_unique<api::ApiServer>(
+        options,
+        api::Services{*db_, clock_, audit_, keys_, users_, metrics_, "Asia/Shanghai", clock_.Now(),
+                      ingest_, directory_, tags_, imports_, segments_, segment_store_, facts_,
+                      lifecycle_, templates_, coupons_, core::Currency::Cny()});
+    if (!server_->Bind().ok()) Die("bind");
+    thread_ = std::thread([this] { (void)server_->Run(); });
+  }
+  ~BenchServer() {
+    server_->Stop();
+    thread_.join();
+  }
+
+  int port() const { return server_->port(); }
+  const std::string& secret() const { return secret_; }
+  store::Database& db() { return *db_; }
+  const core::Clock& clock() const { return clock_; }
+  core::IdGenerator& ids() { return ids_; }
+  profiles::Ingest& ingest() { return ingest_; }
+  marketing::Templates& templates() { return templates_; }
+  marketing::Coupons& coupons() { return coupons_; }
+
+ private:
+  static core::BusinessTimeZone Tz() { return *core::BusinessTimeZone::Load("Asia/Shanghai"); }
+
+  core::SystemClock clock_;
+  core::IdGenerator ids_{clock_, 7};
+  std::unique_ptr<store::Database> db_;
+  audit::AuditLog audit_{clock_, ids_};
+  api::HttpMetrics metrics_;
+  identity::ApiKeys keys_{*db_, clock_, ids_, audit_};
+  identity::ConsoleUsers users_{*db_, clock_, ids_, audit_, {}};
+  profiles::Ingest ingest_{*db_, clock_, ids_};
+  profiles::Directory directory_{*db_, clock_, audit_, "Asia/Shanghai"};
+  profiles::Tags tags_{*db_, clock_, ids_, audit_};
+  profiles::ImportRuns imports_{*db_, clock_, ids_};
+  segments::Segments segments_{*db_, clock_, Tz(), {}};
+  segments::SegmentStore segment_store_{*db_, clock_, ids_, audit_};
+  profiles::Facts facts_{*db_};
+  segments::LifecycleRecorder lifecycle_{*db_, ids_};
+  marketing::Templates templates_{*db_, clock_, ids_, audit_};
+  marketing::Coupons coupons_;
+  std::unique_ptr<api::ApiServer> server_;
+  std::thread thread_;
+  std::string secret_;
+};
+
+}  // namespace shopcrm::bench

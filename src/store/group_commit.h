@@ -1,0 +1,64 @@
+// Group commit: many small write operations from many threads share one
+// transaction, so a durable commit (an fsync) is paid once per batch rather
+// than once per operation. Each operation runs in its own savepoint: one that
+// fails is rolled back alone and reports its own error; the others commit.
+// A caller gets its result only after the shared transaction has committed,
+// so an acknowledged operation is as durable as a transaction of its own.
+//
+// Operations must have no effects outside their session (like Transact's
+// `fn`, they may run again when the whole transaction is retried).
+//
+// Thread-safety: Run may be called from any thread. The destructor finishes
+// the queued operations and joins the writer threads.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "store/database.h"
+
+namespace shopcrm::store {
+
+struct GroupCommitOptions {
+  int max_batch = 256;  // operations per transaction at most
+  int writers = 1;      // threads committing batches (1 suits SQLite's single writer)
+};
+
+class GroupCommitter final {
+ public:
+  using Op = std::function<core::Result<std::string>(Session&)>;
+
+  GroupCommitter(Database& db, GroupCommitOptions options);
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Runs `op` in the next batch; returns its result once the batch committed,
+  // or the commit's error (every operation of a failed batch gets it).
+  core::Result<std::string> Run(Op op);
+
+ private:
+  struct Pending {
+    Op op;
+    std::promise<core::Result<std::string>> done;
+  };
+  void WriterLoop();
+  void Commit(std::vector<Pending>& batch);
+
+  Database& db_;
+  GroupCommitOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> writers_;
+};
+
+}  // namespace shopcrm::store
