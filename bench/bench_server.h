@@ -17,6 +17,7 @@
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
 #include "marketing/coupons.h"
+#include "marketing/issuing.h"
 #include "marketing/templates.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
@@ -118,10 +119,11 @@ class BenchServer final {
     options.threads = o.threads;
     options.max_body_bytes = 16 << 20;
     server_ = std::make_unique<api::ApiServer>(
-        options,
-        api::Services{*db_, clock_, audit_, keys_, users_, metrics_, "Asia/Shanghai", clock_.Now(),
-                      ingest_, directory_, tags_, imports_, segments_, segment_store_, facts_,
-                      lifecycle_, templates_, coupons_, core::Currency::Cny()});
+        options, api::Services{*db_,       clock_,         audit_,          keys_,
+                               users_,     metrics_,       "Asia/Shanghai", clock_.Now(),
+                               ingest_,    directory_,     tags_,           imports_,
+                               segments_,  segment_store_, facts_,          lifecycle_,
+                               templates_, coupons_,       issuing_,        core::Currency::Cny()});
     if (!server_->Bind().ok()) Die("bind");
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -138,6 +140,7 @@ class BenchServer final {
   profiles::Ingest& ingest() { return ingest_; }
   marketing::Templates& templates() { return templates_; }
   marketing::Coupons& coupons() { return coupons_; }
+  marketing::Issuing& issuing() { return issuing_; }
 
  private:
   static core::BusinessTimeZone Tz() { return *core::BusinessTimeZone::Load("Asia/Shanghai"); }
@@ -159,6 +162,7 @@ class BenchServer final {
   segments::LifecycleRecorder lifecycle_{*db_, ids_};
   marketing::Templates templates_{*db_, clock_, ids_, audit_};
   marketing::Coupons coupons_;
+  marketing::Issuing issuing_{*db_, clock_, ids_, audit_, coupons_};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;
   std::string secret_;

@@ -15,6 +15,7 @@
 //
 // See docs/benchmarks.md for results and the exact commands.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <numeric>
@@ -35,7 +36,8 @@ std::string Target(const Flags& f, const std::string& def) {
   std::string db = f.Text("db", def);
   if (db == "postgres") {
     const char* url = std::getenv("SHOPCRM_TEST_POSTGRES_URL");
-    if (url == nullptr) Die("--db postgres needs SHOPCRM_TEST_POSTGRES_URL (scripts/with-postgres.sh)");
+    if (url == nullptr)
+      Die("--db postgres needs SHOPCRM_TEST_POSTGRES_URL (scripts/with-postgres.sh)");
     db = url;
   }
   return db;
@@ -116,8 +118,9 @@ int FlashSale(const Flags& f) {
                                std::to_string(user) + R"(","channel":"app"})");
   };
   const auto r = bench::RunOpenLoop(load);
-  std::cout << "flash sale (" << (o.coupons.group_commit ? "group commit" : "one transaction per claim")
-            << ", " << store::BackendName(server.db().backend()) << "): " << r.Summary() << "\n";
+  std::cout << "flash sale ("
+            << (o.coupons.group_commit ? "group commit" : "one transaction per claim") << ", "
+            << store::BackendName(server.db().backend()) << "): " << r.Summary() << "\n";
   const int64_t issued = CountOf(server.db(), "SELECT issued FROM coupon_templates");
   const int64_t coupons = CountOf(server.db(), "SELECT COUNT(*) FROM coupons");
   const int64_t holders = CountOf(server.db(), "SELECT COUNT(DISTINCT user_id) FROM coupons");
@@ -149,11 +152,25 @@ int Evaluate(const Flags& f) {
     marketing::TemplateSpec s = RedPacket("t" + std::to_string(k), 100 + 50 * k);
     auto& terms = s.terms;
     switch (k % 5) {
-      case 0: terms.kind = marketing::CouponKind::kThreshold; terms.min_amount = 10000 + 1000 * k; terms.discount = 1000 + 100 * k; break;
-      case 1: break;
-      case 2: terms.kind = marketing::CouponKind::kPercent; terms.discount = 3000; terms.percent_off = 5 + k; break;
-      case 3: terms.kind = marketing::CouponKind::kFreeShipping; terms.discount = 0; break;
-      case 4: terms.categories.include = {"c-" + std::to_string(k % 4), "c-9"}; break;
+      case 0:
+        terms.kind = marketing::CouponKind::kThreshold;
+        terms.min_amount = 10000 + 1000 * k;
+        terms.discount = 1000 + 100 * k;
+        break;
+      case 1:
+        break;
+      case 2:
+        terms.kind = marketing::CouponKind::kPercent;
+        terms.discount = 3000;
+        terms.percent_off = 5 + k;
+        break;
+      case 3:
+        terms.kind = marketing::CouponKind::kFreeShipping;
+        terms.discount = 0;
+        break;
+      case 4:
+        terms.categories.include = {"c-" + std::to_string(k % 4), "c-9"};
+        break;
     }
     if (k % 3 == 1) {
       terms.funding = marketing::Funding::kStore;
@@ -169,7 +186,8 @@ int Evaluate(const Flags& f) {
     for (int64_t c = 0; c < wallet; ++c) {
       marketing::IssueRequest req{templates[static_cast<size_t>(c % 20)], u,
                                   marketing::Source::kSelf, "bench", "app"};
-      auto r = server.coupons().Issue(req, {}, [](const marketing::Coupon&) { return std::string(); });
+      auto r =
+          server.coupons().Issue(req, {}, [](const marketing::Coupon&) { return std::string(); });
       if (!r.ok()) Die(r.error().ToString());
     }
   }
@@ -206,6 +224,35 @@ int Evaluate(const Flags& f) {
   return r.failed == 0 && answers == r.completed ? 0 : 1;
 }
 
+// A bulk grant job over every user, run by the worker on this thread.
+int BulkGrant(const Flags& f) {
+  const int64_t users = f.Int("users", 1000000);
+  bench::BenchServer server(
+      bench::OpenFresh(Target(f, "/tmp/shopcrm-bench-grant.db"), f.Text("synchronous", "full"), 8));
+  AddUsers(server.db(), users);
+  auto t = server.templates().Create(RedPacket("bulk", 500), {"cli", "", "bench", ""});
+  if (!t.ok()) Die(t.error().ToString());
+  std::vector<int64_t> ids(static_cast<size_t>(users));
+  std::iota(ids.begin(), ids.end(), 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto job = server.issuing().StartGrant(t->id, "list", ids, "bench", {"cli", "", "bench", ""});
+  if (!job.ok()) Die(job.error().ToString());
+  const auto t1 = std::chrono::steady_clock::now();
+  if (auto st = server.issuing().RunPendingJobs(); !st.ok()) Die(st.error().ToString());
+  const auto t2 = std::chrono::steady_clock::now();
+  auto done = server.issuing().Job(job->id);
+  if (!done.ok()) Die(done.error().ToString());
+  const double queue_s = std::chrono::duration<double>(t1 - t0).count();
+  const double grant_s = std::chrono::duration<double>(t2 - t1).count();
+  std::printf(
+      "bulk grant to %lld users: queued in %.2f s, granted %lld in %.2f s = %.0f grants/s "
+      "(%.0f/s including the queueing)\n",
+      static_cast<long long>(users), queue_s, static_cast<long long>(done->granted), grant_s,
+      static_cast<double>(done->granted) / grant_s,
+      static_cast<double>(done->granted) / (queue_s + grant_s));
+  return done->granted == users ? 0 : 1;
+}
+
 // The HTTP floor: GET /healthz (no authentication, no database).
 int Baseline(const Flags& f) {
   const int connections = static_cast<int>(f.Int("connections", 64));
@@ -217,7 +264,9 @@ int Baseline(const Flags& f) {
   load.connections = connections;
   load.rate = f.Double("rate", 20000);
   load.duration_s = f.Double("duration", 5);
-  load.request = [](uint64_t) { return std::string("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); };
+  load.request = [](uint64_t) {
+    return std::string("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  };
   std::cout << "GET /healthz: " << bench::RunOpenLoop(load).Summary() << "\n";
   return 0;
 }
@@ -234,6 +283,7 @@ int main(int argc, char** argv) {
   if (f.mode == "flash-sale") return shopcrm::FlashSale(f);
   if (f.mode == "evaluate") return shopcrm::Evaluate(f);
   if (f.mode == "baseline") return shopcrm::Baseline(f);
+  if (f.mode == "bulk-grant") return shopcrm::BulkGrant(f);
   std::cerr << "usage: shopcrm_coupons_bench flash-sale|evaluate [--name value]...\n";
   return 2;
 }

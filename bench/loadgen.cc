@@ -58,8 +58,9 @@ size_t ParseResponse(const std::string& in, int& status, std::string& body) {
   status = std::atoi(in.c_str() + 9);
   size_t length = 0;
   std::string head = in.substr(0, head_end);
-  std::transform(head.begin(), head.end(), head.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(head.begin(), head.end(), head.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   const size_t cl = head.find("content-length:");
   if (cl != std::string::npos) length = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
   const size_t total = head_end + 4 + length;
@@ -73,7 +74,8 @@ size_t ParseResponse(const std::string& in, int& status, std::string& body) {
 double LoadResult::Percentile(double p) const {
   if (latencies_us.empty()) return 0;
   std::vector<int64_t> v = latencies_us;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())));
+  const size_t k =
+      std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return static_cast<double>(v[k]);
 }
@@ -84,8 +86,8 @@ std::string LoadResult::Summary() const {
   s.precision(2);
   const double rate = elapsed_s > 0 ? static_cast<double>(completed) / elapsed_s : 0;
   s << "due " << due << ", answered " << completed << " (" << rate << "/s), failed " << failed
-    << "; latency ms p50 " << Percentile(50) / 1000 << ", p90 " << Percentile(90) / 1000
-    << ", p99 " << Percentile(99) / 1000 << ", p99.9 " << Percentile(99.9) / 1000 << ", max "
+    << "; latency ms p50 " << Percentile(50) / 1000 << ", p90 " << Percentile(90) / 1000 << ", p99 "
+    << Percentile(99) / 1000 << ", p99.9 " << Percentile(99.9) / 1000 << ", max "
     << Percentile(100) / 1000 << "; statuses";
   for (const auto& [code, n] : statuses) s << " " << code << ":" << n;
   for (const auto& [why, n] : failures) s << "; failed " << why << ":" << n;
@@ -196,8 +198,8 @@ LoadResult RunOpenLoop(const LoadSpec& spec) {
           0, 1000);
     }
     timespec timeout{0, static_cast<long>(wait_us * 1000)};
-    const int n = epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &timeout,
-                               nullptr);
+    const int n =
+        epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
     for (int e = 0; e < n; ++e) {
       const size_t k = events[static_cast<size_t>(e)].data.u64;
       Conn& c = conns[k];
@@ -205,7 +207,8 @@ LoadResult RunOpenLoop(const LoadSpec& spec) {
         fail(k, "hangup");
         continue;
       }
-      if ((events[static_cast<size_t>(e)].events & EPOLLOUT) && c.busy && c.out_pos < c.out.size()) {
+      if ((events[static_cast<size_t>(e)].events & EPOLLOUT) && c.busy &&
+          c.out_pos < c.out.size()) {
         if (!flush(k)) {
           fail(k, "write");
           continue;

@@ -16,11 +16,11 @@
 namespace shopcrm::bench {
 
 struct LoadSpec {
-  int port = 0;             // on 127.0.0.1
+  int port = 0;  // on 127.0.0.1
   int connections = 64;
-  double rate = 1000;       // requests per second
+  double rate = 1000;  // requests per second
   double duration_s = 10;
-  double timeout_s = 30;    // give up on stragglers this long after the last send
+  double timeout_s = 30;  // give up on stragglers this long after the last send
   // The whole request (request line, headers with Content-Length, body) for request i.
   std::function<std::string(uint64_t i)> request;
   // Called with request i's status and body, on the generator thread.
@@ -33,8 +33,8 @@ struct LoadResult {
   uint64_t failed = 0;     // connection errors and timeouts
   std::map<int, uint64_t> statuses;
   std::map<std::string, uint64_t> failures;  // why: hangup, write, closed, timeout
-  std::vector<int64_t> latencies_us;  // of completed requests, from due time to answer
-  double elapsed_s = 0;               // first due time to last answer
+  std::vector<int64_t> latencies_us;         // of completed requests, from due time to answer
+  double elapsed_s = 0;                      // first due time to last answer
 
   double Percentile(double p) const;  // microseconds; sorts a copy
   std::string Summary() const;        // one line: rate, p50/p90/p99/p99.9/max, statuses

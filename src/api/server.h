@@ -21,6 +21,7 @@
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
 #include "marketing/coupons.h"
+#include "marketing/issuing.h"
 #include "marketing/templates.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
@@ -72,6 +73,7 @@ struct Services {
   segments::LifecycleRecorder& lifecycle;
   marketing::Templates& coupon_templates;
   marketing::Coupons& coupons;
+  marketing::Issuing& issuing;
   core::Currency currency;  // the business currency: every amount on the wire
 };
 

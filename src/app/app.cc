@@ -42,6 +42,8 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::make_unique<marketing::Templates>(*app->db, app->clock, *app->ids, *app->audit);
   app->coupons =
       std::make_unique<marketing::Coupons>(*app->db, app->clock, *app->ids, tz, config.coupons);
+  app->issuing = std::make_unique<marketing::Issuing>(*app->db, app->clock, *app->ids, *app->audit,
+                                                      *app->coupons);
   return app;
 }
 

@@ -12,6 +12,7 @@
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
 #include "marketing/coupons.h"
+#include "marketing/issuing.h"
 #include "marketing/templates.h"
 #include "profiles/directory.h"
 #include "profiles/import_runs.h"
@@ -40,6 +41,7 @@ struct App {
   std::unique_ptr<profiles::Facts> facts;
   std::unique_ptr<marketing::Templates> coupon_templates;
   std::unique_ptr<marketing::Coupons> coupons;
+  std::unique_ptr<marketing::Issuing> issuing;  // after coupons: its worker uses them
   api::HttpMetrics metrics;
 };
 

@@ -85,9 +85,12 @@ int Serve(const Config& config) {
                          *app.lifecycle,
                          *app.coupon_templates,
                          *app.coupons,
+                         *app.issuing,
                          *core::Currency::Parse(config.currency)};
   // Builds the index at once, then keeps it current and records stage changes.
   app.segments->StartRefresher(app.lifecycle.get());
+  // Runs queued bulk grants, and resumes any a stopped server left unfinished.
+  app.issuing->StartWorker();
   api::ApiServer server(options, services);
   auto bound = server.Bind();
   if (!bound.ok()) {

@@ -203,9 +203,32 @@ core::Result<store::Answer> Coupons::RunOnce(
   return store::Answer{std::move(body).value(), replayed};
 }
 
-core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::Instant now_t) {
+core::Status Coupons::RecordRefusal(Session& s, const IssueRequest& r, std::string_view reason,
+                                    core::Instant now) {
+  Step st{0,
+          r.template_id,
+          r.user_id,
+          "refused",
+          std::string(reason),
+          std::string(SourceName(r.source)),
+          r.source_ref,
+          r.channel,
+          std::nullopt,
+          0,
+          0,
+          0};
+  return AppendStep(s, ids_, st, core::ToUnixMicros(now));
+}
+
+core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::Instant now_t,
+                                      const CouponTemplate* tmpl) {
   const int64_t now = core::ToUnixMicros(now_t);
-  SHOPCRM_ASSIGN_OR_RETURN(CouponTemplate t, Templates::Load(s, r.template_id));
+  std::optional<CouponTemplate> loaded;
+  if (tmpl == nullptr) {
+    SHOPCRM_ASSIGN_OR_RETURN(loaded, Templates::Load(s, r.template_id));
+    tmpl = &*loaded;
+  }
+  const CouponTemplate& t = *tmpl;
   if (t.status != "active") {
     return core::Error(core::ErrorCode::kFailedPrecondition, "template_not_active",
                        "the coupon template is " + t.status);
@@ -375,19 +398,7 @@ core::Result<store::Answer> Coupons::Issue(const IssueRequest& r, const store::I
     const std::string reason = answer.error().fields().empty() ? std::string("refused")
                                                                : answer.error().fields()[0].reason;
     auto logged = db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
-      Step st{0,
-              r.template_id,
-              r.user_id,
-              "refused",
-              reason,
-              std::string(SourceName(r.source)),
-              r.source_ref,
-              r.channel,
-              std::nullopt,
-              0,
-              0,
-              0};
-      return AppendStep(s, ids_, st, core::ToUnixMicros(now));
+      return RecordRefusal(s, r, reason, now);
     });
     if (!logged.ok()) return std::move(logged).error();
   }

@@ -143,8 +143,17 @@ class Coupons final {
   // Marks unused coupons past their window expired; returns how many.
   core::Result<int64_t> SweepExpired();
 
+  // Issues one coupon inside the caller's write transaction (bulk grants).
+  // `tmpl`, when given, is the template as loaded in this transaction, saving
+  // a read per coupon; its counters are not relied on. On a refusal the
+  // caller must roll back (a savepoint) what this call wrote.
+  core::Result<Coupon> IssueIn(store::Session& s, const IssueRequest& r, core::Instant now,
+                               const CouponTemplate* tmpl = nullptr);
+  // Records a refused CRM grant (a `refused` step with its reason).
+  core::Status RecordRefusal(store::Session& s, const IssueRequest& r, std::string_view reason,
+                             core::Instant now);
+
  private:
-  core::Result<Coupon> IssueIn(store::Session& s, const IssueRequest& r, core::Instant now);
   // Runs `work` once per idempotency key: in a shared transaction when group
   // commit is on, else in its own.
   core::Result<store::Answer> RunOnce(

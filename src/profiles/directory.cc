@@ -77,6 +77,23 @@ std::string MaskPhone(std::string_view phone) {
          digits.substr(digits.size() - 4);
 }
 
+core::Result<std::vector<int64_t>> Directory::IdsByExternalId(
+    const std::vector<std::string>& external_ids) {
+  std::vector<int64_t> out;
+  out.reserve(external_ids.size());
+  SHOPCRM_RETURN_IF_ERROR(
+      db_.Transact(store::TxMode::kRead, [&](store::Session& s) -> core::Status {
+        out.clear();
+        for (const auto& e : external_ids) {
+          SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                                   s.Query("SELECT id FROM users WHERE external_id = ?", {e}));
+          if (!rows.empty()) out.push_back(rows.rows[0].Int(0));
+        }
+        return core::Status::Ok();
+      }));
+  return out;
+}
+
 core::Result<UserPage> Directory::List(const UserQuery& q) {
   SHOPCRM_RETURN_IF_ERROR(store::ValidatePageLimit(q.limit));
   std::string sql = "SELECT " + std::string(kUserColumns) +

@@ -149,6 +149,9 @@ class Directory final {
   // Newest users first.
   core::Result<UserPage> List(const UserQuery& q);
   core::Result<User> Get(int64_t id);
+  // Our ids of the users with these external ids, in the given order; ids
+  // that name no user are left out.
+  core::Result<std::vector<int64_t>> IdsByExternalId(const std::vector<std::string>& external_ids);
   core::Result<std::vector<UserTag>> TagsOf(int64_t user_id);
   core::Result<UserSummary> Summary(int64_t user_id);
   // Newest first (by placed time).

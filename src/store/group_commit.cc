@@ -54,8 +54,8 @@ void GroupCommitter::WriterLoop() {
       core::log::Error("group commit failed", {{"error", e.what()}});
       for (auto& p : batch) {
         try {
-          p.done.set_value(core::Error(core::ErrorCode::kInternal, "internal_error",
-                                       "the operation failed"));
+          p.done.set_value(
+              core::Error(core::ErrorCode::kInternal, "internal_error", "the operation failed"));
         } catch (const std::future_error&) {
           // Already answered before the failure.
         }

@@ -43,9 +43,12 @@ class TestServer final {
     }
     server_ = std::make_unique<api::ApiServer>(
         options,
-        api::Services{db_->db(), clock_, audit_, *keys_, *users_, metrics_, "Asia/Shanghai",
-                      clock_.Now(), ingest_, directory_, tags_, imports_, segments_, segment_store_,
-                      facts_, lifecycle_, coupon_templates_, coupons_, core::Currency::Cny()});
+        api::Services{db_->db(),         clock_,         audit_,          *keys_,
+                      *users_,           metrics_,       "Asia/Shanghai", clock_.Now(),
+                      ingest_,           directory_,     tags_,           imports_,
+                      segments_,         segment_store_, facts_,          lifecycle_,
+                      coupon_templates_, coupons_,       issuing_,        core::Currency::Cny()});
+    issuing_.StartWorker(std::chrono::milliseconds(20));
     if (!segments_.Rebuild().ok()) std::abort();
     if (!server_->Bind().ok()) std::abort();
     thread_ = std::thread([this] { (void)server_->Run(); });
@@ -90,6 +93,7 @@ class TestServer final {
   marketing::Templates coupon_templates_{db_->db(), clock_, ids_, audit_};
   marketing::Coupons coupons_{
       db_->db(), clock_, ids_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
+  marketing::Issuing issuing_{db_->db(), clock_, ids_, audit_, coupons_};
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;

@@ -8,112 +8,27 @@
 // localStorage); Playwright itself gives the browser a new temporary profile directory.
 // Selectors are the `data-test` attributes of the console, listed in web/README.md.
 
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USER,
+  BASE_URL,
+  RESULTS_DIR,
+  apiGet,
+  apiPost,
+  findDemoUsers,
+  logIn,
+  openUser,
+  sel,
+  textsOf,
+  useBrowser,
+  waitForPath,
+  withPage,
+} from './helpers.mjs'
 
-const BASE_URL = (process.env.SHOPCRM_URL ?? '').replace(/\/+$/, '')
-const ADMIN_USER = process.env.SHOPCRM_ADMIN_USER ?? ''
-const ADMIN_PASSWORD = process.env.SHOPCRM_ADMIN_PASSWORD ?? ''
-const CHROMIUM = process.env.SHOPCRM_CHROMIUM ?? '/usr/bin/chromium'
-const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results')
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-const TIMEOUT_MS = 15_000
-
-/** @type {import('playwright-core').Browser} */
-let browser
-
-const sel = (name) => `[data-test="${name}"]`
-
-before(async () => {
-  assert.ok(BASE_URL, 'SHOPCRM_URL must be set (e.g. http://127.0.0.1:18080)')
-  assert.ok(ADMIN_USER && ADMIN_PASSWORD, 'SHOPCRM_ADMIN_USER and SHOPCRM_ADMIN_PASSWORD must be set')
-  fs.mkdirSync(RESULTS_DIR, { recursive: true })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
-})
-
-after(async () => {
-  await browser?.close()
-})
-
-/**
- * Runs `fn` with a page in a fresh context; on failure saves a screenshot to
- * test-results/failure-<name>.png before rethrowing.
- */
-async function withPage(name, fn) {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN' })
-  context.setDefaultTimeout(TIMEOUT_MS)
-  const page = await context.newPage()
-  const pageErrors = []
-  page.on('pageerror', (err) => pageErrors.push(err))
-  try {
-    await fn(page)
-    assert.deepEqual(pageErrors.map(String), [], 'uncaught errors in the page')
-  } catch (err) {
-    await page.screenshot({ path: path.join(RESULTS_DIR, `failure-${name}.png`), fullPage: true }).catch(() => {})
-    throw err
-  } finally {
-    await context.close()
-  }
-}
-
-async function waitForPath(page, pathname) {
-  await page.waitForURL((url) => url.pathname === pathname)
-}
-
-async function logIn(page) {
-  await page.goto(`${BASE_URL}/login`)
-  await page.locator(sel('login-username')).fill(ADMIN_USER)
-  await page.locator(sel('login-password')).fill(ADMIN_PASSWORD)
-  await page.locator(sel('login-submit')).click()
-  await waitForPath(page, '/')
-  await page.locator(sel('home')).waitFor()
-}
-
-/** GET of an API path with the page's session; fails the test unless it answers 200. */
-async function apiGet(page, apiPath) {
-  const res = await page.request.get(`${BASE_URL}${apiPath}`)
-  assert.equal(res.status(), 200, `GET ${apiPath} answered ${res.status()}: ${await res.text()}`)
-  return res.json()
-}
-
-/**
- * Demo users with a name, orders and events, found through the API (the console must show
- * what the server has): returns up to `count` of them as {item, detail}.
- */
-async function findDemoUsers(page, count) {
-  const found = []
-  let cursor = null
-  for (let pageNo = 0; pageNo < 5 && found.length < count; pageNo++) {
-    const list = await apiGet(page, `/api/v1/users?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    for (const item of list.items) {
-      if (found.length >= count) break
-      if (!item.name || item.is_bare || item.erased) continue
-      const detail = await apiGet(page, `/api/v1/users/${item.id}`)
-      if (detail.summary.order_count > 0 && detail.summary.event_count > 0) found.push({ item, detail })
-    }
-    cursor = list.next_cursor
-    if (!cursor) break
-  }
-  assert.ok(found.length >= count, `the demo data has ${count} user(s) with a name, orders and events`)
-  return found
-}
-
-const textsOf = (page, name) => page.locator(sel(name)).allInnerTexts().then((texts) => texts.map((x) => x.trim()))
+useBrowser()
 
 /**
  * Fills the users page's search box and city filter, submits, and waits until the table
@@ -141,19 +56,6 @@ async function searchUsers(page, { q = '', city = '' } = {}) {
     { cell: sel('user-row-external-id'), ids: items.map((u) => u.external_id) },
   )
   return items
-}
-
-/** Opens a user's 360 page directly and waits for its profile. */
-async function openUser(page, id) {
-  await page.goto(`${BASE_URL}/users/${id}`)
-  await page.locator(sel('user-profile')).waitFor()
-}
-
-/** POST of JSON to an API path with the page's session (and its CSRF token); returns {status, body}. */
-async function apiPost(page, apiPath, data) {
-  const { csrf_token: csrf } = await apiGet(page, '/api/v1/auth/me')
-  const res = await page.request.post(`${BASE_URL}${apiPath}`, { data, headers: { 'X-CSRF-Token': csrf } })
-  return { status: res.status(), body: await res.json() }
 }
 
 /** The server's count of a filter (text or JSON form); fails the test unless it answers 200. */

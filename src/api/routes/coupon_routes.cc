@@ -3,6 +3,8 @@
 // (the mall). Mutations honour an Idempotency-Key header (store/idempotency.h).
 #include "api/routes/coupon_json.h"
 #include "api/routes/routes.h"
+#include "api/routes/segment_request.h"
+#include "marketing/issuing.h"
 #include "store/idempotency.h"
 
 namespace shopcrm::api {
@@ -48,6 +50,51 @@ core::Status PrefixCart(core::Status st) {
   std::vector<core::FieldError> fields = st.error().fields();
   for (auto& f : fields) f.field = "cart." + f.field;
   return core::InvalidFields("invalid_fields", std::move(fields));
+}
+
+core::Json BatchJson(const marketing::CodeBatch& b) {
+  return {{"id", std::to_string(b.id)},
+          {"template_id", std::to_string(b.template_id)},
+          {"name", b.name},
+          {"size", b.size},
+          {"redeemed", b.redeemed},
+          {"created_by", b.created_by},
+          {"created_at", core::FormatRfc3339(b.created_at)}};
+}
+
+core::Json JobJson(const marketing::GrantJob& j) {
+  core::Json skipped = core::Json::object();
+  for (const auto& [k, v] : j.skipped) skipped[k] = v;
+  return {{"id", std::to_string(j.id)},
+          {"template_id", std::to_string(j.template_id)},
+          {"target", j.target},
+          {"status", j.status},
+          {"total", j.total},
+          {"position", j.position},
+          {"granted", j.granted},
+          {"skipped", std::move(skipped)},
+          {"channel", j.channel},
+          {"error", j.error},
+          {"created_by", j.created_by},
+          {"created_at", core::FormatRfc3339(j.created_at)},
+          {"updated_at", core::FormatRfc3339(j.updated_at)}};
+}
+
+// Every member of a saved segment now: a dynamic segment's from one index at
+// one instant, a snapshot's as stored.
+core::Result<std::vector<int64_t>> SegmentMembers(Services& s, int64_t segment_id) {
+  SHOPCRM_ASSIGN_OR_RETURN(auto g, s.segment_store.Get(segment_id));
+  if (g.kind != "snapshot") {
+    return s.segments.Members(g.filter, s.segments.EvaluationTime(std::nullopt), INT64_MIN,
+                              SIZE_MAX);
+  }
+  std::vector<int64_t> out;
+  for (int64_t after = INT64_MIN;;) {
+    SHOPCRM_ASSIGN_OR_RETURN(auto page, s.segment_store.Members(g.id, after, 100000));
+    if (page.empty()) return out;
+    after = page.back();
+    out.insert(out.end(), page.begin(), page.end());
+  }
 }
 
 }  // namespace
@@ -243,6 +290,133 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
            return AnswerResponse(200, answer);
          }});
   }
+
+  router.Add({"POST", "/api/v1/coupon-templates/{id}/code-batches", Access::kAuthenticated,
+              Permission::kOperate, [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto name = r.RequiredString("name", 100);
+                auto size = r.RequiredInt("size");
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto b,
+                                         s.issuing.GenerateCodes(id, *name, *size, req.Actor()));
+                return JsonResponse(201, BatchJson(b));
+              }});
+
+  router.Add({"GET", "/api/v1/coupon-templates/{id}/code-batches", Access::kAuthenticated,
+              Permission::kRead, [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.issuing.CodeBatches(id));
+                core::Json items = core::Json::array();
+                for (const auto& b : list) items.push_back(BatchJson(b));
+                return JsonResponse(200, {{"items", std::move(items)}});
+              }});
+
+  // The codes are bearer tokens for coupons: exporting them needs the operate permission.
+  router.Add(
+      {"GET", "/api/v1/code-batches/{id}/codes.csv", Access::kAuthenticated, Permission::kOperate,
+       [&s](Request& req) -> core::Result<Response> {
+         SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+         SHOPCRM_ASSIGN_OR_RETURN(auto batch, s.issuing.CodeBatchOf(id));
+         SHOPCRM_ASSIGN_OR_RETURN(auto codes, s.issuing.Codes(id));
+         Response r;
+         r.content_type = "text/csv; charset=utf-8";
+         r.headers.emplace_back("Content-Disposition", "attachment; filename=\"codes-" +
+                                                           std::to_string(batch.id) + ".csv\"");
+         r.body = "code,redeemed_at,user_id\n";
+         for (const auto& c : codes) {
+           r.body += c.code + "," + (c.redeemed_at ? core::FormatRfc3339(*c.redeemed_at) : "") +
+                     "," + (c.user_id ? std::to_string(*c.user_id) : "") + "\n";
+         }
+         return r;
+       }});
+
+  // Body: {"segment_id": "…"} | {"user_ids": [...]} | {"external_ids": [...]}, "channel"?.
+  router.Add(
+      {"POST", "/api/v1/coupon-templates/{id}/grants", Access::kAuthenticated, Permission::kOperate,
+       [&s](Request& req) -> core::Result<Response> {
+         SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+         core::JsonLimits limits;
+         limits.max_bytes = 64 << 20;
+         SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, limits));
+         core::JsonObjectReader r(body);
+         auto segment = r.OptionalString("segment_id", 32);
+         const core::Json* ours = r.Value("user_ids");
+         const core::Json* external = r.Value("external_ids");
+         auto channel = r.OptionalString("channel", 32);
+         if ((segment ? 1 : 0) + (ours ? 1 : 0) + (external ? 1 : 0) != 1) {
+           r.AddError("segment_id", "one_of_required",
+                      "send exactly one of segment_id, user_ids and external_ids");
+         }
+         std::optional<int64_t> segment_id;
+         if (segment) {
+           segment_id = core::ParseId(*segment);
+           if (!segment_id) r.AddError("segment_id", "invalid_id", "expected a segment id");
+         }
+         std::vector<int64_t> users;
+         std::vector<std::string> external_ids;
+         for (auto [list, name] :
+              {std::pair{ours, "user_ids"}, std::pair{external, "external_ids"}}) {
+           if (list == nullptr) continue;
+           if (!list->is_array() || list->empty() || list->size() > marketing::kMaxGrantUsers) {
+             r.AddError(name, "invalid_length", "a list of 1 to 10,000,000 ids");
+             continue;
+           }
+           for (size_t i = 0; i < list->size(); ++i) {
+             const auto& v = (*list)[i];
+             if (!v.is_string()) {
+               r.AddError(std::string(name) + "[" + std::to_string(i) + "]", "must_be_string",
+                          "ids are strings");
+               break;
+             }
+             if (list == external) {
+               external_ids.push_back(v.get<std::string>());
+             } else if (auto uid = core::ParseId(v.get<std::string>())) {
+               users.push_back(*uid);
+             } else {
+               r.AddError(std::string(name) + "[" + std::to_string(i) + "]", "invalid_id",
+                          "expected a user id");
+               break;
+             }
+           }
+         }
+         SHOPCRM_RETURN_IF_ERROR(r.Finish());
+         std::string target = "list";
+         if (segment_id) {
+           SHOPCRM_ASSIGN_OR_RETURN(users, SegmentMembers(s, *segment_id));
+           target = "segment:" + std::to_string(*segment_id);
+           if (users.empty()) {
+             return core::InvalidFields(
+                 "invalid_fields", {{"segment_id", "empty_segment", "the segment has no members"}});
+           }
+         } else if (!external_ids.empty()) {
+           SHOPCRM_ASSIGN_OR_RETURN(users, s.directory.IdsByExternalId(external_ids));
+           if (users.empty()) {
+             return core::InvalidFields("invalid_fields",
+                                        {{"external_ids", "no_known_users", "no id names a user"}});
+           }
+         }
+         SHOPCRM_ASSIGN_OR_RETURN(
+             auto job, s.issuing.StartGrant(id, target, users, channel.value_or(""), req.Actor()));
+         return JsonResponse(202, JobJson(job));
+       }});
+
+  router.Add({"GET", "/api/v1/coupon-templates/{id}/grants", Access::kAuthenticated,
+              Permission::kRead, [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto jobs, s.issuing.Jobs(id));
+                core::Json items = core::Json::array();
+                for (const auto& j : jobs) items.push_back(JobJson(j));
+                return JsonResponse(200, {{"items", std::move(items)}});
+              }});
+
+  router.Add({"GET", "/api/v1/grant-jobs/{id}", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto job, s.issuing.Job(id));
+                return JsonResponse(200, JobJson(job));
+              }});
 }
 
 }  // namespace shopcrm::api

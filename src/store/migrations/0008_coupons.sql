@@ -69,7 +69,8 @@ CREATE TABLE coupons (
   store_part    BIGINT NOT NULL DEFAULT 0,
   updated_at    BIGINT NOT NULL
 );
-CREATE INDEX coupons_user_status ON coupons (user_id, status);
+CREATE INDEX coupons_user_status ON coupons (user_id, status, valid_until);
+CREATE INDEX coupons_user_template ON coupons (user_id, template_id, issued_at);
 CREATE INDEX coupons_template_status ON coupons (template_id, status);
 CREATE INDEX coupons_order ON coupons (order_id);
 CREATE INDEX coupons_expiry ON coupons (status, valid_until);

@@ -26,6 +26,14 @@ export function useLabels() {
     paretoTier: (v: string | null | undefined) => label('segments.choices.pareto_tier', v),
     aidees: (v: string | null | undefined) => label('segments.choices.aidees', v),
     customer: (v: string | null | undefined) => label('segments.choices.customer', v),
+    couponKind: (v: string | null | undefined) => label('coupons.kinds', v),
+    couponFunding: (v: string | null | undefined) => label('coupons.fundings', v),
+    templateStatus: (v: string | null | undefined) => label('coupons.statuses', v),
+    walletStatus: (v: string | null | undefined) => label('coupons.walletStatuses', v),
+    couponSource: (v: string | null | undefined) => label('coupons.sources', v),
+    grantJobStatus: (v: string | null | undefined) => label('coupons.jobStatuses', v),
+    /** Why a grant was refused or skipped, or why a coupon does not fit a cart. */
+    couponReason: (v: string | null | undefined) => label('coupons.reasons', v),
     /**
      * A tag group's name for people: the system groups ("sys:lifecycle") by what they are
      * (生命周期); manual groups as named.
@@ -71,6 +79,32 @@ export function orderStatusType(status: string): TagType {
     default:
       return 'warning' // created: waiting for payment
   }
+}
+
+/** Element Plus tag colours of coupon template statuses. */
+export function templateStatusType(status: string): TagType {
+  return status === 'active' ? 'success' : status === 'paused' ? 'warning' : 'info'
+}
+
+/** Element Plus tag colours of coupons in a wallet. */
+export function walletStatusType(status: string): TagType {
+  switch (status) {
+    case 'unused':
+      return 'success'
+    case 'locked':
+      return 'warning'
+    case 'used':
+      return 'primary'
+    case 'refunded':
+      return 'danger'
+    default:
+      return 'info' // expired
+  }
+}
+
+/** Element Plus tag colours of grant jobs. */
+export function grantJobStatusType(status: string): TagType {
+  return status === 'done' ? 'success' : status === 'failed' ? 'danger' : status === 'running' ? 'primary' : 'info'
 }
 
 /** Element Plus tag colours of import run statuses. */

@@ -1,4 +1,5 @@
 import type zhCN from './zh-CN'
+import coupons from './coupons.en'
 
 // English. Typed against zh-CN so a missing key fails the type check.
 const en: typeof zhCN = {
@@ -690,6 +691,7 @@ const en: typeof zhCN = {
       table: 'Table',
     },
   },
+  coupons,
   pager: {
     prev: 'Previous',
     next: 'Next',

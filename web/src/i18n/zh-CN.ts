@@ -1,3 +1,5 @@
+import coupons from './coupons.zh-CN'
+
 // Simplified Chinese, the console's default language. en.ts must have the same keys.
 export default {
   app: {
@@ -688,6 +690,7 @@ export default {
       table: '透视表',
     },
   },
+  coupons,
   pager: {
     prev: '上一页',
     next: '下一页',

@@ -114,6 +114,32 @@ const routes: RouteRecordRaw[] = [
         ],
       },
       {
+        path: 'coupons',
+        name: 'coupons',
+        component: () => import('@/views/coupons/CouponTemplateListView.vue'),
+        meta: { titleKey: 'nav.coupons' },
+      },
+      {
+        path: 'coupons/new',
+        name: 'coupon-new',
+        component: () => import('@/views/coupons/CouponTemplateEditView.vue'),
+        meta: { titleKey: 'nav.coupons' },
+      },
+      {
+        path: 'coupons/:id(\\d+)/edit',
+        name: 'coupon-edit',
+        component: () => import('@/views/coupons/CouponTemplateEditView.vue'),
+        props: true,
+        meta: { titleKey: 'nav.coupons' },
+      },
+      {
+        path: 'coupons/:id(\\d+)',
+        name: 'coupon',
+        component: () => import('@/views/coupons/CouponTemplateView.vue'),
+        props: true,
+        meta: { titleKey: 'nav.coupons' },
+      },
+      {
         path: 'imports',
         name: 'imports',
         component: () => import('@/views/users/ImportsView.vue'),
