@@ -212,11 +212,11 @@ int Evaluate(const Flags& f) {
     return bench::JsonPost("/api/v1/checkout/evaluate", secret,
                            R"({"user_id":")" + std::to_string(user) + R"(","cart":)" + cart + "}");
   };
+  // A string search, not a parse: the generator shares the two cores with the server.
   load.on_response = [&](uint64_t, int status, const std::string& body) {
     if (status != 200) return;
     ++answers;
-    auto j = core::ParseJson(body, {.max_bytes = 4 << 20, .max_depth = 16});
-    if (j.ok() && !(*j)["best"]["coupons"].empty()) ++usable;
+    if (body.find(R"("best":{"coupons":[{)") != std::string::npos) ++usable;
   };
   const auto r = bench::RunOpenLoop(load);
   std::cout << "evaluate (" << items << " items, " << wallet << " coupons): " << r.Summary() << "\n"

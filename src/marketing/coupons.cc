@@ -22,7 +22,8 @@ constexpr std::string_view kCouponSelect =
     "JOIN coupon_templates t ON t.id = c.template_id "
     "JOIN coupon_template_versions v ON v.template_id = c.template_id AND v.version = c.version";
 
-core::Result<std::vector<Coupon>> QueryCoupons(Session& s, std::string_view where,
+core::Result<std::vector<Coupon>> QueryCoupons(Session& s, internal::TermsCache& cache,
+                                               std::string_view where,
                                                std::span<const Value> params) {
   SHOPCRM_ASSIGN_OR_RETURN(auto rows,
                            s.Query(std::string(kCouponSelect) + " " + std::string(where), params));
@@ -35,7 +36,7 @@ core::Result<std::vector<Coupon>> QueryCoupons(Session& s, std::string_view wher
     c.version = r.Int(2);
     c.name = r.Text(3);
     c.user_id = r.Int(4);
-    SHOPCRM_ASSIGN_OR_RETURN(c.terms, internal::DecodeTerms(r.Text(5)));
+    SHOPCRM_ASSIGN_OR_RETURN(c.terms, cache.Decode(r.Text(5)));
     c.face_value = r.Int(6);
     c.status = r.Text(7);
     c.source = r.Text(8);
@@ -53,9 +54,10 @@ core::Result<std::vector<Coupon>> QueryCoupons(Session& s, std::string_view wher
   return out;
 }
 
-core::Result<std::vector<Coupon>> QueryCoupons(Session& s, std::string_view where,
+core::Result<std::vector<Coupon>> QueryCoupons(Session& s, internal::TermsCache& cache,
+                                               std::string_view where,
                                                std::initializer_list<Value> params) {
-  return QueryCoupons(s, where, std::span<const Value>(params.begin(), params.size()));
+  return QueryCoupons(s, cache, where, std::span<const Value>(params.begin(), params.size()));
 }
 
 struct Step {
@@ -114,8 +116,8 @@ WalletCoupon ForCheckout(const Coupon& c) {
 
 // Marks the given user's (or everyone's, user 0) unused coupons past their
 // window expired, with a step each. Returns how many.
-core::Result<int64_t> ExpireIn(Session& s, core::IdGenerator& ids, int64_t user_id, int64_t now,
-                               int limit) {
+core::Result<int64_t> ExpireIn(Session& s, internal::TermsCache& cache, core::IdGenerator& ids,
+                               int64_t user_id, int64_t now, int limit) {
   std::vector<Value> params;
   std::string where = "WHERE c.status = 'unused' AND c.valid_until <= ?";
   params.emplace_back(now);
@@ -124,7 +126,7 @@ core::Result<int64_t> ExpireIn(Session& s, core::IdGenerator& ids, int64_t user_
     params.emplace_back(user_id);
   }
   where += " ORDER BY c.id LIMIT " + std::to_string(limit);
-  SHOPCRM_ASSIGN_OR_RETURN(auto due, QueryCoupons(s, where, params));
+  SHOPCRM_ASSIGN_OR_RETURN(auto due, QueryCoupons(s, cache, where, params));
   int64_t n = 0;
   for (const auto& c : due) {
     SHOPCRM_ASSIGN_OR_RETURN(
@@ -175,12 +177,19 @@ core::Status CouponsOptions::Validate() const {
 
 Coupons::Coupons(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
                  core::BusinessTimeZone tz, CouponsOptions options)
-    : db_(db), clock_(clock), ids_(ids), tz_(std::move(tz)), options_(options) {
+    : db_(db),
+      clock_(clock),
+      ids_(ids),
+      tz_(std::move(tz)),
+      options_(options),
+      terms_cache_(std::make_unique<internal::TermsCache>()) {
   if (options_.group_commit) {
     group_ = std::make_unique<store::GroupCommitter>(
         db_, store::GroupCommitOptions{options_.group_commit_batch, options_.group_commit_writers});
   }
 }
+
+Coupons::~Coupons() = default;
 
 core::Result<store::Answer> Coupons::RunOnce(
     const store::IdempotencyKey& key, bool shareable,
@@ -436,22 +445,24 @@ core::Result<std::vector<Coupon>> Coupons::Wallet(int64_t user_id,
                                                   std::optional<std::string> status) {
   const int64_t now = core::ToUnixMicros(clock_.Now());
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
-    return ExpireIn(s, ids_, user_id, now, 1000).status();
+    return ExpireIn(s, *terms_cache_, ids_, user_id, now, 1000).status();
   }));
   return store::TransactFor<std::vector<Coupon>>(
       db_, store::TxMode::kRead, [&](Session& s) -> core::Result<std::vector<Coupon>> {
         if (status) {
-          return QueryCoupons(s, "WHERE c.user_id = ? AND c.status = ? ORDER BY c.id DESC",
+          return QueryCoupons(s, *terms_cache_,
+                              "WHERE c.user_id = ? AND c.status = ? ORDER BY c.id DESC",
                               {user_id, *status});
         }
-        return QueryCoupons(s, "WHERE c.user_id = ? ORDER BY c.id DESC", {user_id});
+        return QueryCoupons(s, *terms_cache_, "WHERE c.user_id = ? ORDER BY c.id DESC", {user_id});
       });
 }
 
 core::Result<Coupon> Coupons::Get(int64_t coupon_id) {
   return store::TransactFor<Coupon>(
       db_, store::TxMode::kRead, [&](Session& s) -> core::Result<Coupon> {
-        SHOPCRM_ASSIGN_OR_RETURN(auto found, QueryCoupons(s, "WHERE c.id = ?", {coupon_id}));
+        SHOPCRM_ASSIGN_OR_RETURN(auto found,
+                                 QueryCoupons(s, *terms_cache_, "WHERE c.id = ?", {coupon_id}));
         if (found.empty()) {
           return core::NotFound("coupon_not_found",
                                 "no coupon with id " + std::to_string(coupon_id));
@@ -466,7 +477,7 @@ core::Result<WalletEvaluation> Coupons::Evaluate(int64_t user_id, const Cart& ca
   WalletEvaluation out;
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kRead, [&](Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(
-        out.coupons, QueryCoupons(s,
+        out.coupons, QueryCoupons(s, *terms_cache_,
                                   "WHERE c.user_id = ? AND c.status IN ('unused', 'locked') "
                                   "ORDER BY c.valid_until, c.id",
                                   {user_id}));
@@ -499,8 +510,8 @@ core::Result<store::Answer> Coupons::Lock(int64_t user_id, std::string_view orde
   const int64_t now_us = core::ToUnixMicros(now);
   const std::string order(order_id);
   return store::TransactOnce(db_, key, now_us, [&](Session& s) -> core::Result<std::string> {
-    SHOPCRM_ASSIGN_OR_RETURN(auto held,
-                             QueryCoupons(s, "WHERE c.order_id = ? ORDER BY c.id", {order}));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto held, QueryCoupons(s, *terms_cache_, "WHERE c.order_id = ? ORDER BY c.id", {order}));
     std::set<int64_t> chosen(coupon_ids.begin(), coupon_ids.end());
     for (const auto& c : held) {
       if (c.status != "locked" || !chosen.contains(c.id)) {
@@ -508,8 +519,8 @@ core::Result<store::Answer> Coupons::Lock(int64_t user_id, std::string_view orde
                               "the order already holds other coupons; release it first");
       }
     }
-    SHOPCRM_ASSIGN_OR_RETURN(auto mine,
-                             QueryCoupons(s, "WHERE c.user_id = ? ORDER BY c.id", {user_id}));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto mine, QueryCoupons(s, *terms_cache_, "WHERE c.user_id = ? ORDER BY c.id", {user_id}));
     std::vector<WalletCoupon> wallet;
     for (const auto& c : mine) {
       WalletCoupon w = ForCheckout(c);
@@ -554,8 +565,8 @@ core::Result<OrderCoupons> Coupons::OrderStep(Session& s, std::string_view order
   const core::Instant now = clock_.Now();
   const int64_t now_us = core::ToUnixMicros(now);
   const std::string order(order_id);
-  SHOPCRM_ASSIGN_OR_RETURN(auto held,
-                           QueryCoupons(s, "WHERE c.order_id = ? ORDER BY c.id", {order}));
+  SHOPCRM_ASSIGN_OR_RETURN(
+      auto held, QueryCoupons(s, *terms_cache_, "WHERE c.order_id = ? ORDER BY c.id", {order}));
   OrderCoupons result{order, {}, std::nullopt};
   if (held.empty()) {
     // Released or returned earlier: the steps remember the order.
@@ -663,7 +674,7 @@ core::Result<int64_t> Coupons::SweepExpired() {
   for (;;) {
     int64_t n = 0;
     SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
-      SHOPCRM_ASSIGN_OR_RETURN(n, ExpireIn(s, ids_, 0, now, 1000));
+      SHOPCRM_ASSIGN_OR_RETURN(n, ExpireIn(s, *terms_cache_, ids_, 0, now, 1000));
       return core::Status::Ok();
     }));
     total += n;

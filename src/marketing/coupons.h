@@ -42,6 +42,10 @@
 
 namespace shopcrm::marketing {
 
+namespace internal {
+class TermsCache;
+}  // namespace internal
+
 struct CouponsOptions {
   // Anti-harassment, CRM grants only: a user holds at most this many valid,
   // unused CRM-granted coupons (0 = no limit) …
@@ -104,6 +108,7 @@ class Coupons final {
   // `tz` decides the business day of the per-day limit.
   Coupons(store::Database& db, const core::Clock& clock, core::IdGenerator& ids,
           core::BusinessTimeZone tz, CouponsOptions options);
+  ~Coupons();
 
   // A claim (source self), a grant (crm; anti-harassment applies) or a code
   // redemption puts one coupon in the wallet.
@@ -167,7 +172,8 @@ class Coupons final {
   core::IdGenerator& ids_;
   core::BusinessTimeZone tz_;
   CouponsOptions options_;
-  std::unique_ptr<store::GroupCommitter> group_;  // set when options_.group_commit
+  std::unique_ptr<internal::TermsCache> terms_cache_;
+  std::unique_ptr<store::GroupCommitter> group_;  // set when options_.group_commit; stops first
 };
 
 }  // namespace shopcrm::marketing

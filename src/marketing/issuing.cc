@@ -55,14 +55,13 @@ constexpr std::string_view kBatchSelect =
     "coupon_code_batches b";
 
 CodeBatch BatchFromRow(const Row& r) {
-  return {r.Int(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.Text(5),
-          core::FromUnixMicros(r.Int(6))};
+  return {
+      r.Int(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), r.Text(5), core::FromUnixMicros(r.Int(6))};
 }
 
 // A refusal a bulk grant counts and goes on from; anything else stops the job.
 bool Skippable(const core::Error& e) {
-  return e.code() == core::ErrorCode::kFailedPrecondition ||
-         e.code() == core::ErrorCode::kNotFound;
+  return e.code() == core::ErrorCode::kFailedPrecondition || e.code() == core::ErrorCode::kNotFound;
 }
 
 }  // namespace
@@ -113,14 +112,14 @@ core::Result<CodeBatch> Issuing::GenerateCodes(int64_t template_id, std::string_
           SHOPCRM_ASSIGN_OR_RETURN(int64_t added, s.Execute(sql, params));
           made += added;
         }
-        SHOPCRM_RETURN_IF_ERROR(audit_.Record(
-            s, actor, "coupon_code_batch.create", "coupon_code_batch", std::to_string(id),
-            std::nullopt,
-            core::DumpJson({{"template_id", std::to_string(template_id)},
-                            {"name", std::string(name)},
-                            {"size", size}})));
-        return CodeBatch{id, template_id, std::string(name), size, 0, actor.name,
-                         core::FromUnixMicros(now)};
+        SHOPCRM_RETURN_IF_ERROR(
+            audit_.Record(s, actor, "coupon_code_batch.create", "coupon_code_batch",
+                          std::to_string(id), std::nullopt,
+                          core::DumpJson({{"template_id", std::to_string(template_id)},
+                                          {"name", std::string(name)},
+                                          {"size", size}})));
+        return CodeBatch{id, template_id, std::string(name),        size,
+                         0,  actor.name,  core::FromUnixMicros(now)};
       });
 }
 
@@ -128,8 +127,9 @@ core::Result<std::vector<CodeBatch>> Issuing::CodeBatches(int64_t template_id) {
   return store::TransactFor<std::vector<CodeBatch>>(
       db_, store::TxMode::kRead, [&](Session& s) -> core::Result<std::vector<CodeBatch>> {
         SHOPCRM_ASSIGN_OR_RETURN(
-            auto rows, s.Query(std::string(kBatchSelect) + " WHERE b.template_id = ? ORDER BY b.id DESC",
-                               {template_id}));
+            auto rows,
+            s.Query(std::string(kBatchSelect) + " WHERE b.template_id = ? ORDER BY b.id DESC",
+                    {template_id}));
         std::vector<CodeBatch> out;
         for (const auto& r : rows.rows) out.push_back(BatchFromRow(r));
         return out;
@@ -193,7 +193,8 @@ core::Result<GrantJob> Issuing::StartGrant(int64_t template_id, std::string targ
                        actor.name, now, now})
                 .status());
         for (size_t first = 0; first < users.size(); first += 500) {
-          std::string sql = "INSERT INTO coupon_grant_job_users (job_id, position, user_id) VALUES ";
+          std::string sql =
+              "INSERT INTO coupon_grant_job_users (job_id, position, user_id) VALUES ";
           for (size_t i = first; i < users.size() && i < first + 500; ++i) {
             if (i != first) sql += ",";
             sql += "(" + std::to_string(id) + "," + std::to_string(i) + "," +
@@ -201,12 +202,12 @@ core::Result<GrantJob> Issuing::StartGrant(int64_t template_id, std::string targ
           }
           SHOPCRM_RETURN_IF_ERROR(s.Execute(sql).status());
         }
-        SHOPCRM_RETURN_IF_ERROR(audit_.Record(
-            s, actor, "coupon_grant_job.create", "coupon_grant_job", std::to_string(id),
-            std::nullopt,
-            core::DumpJson({{"template_id", std::to_string(template_id)},
-                            {"target", target},
-                            {"total", users.size()}})));
+        SHOPCRM_RETURN_IF_ERROR(
+            audit_.Record(s, actor, "coupon_grant_job.create", "coupon_grant_job",
+                          std::to_string(id), std::nullopt,
+                          core::DumpJson({{"template_id", std::to_string(template_id)},
+                                          {"target", target},
+                                          {"total", users.size()}})));
         SHOPCRM_ASSIGN_OR_RETURN(Row r, s.QueryOne(std::string(kJobSelect) + " WHERE id = ?", {id},
                                                    "grant_job_not_found", "no such grant job"));
         return JobFromRow(r);
@@ -272,8 +273,8 @@ core::Result<bool> Issuing::GrantChunk(int64_t job_id) {
       IssueRequest r{job.template_id, u.Int(0), Source::kCrm, "grant_job:" + std::to_string(job_id),
                      job.channel};
       SHOPCRM_RETURN_IF_ERROR(s.Execute("SAVEPOINT grant_one").status());
-      auto issued = tmpl.ok() ? coupons_.IssueIn(s, r, now_t, &*tmpl)
-                              : core::Result<Coupon>(tmpl.error());
+      auto issued =
+          tmpl.ok() ? coupons_.IssueIn(s, r, now_t, &*tmpl) : core::Result<Coupon>(tmpl.error());
       if (issued.ok()) {
         ++job.granted;
         SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT grant_one").status());
@@ -310,9 +311,8 @@ core::Result<bool> Issuing::GrantChunk(int64_t job_id) {
 
 core::Status Issuing::RunPendingJobs() {
   std::vector<int64_t> ids;
-  const int64_t stale =
-      core::ToUnixMicros(clock_.Now()) -
-      std::chrono::duration_cast<std::chrono::microseconds>(kLease).count();
+  const int64_t stale = core::ToUnixMicros(clock_.Now()) -
+                        std::chrono::duration_cast<std::chrono::microseconds>(kLease).count();
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(
         auto rows, s.Query("SELECT id FROM coupon_grant_jobs WHERE status = 'queued' OR (status = "

@@ -335,14 +335,24 @@ std::optional<marketing::Cart> ReadCart(core::JsonObjectReader& r, core::Currenc
 core::Json EvaluationJson(const marketing::WalletEvaluation& e, const marketing::Cart& cart,
                           core::Currency c) {
   (void)cart;
+  // A checkout page asks this for every cart change: each coupon comes
+  // without its full terms (GET /api/v1/coupons/{id} has them).
   core::Json coupons = core::Json::array();
   for (size_t i = 0; i < e.coupons.size(); ++i) {
     const auto& v = e.evaluation.coupons[i];
-    core::Json j = CouponJson(e.coupons[i], c);
-    j["usable"] = v.usable;
-    j["reason"] = v.usable ? core::Json(nullptr) : core::Json(v.reason);
-    j["discount_alone"] = Amount(v.discount, c);
-    coupons.push_back(std::move(j));
+    const auto& x = e.coupons[i];
+    coupons.push_back({{"id", std::to_string(x.id)},
+                       {"template_id", std::to_string(x.template_id)},
+                       {"name", x.name},
+                       {"kind", marketing::KindName(x.terms.kind)},
+                       {"funding", marketing::FundingName(x.terms.funding)},
+                       {"exclusive", x.terms.exclusive},
+                       {"face_value", Amount(x.face_value, c)},
+                       {"status", x.status},
+                       {"valid_until", core::FormatRfc3339(x.valid_until)},
+                       {"usable", v.usable},
+                       {"reason", v.usable ? core::Json(nullptr) : core::Json(v.reason)},
+                       {"discount_alone", Amount(v.discount, c)}});
   }
   return {{"coupons", std::move(coupons)}, {"best", PricingJson(e.evaluation.best, c)}};
 }

@@ -41,6 +41,18 @@ std::optional<Distribution> DistributionFromName(std::string_view name) {
   return std::nullopt;
 }
 
+core::Result<Terms> TermsCache::Decode(const std::string& text) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = decoded_.find(text); it != decoded_.end()) return it->second;
+  }
+  SHOPCRM_ASSIGN_OR_RETURN(Terms t, DecodeTerms(text));
+  std::lock_guard lock(mu_);
+  if (decoded_.size() >= kMaxEntries) decoded_.clear();
+  decoded_.emplace(text, t);
+  return t;
+}
+
 std::string EncodeTerms(const Terms& t) {
   return core::DumpJson({{"kind", KindName(t.kind)},
                          {"funding", FundingName(t.funding)},

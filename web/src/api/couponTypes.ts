@@ -168,7 +168,17 @@ export const VERDICT_REASONS = [
   'no_shipping_fee',
 ] as const
 
-export interface EvaluatedCoupon extends Coupon {
+/** A wallet coupon as evaluate answers it: without its full terms. */
+export interface EvaluatedCoupon {
+  id: string
+  template_id: string
+  name: string
+  kind: string
+  funding: string
+  exclusive: boolean
+  face_value: string
+  status: string
+  valid_until: string
   usable: boolean
   /** Why not (VERDICT_REASONS); null when usable. */
   reason: string | null
