@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "app/commands.h"
+#include "marketing/demo.h"
 #include "profiles/demo.h"
 #include "profiles/importers.h"
 
@@ -90,8 +91,22 @@ int DemoCommand(const Config& config, int64_t users, uint64_t seed) {
   if (auto st = demo.Validate(); !st.ok()) return Fail(st.error());
   auto app = OpenApp(config);
   if (!app.ok()) return Fail(app.error());
-  return Report(profiles::GenerateDemo(*(*app)->ingest, *(*app)->import_runs, (*app)->clock, demo,
-                                       Options(5000)));
+  const int rc = Report(profiles::GenerateDemo(*(*app)->ingest, *(*app)->import_runs, (*app)->clock,
+                                               demo, Options(5000)));
+  if (rc != 0) return rc;
+  // Coupons for the first 200 demo users (newest first), some of them used.
+  profiles::UserQuery q;
+  q.limit = 200;
+  auto page = (*app)->directory->List(q);
+  if (!page.ok()) return Fail(page.error());
+  std::vector<int64_t> user_ids;
+  for (const auto& u : page->items) user_ids.push_back(u.id);
+  auto coupons =
+      marketing::GenerateCouponDemo(*(*app)->coupon_templates, *(*app)->coupons, user_ids, seed);
+  if (!coupons.ok()) return Fail(coupons.error());
+  std::cout << "coupons: " << coupons->templates << " templates, " << coupons->issued
+            << " claimed, " << coupons->used << " used at checkout\n";
+  return 0;
 }
 
 }  // namespace shopcrm::app
