@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "marketing/templates.h"
 #include "testing/fake_clock.h"
+#include "testing/sql_fixtures.h"
 #include "testing/test_database.h"
 
 namespace shopcrm::marketing {
@@ -49,16 +50,7 @@ class CouponsTest : public ::testing::TestWithParam<TestBackend> {
 
   // Users with ids 1..n.
   void AddUsers(int n) {
-    auto st = t_->db().Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-      for (int i = 1; i <= n; ++i) {
-        SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("INSERT INTO users (id, external_id, created_at, updated_at) VALUES (?, ?, "
-                      "0, 0)",
-                      {int64_t{i}, "u-" + std::to_string(i)})
-                .status());
-      }
-      return core::Status::Ok();
-    });
+    auto st = shopcrm::testing::InsertUsers(t_->db(), n);
     ASSERT_TRUE(st.ok()) << st.error().ToString();
   }
 
@@ -92,17 +84,7 @@ class CouponsTest : public ::testing::TestWithParam<TestBackend> {
     return c.Issue({tmpl, user, source, "test", "app"}, k, RenderCoupon);
   }
 
-  int64_t CountRows(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(t_->db()
-                    .WithSession([&](store::Session& s) -> core::Status {
-                      SHOPCRM_ASSIGN_OR_RETURN(auto r, s.QueryOne(sql, {}, "x", "x"));
-                      n = r.Int(0);
-                      return core::Status::Ok();
-                    })
-                    .ok());
-    return n;
-  }
+  int64_t CountRows(const std::string& sql) { return shopcrm::testing::QueryInt(t_->db(), sql); }
 
   // Runs `fn(i)` for i in [0, n) on `threads` threads; returns the reasons of the failures.
   std::map<std::string, int> Hammer(int threads, int n,

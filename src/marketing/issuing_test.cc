@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "testing/fake_clock.h"
+#include "testing/sql_fixtures.h"
 #include "testing/test_database.h"
 
 namespace shopcrm::marketing {
@@ -31,15 +32,7 @@ class IssuingTest : public ::testing::TestWithParam<TestBackend> {
   static core::BusinessTimeZone Tz() { return *core::BusinessTimeZone::Load("Asia/Shanghai"); }
 
   void AddUsers(int n) {
-    auto st = t_->db().Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-      for (int i = 1; i <= n; ++i) {
-        SHOPCRM_RETURN_IF_ERROR(s.Execute("INSERT INTO users (id, external_id, created_at, "
-                                          "updated_at) VALUES (?, ?, 0, 0)",
-                                          {int64_t{i}, "u-" + std::to_string(i)})
-                                    .status());
-      }
-      return core::Status::Ok();
-    });
+    auto st = shopcrm::testing::InsertUsers(t_->db(), n);
     ASSERT_TRUE(st.ok()) << st.error().ToString();
   }
 
@@ -55,17 +48,7 @@ class IssuingTest : public ::testing::TestWithParam<TestBackend> {
     return t.ok() ? t->id : 0;
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(t_->db()
-                    .WithSession([&](store::Session& s) -> core::Status {
-                      SHOPCRM_ASSIGN_OR_RETURN(auto r, s.QueryOne(sql, {}, "x", "x"));
-                      n = r.Int(0);
-                      return core::Status::Ok();
-                    })
-                    .ok());
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return shopcrm::testing::QueryInt(t_->db(), sql); }
 
   const audit::Actor actor_{"cli", "", "tester", ""};
   shopcrm::testing::FakeClock clock_;
