@@ -234,7 +234,7 @@ core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::I
   const int64_t now = core::ToUnixMicros(now_t);
   std::optional<CouponTemplate> loaded;
   if (tmpl == nullptr) {
-    SHOPCRM_ASSIGN_OR_RETURN(loaded, Templates::Load(s, r.template_id));
+    SHOPCRM_ASSIGN_OR_RETURN(loaded, Templates::Load(s, r.template_id, terms_cache_.get()));
     tmpl = &*loaded;
   }
   const CouponTemplate& t = *tmpl;
@@ -397,11 +397,17 @@ core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::I
 core::Result<store::Answer> Coupons::Issue(const IssueRequest& r, const store::IdempotencyKey& key,
                                            const Render<Coupon>& render) {
   const core::Instant now = clock_.Now();
+  // Without a key nothing is stored, so the answer is rendered by the caller's
+  // thread after the commit rather than by the shared writer.
+  std::optional<Coupon> made;
   auto answer = RunOnce(key, r.source != Source::kCrm,
                         [&](Session& s, core::Instant at) -> core::Result<std::string> {
                           SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, at));
-                          return render(c);
+                          if (!key.key.empty()) return render(c);
+                          made = std::move(c);
+                          return std::string();
                         });
+  if (answer.ok() && made) answer->body = render(*made);
   if (!answer.ok() && answer.error().reason() == "grant_refused") {
     // The refusal is recorded even though the grant rolled back.
     const std::string reason = answer.error().fields().empty() ? std::string("refused")

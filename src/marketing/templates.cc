@@ -202,12 +202,13 @@ core::Result<Terms> Templates::LoadVersion(Session& s, int64_t template_id, int6
   return internal::DecodeTerms(r.Text(0));
 }
 
-core::Result<CouponTemplate> Templates::Load(Session& s, int64_t id) {
+core::Result<CouponTemplate> Templates::Load(Session& s, int64_t id, internal::TermsCache* cache) {
   SHOPCRM_ASSIGN_OR_RETURN(
       Row r, s.QueryOne(std::string(kSelect) + " WHERE id = ?", {id}, "template_not_found",
                         "no coupon template with id " + std::to_string(id)));
   CouponTemplate t = TemplateFromRow(r);
-  SHOPCRM_ASSIGN_OR_RETURN(t.terms, internal::DecodeTerms(r.Text(5)));
+  SHOPCRM_ASSIGN_OR_RETURN(
+      t.terms, cache != nullptr ? cache->Decode(r.Text(5)) : internal::DecodeTerms(r.Text(5)));
   return t;
 }
 

@@ -21,6 +21,10 @@
 
 namespace shopcrm::marketing {
 
+namespace internal {
+class TermsCache;
+}  // namespace internal
+
 struct Limits {
   std::optional<int64_t> stock;           // coupons that may be issued in total
   std::optional<int64_t> budget;          // face value that may be issued in total, minor units
@@ -93,7 +97,9 @@ class Templates final {
 
   // The terms of one version (what a coupon was issued with).
   static core::Result<Terms> LoadVersion(store::Session& s, int64_t template_id, int64_t version);
-  static core::Result<CouponTemplate> Load(store::Session& s, int64_t id);
+  // `cache`, when given, decodes the terms (a hot path: every claim loads its template).
+  static core::Result<CouponTemplate> Load(store::Session& s, int64_t id,
+                                           internal::TermsCache* cache = nullptr);
 
  private:
   store::Database& db_;
