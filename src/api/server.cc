@@ -1,8 +1,5 @@
 #include "api/server.h"
 
-// The library's default listen backlog (5) drops connections that arrive in a
-// burst: the client's SYN is retried a second or more later.
-#define CPPHTTPLIB_LISTEN_BACKLOG 1024
 #include <httplib.h>
 
 #include <algorithm>
