@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "store/idempotency.h"
 
 namespace shopcrm::marketing {
 namespace {
@@ -348,6 +349,7 @@ void Issuing::StartWorker(std::chrono::milliseconds poll) {
 }
 
 void Issuing::WorkerLoop(std::chrono::milliseconds poll) {
+  auto next_sweep = std::chrono::steady_clock::now();
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -358,6 +360,21 @@ void Issuing::WorkerLoop(std::chrono::milliseconds poll) {
     try {
       auto st = RunPendingJobs();
       if (!st.ok()) core::log::Warn("grant jobs", {{"error", st.error().ToString()}});
+      if (std::chrono::steady_clock::now() >= next_sweep) {
+        next_sweep = std::chrono::steady_clock::now() + kSweepInterval;
+        auto expired = coupons_.SweepExpired();
+        if (!expired.ok()) {
+          core::log::Warn("coupon expiry sweep", {{"error", expired.error().ToString()}});
+        } else if (*expired > 0) {
+          core::log::Info("coupons expired", {{"count", *expired}});
+        }
+        const int64_t before = core::ToUnixMicros(
+            clock_.Now() - std::chrono::duration_cast<std::chrono::microseconds>(kKeyRetention));
+        auto forgotten = store::ForgetIdempotencyKeys(db_, before);
+        if (!forgotten.ok()) {
+          core::log::Warn("idempotency keys", {{"error", forgotten.error().ToString()}});
+        }
+      }
     } catch (const std::exception& e) {
       core::log::Error("grant job worker", {{"error", e.what()}});
     }

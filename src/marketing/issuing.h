@@ -90,8 +90,13 @@ class Issuing final {
   core::Result<GrantJob> Job(int64_t job_id);
   core::Result<std::vector<GrantJob>> Jobs(int64_t template_id);
 
-  // Starts the background worker (idempotent); it also resumes unfinished jobs.
+  // Starts the background worker (idempotent). It runs queued grant jobs and
+  // resumes unfinished ones; every kSweepInterval it also marks expired coupons
+  // (Coupons::SweepExpired) and forgets idempotency keys older than kKeyRetention.
   void StartWorker(std::chrono::milliseconds poll = std::chrono::milliseconds(500));
+
+  static constexpr std::chrono::seconds kSweepInterval{60};
+  static constexpr std::chrono::hours kKeyRetention{24 * 7};
   // Runs every runnable job to the end on the calling thread (tests, CLI).
   core::Status RunPendingJobs();
 

@@ -151,6 +151,23 @@ TEST_P(IssuingTest, TwoWorkersShareAJobWithoutGrantingTwice) {
   EXPECT_EQ(Count("SELECT COUNT(DISTINCT user_id) FROM coupons"), 3000);
 }
 
+TEST_P(IssuingTest, TheWorkerExpiresCouponsAndForgetsOldKeys) {
+  AddUsers(1);
+  const int64_t tmpl = Template();  // usable 30 days
+  store::IdempotencyKey key{"test:claim", "old-key", "fp"};
+  ASSERT_TRUE(
+      coupons_->Issue({tmpl, 1, Source::kSelf, "", ""}, key, [](const Coupon&) { return "x"; })
+          .ok());
+  clock_.Advance(std::chrono::hours(24 * 31));
+  issuing_->StartWorker(std::chrono::milliseconds(10));
+  for (int i = 0; i < 300 && Count("SELECT COUNT(*) FROM idempotency_keys") != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM coupons WHERE status = 'expired'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM coupon_steps WHERE step = 'expired'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM idempotency_keys"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, IssuingTest,
                          ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
                          [](const auto& param_info) {
