@@ -525,8 +525,16 @@ core::Result<store::Answer> Coupons::Lock(int64_t user_id, std::string_view orde
                               "the order already holds other coupons; release it first");
       }
     }
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto mine, QueryCoupons(s, *terms_cache_, "WHERE c.user_id = ? ORDER BY c.id", {user_id}));
+    // Only the chosen coupons of this user: a long wallet history is not read.
+    // An id that is not among them is coupon_not_found, as Price reports it.
+    std::string where = "WHERE c.user_id = ? AND c.id IN (";
+    std::vector<Value> params{user_id};
+    for (size_t i = 0; i < coupon_ids.size(); ++i) {
+      where += i == 0 ? "?" : ", ?";
+      params.emplace_back(coupon_ids[i]);
+    }
+    where += ") ORDER BY c.id";
+    SHOPCRM_ASSIGN_OR_RETURN(auto mine, QueryCoupons(s, *terms_cache_, where, params));
     std::vector<WalletCoupon> wallet;
     for (const auto& c : mine) {
       WalletCoupon w = ForCheckout(c);
