@@ -1,5 +1,7 @@
 #include "marketing/templates.h"
 
+#include <unordered_map>
+
 #include "core/json.h"
 #include "marketing/internal/terms_codec.h"
 
@@ -92,18 +94,27 @@ core::Status LoadStats(Session& s, std::vector<CouponTemplate>& templates, bool 
   }
   sql += " GROUP BY template_id, status";
   SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+  std::unordered_map<int64_t, TemplateStats*> by_id;
+  for (auto& t : templates) by_id[t.id] = &t.stats;
   for (const auto& r : rows.rows) {
-    for (auto& t : templates) {
-      if (t.id != r.Int(0)) continue;
-      const std::string& st = r.Text(1);
-      int64_t* slot = st == "unused"   ? &t.stats.unused
-                      : st == "locked" ? &t.stats.locked
-                      : st == "used"   ? &t.stats.used
-                                       : &t.stats.expired;
-      *slot += r.Int(2);
-    }
+    auto it = by_id.find(r.Int(0));
+    if (it == by_id.end()) continue;
+    const std::string& st = r.Text(1);
+    TemplateStats& stats = *it->second;
+    int64_t* slot = st == "unused"   ? &stats.unused
+                    : st == "locked" ? &stats.locked
+                    : st == "used"   ? &stats.used
+                                     : &stats.expired;
+    *slot += r.Int(2);
   }
   return core::Status::Ok();
+}
+
+// One template with its figures.
+core::Result<CouponTemplate> WithStats(Session& s, CouponTemplate t) {
+  std::vector<CouponTemplate> one{std::move(t)};
+  SHOPCRM_RETURN_IF_ERROR(LoadStats(s, one, false));
+  return std::move(one[0]);
 }
 
 }  // namespace
@@ -193,15 +204,6 @@ core::Status ValidateSpec(const TemplateSpec& spec) {
   return core::Status::Ok();
 }
 
-core::Result<Terms> Templates::LoadVersion(Session& s, int64_t template_id, int64_t version) {
-  SHOPCRM_ASSIGN_OR_RETURN(
-      Row r,
-      s.QueryOne("SELECT terms FROM coupon_template_versions WHERE template_id = ? AND "
-                 "version = ?",
-                 {template_id, version}, "template_not_found", "no such coupon template version"));
-  return internal::DecodeTerms(r.Text(0));
-}
-
 core::Result<CouponTemplate> Templates::Load(Session& s, int64_t id, internal::TermsCache* cache) {
   SHOPCRM_ASSIGN_OR_RETURN(
       Row r, s.QueryOne(std::string(kSelect) + " WHERE id = ?", {id}, "template_not_found",
@@ -288,9 +290,7 @@ core::Result<CouponTemplate> Templates::Update(int64_t id, const TemplateSpec& s
         SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.update", "coupon_template",
                                               std::to_string(id), AuditJson(before),
                                               AuditJson(after)));
-        std::vector<CouponTemplate> one{std::move(after)};
-        SHOPCRM_RETURN_IF_ERROR(LoadStats(s, one, false));
-        return std::move(one[0]);
+        return WithStats(s, std::move(after));
       });
 }
 
@@ -316,9 +316,7 @@ core::Result<CouponTemplate> Templates::SetStatus(int64_t id, std::string_view s
         SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "coupon_template.status", "coupon_template",
                                               std::to_string(id), AuditJson(before),
                                               AuditJson(after)));
-        std::vector<CouponTemplate> one{std::move(after)};
-        SHOPCRM_RETURN_IF_ERROR(LoadStats(s, one, false));
-        return std::move(one[0]);
+        return WithStats(s, std::move(after));
       });
 }
 
@@ -326,9 +324,7 @@ core::Result<CouponTemplate> Templates::Get(int64_t id) {
   return store::TransactFor<CouponTemplate>(
       db_, store::TxMode::kRead, [&](Session& s) -> core::Result<CouponTemplate> {
         SHOPCRM_ASSIGN_OR_RETURN(CouponTemplate t, Load(s, id));
-        std::vector<CouponTemplate> one{std::move(t)};
-        SHOPCRM_RETURN_IF_ERROR(LoadStats(s, one, false));
-        return std::move(one[0]);
+        return WithStats(s, std::move(t));
       });
 }
 

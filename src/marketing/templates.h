@@ -95,8 +95,6 @@ class Templates final {
   // Newest first, with stats.
   core::Result<std::vector<CouponTemplate>> List();
 
-  // The terms of one version (what a coupon was issued with).
-  static core::Result<Terms> LoadVersion(store::Session& s, int64_t template_id, int64_t version);
   // `cache`, when given, decodes the terms (a hot path: every claim loads its template).
   static core::Result<CouponTemplate> Load(store::Session& s, int64_t id,
                                            internal::TermsCache* cache = nullptr);

@@ -40,6 +40,28 @@ std::string_view DistributionName(Distribution d) {
   return "unknown";
 }
 
+std::optional<CouponKind> KindFromName(std::string_view name) {
+  for (auto k : {CouponKind::kThreshold, CouponKind::kRedPacket, CouponKind::kPercent,
+                 CouponKind::kRandomPacket, CouponKind::kFreeShipping}) {
+    if (KindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<Funding> FundingFromName(std::string_view name) {
+  for (auto f : {Funding::kPlatform, Funding::kStore}) {
+    if (FundingName(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+std::optional<Distribution> DistributionFromName(std::string_view name) {
+  for (auto d : {Distribution::kUniform, Distribution::kLowSkew}) {
+    if (DistributionName(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
 bool IdFilter::Allows(std::string_view id) const {
   const auto listed = [&](const std::vector<std::string>& list) {
     return std::find(list.begin(), list.end(), id) != list.end();

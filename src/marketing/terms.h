@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,18 +24,22 @@ enum class CouponKind {
   kFreeShipping,  // "free_shipping": the shipping fee off, at most `discount` (0 = all of it)
 };
 std::string_view KindName(CouponKind k);
+// The enumerator a wire name stands for; nullopt when it names none.
+std::optional<CouponKind> KindFromName(std::string_view name);
 
 enum class Funding {
   kPlatform,  // "platform": the mall pays; the coupon applies across stores
   kStore,     // "store": one store pays; the coupon applies to that store's items only
 };
 std::string_view FundingName(Funding f);
+std::optional<Funding> FundingFromName(std::string_view name);
 
 enum class Distribution {
   kUniform,  // "uniform": every amount in the range equally likely
   kLowSkew,  // "low_skew": min + (max − min)·u², most draws near the minimum
 };
 std::string_view DistributionName(Distribution d);
+std::optional<Distribution> DistributionFromName(std::string_view name);
 
 // An include / exclude list of the mall's ids (SKUs, categories, stores) or
 // city names. Empty `include` means "all"; `exclude` always wins.

@@ -1,6 +1,7 @@
 #include "api/routes/coupon_json.h"
 
 #include "api/http.h"
+#include "api/routes/segment_request.h"
 #include "core/id.h"
 
 namespace shopcrm::api {
@@ -36,15 +37,6 @@ std::optional<int64_t> ReadAmount(core::JsonObjectReader& r, std::string_view na
     return std::nullopt;
   }
   return m->minor_units();
-}
-
-std::optional<core::Instant> ReadInstant(core::JsonObjectReader& r, std::string_view name) {
-  auto text = r.OptionalString(name, 64);
-  if (!text) return std::nullopt;
-  auto t = core::ParseRfc3339(*text);
-  if (t.ok()) return *t;
-  r.AddError(r.Path(name), "invalid_timestamp", "must be an RFC 3339 time");
-  return std::nullopt;
 }
 
 marketing::IdFilter ReadIdFilter(core::JsonObjectReader& r, std::string_view name,
@@ -128,17 +120,13 @@ core::Result<marketing::TemplateSpec> ReadTemplateSpec(const core::Json& body,
       auto& t = spec.terms;
       auto kind = tr.RequiredEnum(
           "kind", {"threshold", "red_packet", "percent", "random_red_packet", "free_shipping"});
+      if (kind) t.kind = *marketing::KindFromName(*kind);
       auto funding = tr.OptionalString("funding", 16);
-      if (kind) {
-        for (auto k : {CouponKind::kThreshold, CouponKind::kRedPacket, CouponKind::kPercent,
-                       CouponKind::kRandomPacket, CouponKind::kFreeShipping}) {
-          if (marketing::KindName(k) == *kind) t.kind = k;
-        }
-      }
-      if (funding && *funding != "platform" && *funding != "store") {
+      if (funding && !marketing::FundingFromName(*funding)) {
         tr.AddError("terms.funding", "invalid_value", "one of platform, store");
       }
-      t.funding = funding == "store" ? Funding::kStore : Funding::kPlatform;
+      t.funding = funding ? marketing::FundingFromName(*funding).value_or(Funding::kPlatform)
+                          : Funding::kPlatform;
       t.store_id = tr.OptionalString("store_id", 64).value_or("");
       t.min_amount = ReadAmount(tr, "min_amount", currency, false).value_or(0);
       t.discount = ReadAmount(tr, "discount", currency, false).value_or(0);
@@ -146,10 +134,12 @@ core::Result<marketing::TemplateSpec> ReadTemplateSpec(const core::Json& body,
       t.random_min = ReadAmount(tr, "random_min", currency, false).value_or(0);
       t.random_max = ReadAmount(tr, "random_max", currency, false).value_or(0);
       auto dist = tr.OptionalString("distribution", 16);
-      if (dist && *dist != "uniform" && *dist != "low_skew") {
+      if (dist && !marketing::DistributionFromName(*dist)) {
         tr.AddError("terms.distribution", "invalid_value", "one of uniform, low_skew");
       }
-      t.distribution = dist == "low_skew" ? Distribution::kLowSkew : Distribution::kUniform;
+      t.distribution = dist
+                           ? marketing::DistributionFromName(*dist).value_or(Distribution::kUniform)
+                           : Distribution::kUniform;
       t.skus = ReadIdFilter(tr, "skus", errors);
       t.categories = ReadIdFilter(tr, "categories", errors);
       t.stores = ReadIdFilter(tr, "stores", errors);
@@ -180,10 +170,10 @@ core::Result<marketing::TemplateSpec> ReadTemplateSpec(const core::Json& body,
       r.AddError("validity", "must_be_object", "the claim and use windows");
     } else {
       auto& v = spec.validity;
-      v.claim_start = ReadInstant(vr, "claim_start");
-      v.claim_end = ReadInstant(vr, "claim_end");
-      v.use_start = ReadInstant(vr, "use_start");
-      v.use_end = ReadInstant(vr, "use_end");
+      v.claim_start = ReadTime(vr, "claim_start", false);
+      v.claim_end = ReadTime(vr, "claim_end", false);
+      v.use_start = ReadTime(vr, "use_start", false);
+      v.use_end = ReadTime(vr, "use_end", false);
       v.use_days = vr.OptionalInt("use_days");
       Collect(vr.Finish(), errors);
     }
@@ -332,9 +322,7 @@ std::optional<marketing::Cart> ReadCart(core::JsonObjectReader& r, core::Currenc
   return out;
 }
 
-core::Json EvaluationJson(const marketing::WalletEvaluation& e, const marketing::Cart& cart,
-                          core::Currency c) {
-  (void)cart;
+core::Json EvaluationJson(const marketing::WalletEvaluation& e, core::Currency c) {
   // A checkout page asks this for every cart change: each coupon comes
   // without its full terms (GET /api/v1/coupons/{id} has them).
   core::Json coupons = core::Json::array();

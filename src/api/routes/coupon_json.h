@@ -26,8 +26,7 @@ core::Json OrderCouponsJson(const marketing::OrderCoupons& o, core::Currency cur
 // {items: [{sku, category_id?, store_id?, price, quantity}], city?, shipping_fee?}
 // read from `r`'s field "cart".
 std::optional<marketing::Cart> ReadCart(core::JsonObjectReader& r, core::Currency currency);
-core::Json EvaluationJson(const marketing::WalletEvaluation& e, const marketing::Cart& cart,
-                          core::Currency currency);
+core::Json EvaluationJson(const marketing::WalletEvaluation& e, core::Currency currency);
 
 // A user id field ("user_id", our id as a string); nullopt with an error recorded.
 std::optional<int64_t> ReadUserId(core::JsonObjectReader& r);

@@ -229,7 +229,7 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 SHOPCRM_RETURN_IF_ERROR(PrefixCart(marketing::ValidateCart(*cart)));
                 SHOPCRM_ASSIGN_OR_RETURN(auto e, s.coupons.Evaluate(*user, *cart));
-                return JsonResponse(200, EvaluationJson(e, *cart, cur));
+                return JsonResponse(200, EvaluationJson(e, cur));
               }});
 
   router.Add({"POST", "/api/v1/checkout/lock", Access::kAuthenticated, Permission::kIntegrate,

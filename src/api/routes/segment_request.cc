@@ -24,7 +24,7 @@ std::optional<core::Instant> ReadTime(core::JsonObjectReader& r, std::string_vie
   if (!text) return std::nullopt;
   auto t = core::ParseRfc3339(*text);
   if (t.ok()) return *t;
-  r.AddError(std::string(name), "invalid_timestamp", "must be an RFC 3339 time");
+  r.AddError(r.Path(name), "invalid_timestamp", "must be an RFC 3339 time");
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 // Reading the bodies of the segment routes: a filter (text or JSON form), an
-// optional as_of, pivot dimensions and measure; and quoting CSV fields.
+// optional as_of, pivot dimensions and measure; time fields (the coupon routes
+// read theirs here too); and quoting CSV fields.
 #pragma once
 
 #include <optional>

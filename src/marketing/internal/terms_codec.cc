@@ -19,28 +19,6 @@ IdFilter FilterFromJson(const core::Json& j) {
 
 }  // namespace
 
-std::optional<CouponKind> KindFromName(std::string_view name) {
-  for (auto k : {CouponKind::kThreshold, CouponKind::kRedPacket, CouponKind::kPercent,
-                 CouponKind::kRandomPacket, CouponKind::kFreeShipping}) {
-    if (KindName(k) == name) return k;
-  }
-  return std::nullopt;
-}
-
-std::optional<Funding> FundingFromName(std::string_view name) {
-  for (auto f : {Funding::kPlatform, Funding::kStore}) {
-    if (FundingName(f) == name) return f;
-  }
-  return std::nullopt;
-}
-
-std::optional<Distribution> DistributionFromName(std::string_view name) {
-  for (auto d : {Distribution::kUniform, Distribution::kLowSkew}) {
-    if (DistributionName(d) == name) return d;
-  }
-  return std::nullopt;
-}
-
 core::Result<Terms> TermsCache::Decode(const std::string& text) {
   {
     std::lock_guard lock(mu_);

@@ -32,9 +32,4 @@ class TermsCache final {
   std::unordered_map<std::string, Terms> decoded_;
 };
 
-// Wire names back to enums; nullopt when unknown.
-std::optional<CouponKind> KindFromName(std::string_view name);
-std::optional<Funding> FundingFromName(std::string_view name);
-std::optional<Distribution> DistributionFromName(std::string_view name);
-
 }  // namespace shopcrm::marketing::internal
