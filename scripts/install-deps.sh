@@ -10,7 +10,7 @@ build_pkgs=(
   g++ cmake ninja-build ccache pkg-config make git curl tzdata ca-certificates
   libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libroaring-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsodium-dev libssl-dev
-  libhowardhinnant-date-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhowardhinnant-date-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_pkgs=(postgresql chromium clang-format fonts-wqy-microhei)
 

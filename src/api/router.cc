@@ -18,34 +18,40 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
-bool MatchPattern(std::string_view pattern, std::string_view path,
-                  std::map<std::string, std::string>& params) {
-  const auto want = Split(pattern);
-  const auto got = Split(path);
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// The pattern's segments against the path's; fills `params` on a match.
+bool MatchSegments(const std::vector<std::string>& want, const std::vector<std::string_view>& got,
+                   std::map<std::string, std::string>& params) {
   if (want.size() != got.size()) return false;
-  std::map<std::string, std::string> found;
   for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
-      found.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(got[i]));
-    } else if (want[i] != got[i]) {
-      return false;
-    }
+    if (!IsParam(want[i]) && want[i] != got[i]) return false;
   }
-  params = std::move(found);
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (IsParam(want[i])) params.emplace(want[i].substr(1, want[i].size() - 2), got[i]);
+  }
   return true;
 }
 
 }  // namespace
 
-void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+void Router::Add(Route route) {
+  std::vector<std::string> segments;
+  for (auto part : Split(route.pattern)) segments.emplace_back(part);
+  segments_.push_back(std::move(segments));
+  routes_.push_back(std::move(route));
+}
 
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   RouteMatch m;
-  for (const auto& r : routes_) {
+  const auto got = Split(path);
+  for (size_t i = 0; i < routes_.size(); ++i) {
     std::map<std::string, std::string> params;
-    if (!MatchPattern(r.pattern, path, params)) continue;
-    if (r.method == method) {
-      m.route = &r;
+    if (!MatchSegments(segments_[i], got, params)) continue;
+    if (routes_[i].method == method) {
+      m.route = &routes_[i];
       m.params = std::move(params);
       return m;
     }

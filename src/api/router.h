@@ -44,6 +44,7 @@ class Router final {
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;  // each pattern split at '/', as routes_
 };
 
 }  // namespace shopcrm::api

@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -118,8 +119,9 @@ struct ApiServer::Impl {
     for (const auto& [k, v] : in.params) req.query.emplace(k, v);
     for (const auto& [k, v] : in.headers) {
       std::string key = k;
-      std::transform(key.begin(), key.end(), key.begin(),
-                     [](unsigned char c) { return std::tolower(c); });
+      for (char& c : key) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
       req.headers.emplace(std::move(key), v);
     }
     Apply(dispatcher.Handle(req), out);
@@ -162,6 +164,7 @@ struct ApiServer::Impl {
   Router router;
   internal::Dispatcher dispatcher;
   httplib::Server http;
+  int listen_fd = -1;  // the listening socket, seen as the library creates it
   int port = 0;
   std::atomic<bool> run_started{false};
   std::atomic<bool> run_finished{false};
@@ -192,6 +195,16 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   http.set_payload_max_length(impl_->options.max_body_bytes);
   http.set_read_timeout(impl_->options.read_timeout.count(), 0);
   http.set_keep_alive_timeout(2);
+  // The packaged library listens with a backlog of 5: a burst of new
+  // connections overflows it and the kernel drops their handshakes, which
+  // the clients only retry after a second or more. Bind() listens again with
+  // the system's maximum. SO_REUSEADDR alone (the library's default adds
+  // SO_REUSEPORT) also makes a second server on a port in use fail to bind.
+  http.set_socket_options([impl = impl_.get()](int sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl->listen_fd = sock;
+  });
   http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs
   // A keep-alive connection serves many requests (the library closes it after 5 by default).
   http.set_keep_alive_max_count(10000);
@@ -249,6 +262,7 @@ core::Status ApiServer::Bind() {
   } else {
     impl_->port = impl_->http.bind_to_port(o.host, o.port) ? o.port : -1;
   }
+  if (impl_->port > 0 && ::listen(impl_->listen_fd, SOMAXCONN) != 0) impl_->port = -1;
   if (impl_->port <= 0) {
     return core::Unavailable("bind_failed", "cannot listen on " + o.host + ":" +
                                                 std::to_string(o.port) +

@@ -97,6 +97,12 @@ class Session {
 enum class TxMode {
   kRead,   // SQLite: BEGIN DEFERRED; PostgreSQL: BEGIN READ ONLY
   kWrite,  // SQLite: BEGIN IMMEDIATE (takes the write lock up front); PostgreSQL: BEGIN
+  // As kWrite, but where the commit would wait for the disk (SQLite with
+  // synchronous "full") it does not: the caller must call SyncCommitted()
+  // before telling anyone the transaction happened. Survives a process crash
+  // at once, power loss once synced. Lets the next transaction start while
+  // the disk flush runs (store/group_commit.h). Elsewhere the same as kWrite.
+  kWriteSyncLater,
 };
 
 struct DatabaseOptions {
@@ -144,6 +150,10 @@ class Database {
 
   // Checks the database answers (SELECT 1).
   virtual core::Status Ping() = 0;
+  // Makes every transaction committed so far durable against power loss
+  // (those of kWriteSyncLater included). A no-op where commits are durable
+  // when they return; an fdatasync of the write-ahead log on SQLite "full".
+  virtual core::Status SyncCommitted() = 0;
 };
 
 // Transact returning a value: `fn` fills `out`.

@@ -366,6 +366,47 @@ TEST(SqliteCheckpoint, CopiesTheLogIntoTheFileInTheBackground) {
   std::filesystem::remove_all(dir);
 }
 
+// A kWriteSyncLater transaction commits without the fsync, and the writer
+// connection goes back to synchronous=FULL for the transactions after it;
+// SyncCommitted then flushes the log.
+TEST(SqliteSyncLater, RelaxesOneTransactionOnlyAndSyncsOnRequest) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("shopcrm-sync-later-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    DatabaseOptions o;
+    o.url = "sqlite:" + (dir / "db.sqlite").string();
+    o.sqlite_synchronous = "full";
+    auto db = Database::Open(o);
+    ASSERT_TRUE(db.ok()) << db.error().detail();
+    auto synchronous = [&](TxMode mode) {
+      int64_t level = -1;
+      EXPECT_TRUE((*db)
+                      ->Transact(mode,
+                                 [&](Session& s) -> core::Status {
+                                   SHOPCRM_ASSIGN_OR_RETURN(auto r,
+                                                            s.Query("PRAGMA synchronous"));
+                                   level = r.rows.at(0).Int(0);
+                                   return core::Status::Ok();
+                                 })
+                      .ok());
+      return level;
+    };
+    EXPECT_EQ(synchronous(TxMode::kWrite), 2);           // FULL
+    EXPECT_EQ(synchronous(TxMode::kWriteSyncLater), 1);  // NORMAL, inside it
+    EXPECT_EQ(synchronous(TxMode::kWrite), 2);           // FULL again after it
+    // A failed one restores it too.
+    EXPECT_FALSE((*db)
+                     ->Transact(TxMode::kWriteSyncLater,
+                                [](Session&) { return core::Internal("fails on purpose"); })
+                     .ok());
+    EXPECT_EQ(synchronous(TxMode::kWrite), 2);
+    EXPECT_TRUE((*db)->SyncCommitted().ok());
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DatabaseOptions, CheckpointPagesAreBounded) {
   DatabaseOptions o;
   o.sqlite_checkpoint_pages = 8;

@@ -5,12 +5,21 @@
 #include "core/log.h"
 
 namespace shopcrm::store {
+namespace {
+
+core::Error BatchFailed() {
+  return core::Error(core::ErrorCode::kInternal, "internal_error", "the operation failed");
+}
+
+}  // namespace
 
 GroupCommitter::GroupCommitter(Database& db, GroupCommitOptions options)
     : db_(db), options_(options) {
-  for (int i = 0; i < std::max(1, options_.writers); ++i) {
+  writers_running_ = std::max(1, options_.writers);
+  for (int i = 0; i < writers_running_; ++i) {
     writers_.emplace_back([this] { WriterLoop(); });
   }
+  syncer_ = std::thread([this] { SyncLoop(); });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -20,6 +29,7 @@ GroupCommitter::~GroupCommitter() {
   }
   cv_.notify_all();
   for (auto& w : writers_) w.join();
+  syncer_.join();
 }
 
 core::Result<std::string> GroupCommitter::Run(Op op) {
@@ -39,7 +49,7 @@ void GroupCommitter::WriterLoop() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left
+      if (queue_.empty()) break;  // stopping, and nothing left
       const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
       batch.reserve(n);
       for (size_t i = 0; i < n; ++i) {
@@ -47,26 +57,60 @@ void GroupCommitter::WriterLoop() {
         queue_.pop_front();
       }
     }
+    core::Result<Results> results = BatchFailed();
     try {
-      Commit(batch);
+      results = Execute(batch);
     } catch (const std::exception& e) {
       // A worker loop is one of the two places exceptions are caught.
       core::log::Error("group commit failed", {{"error", e.what()}});
-      for (auto& p : batch) {
-        try {
-          p.done.set_value(
-              core::Error(core::ErrorCode::kInternal, "internal_error", "the operation failed"));
-        } catch (const std::future_error&) {
-          // Already answered before the failure.
-        }
+    }
+    if (!results.ok()) {
+      // Nothing of this batch committed: answer at once.
+      for (auto& p : batch) p.done.set_value(results.error());
+      continue;
+    }
+    {
+      std::lock_guard lock(sync_mu_);
+      unsynced_.push_back({std::move(batch), std::move(results).value()});
+    }
+    sync_cv_.notify_one();
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    --writers_running_;
+  }
+  sync_cv_.notify_one();
+}
+
+void GroupCommitter::SyncLoop() {
+  for (;;) {
+    std::vector<Committed> ready;
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return !unsynced_.empty() || writers_running_ == 0; });
+      if (unsynced_.empty()) return;  // every writer has ended
+      ready.swap(unsynced_);
+    }
+    // Every batch in `ready` committed before this flush began, so the flush
+    // covers it.
+    const core::Status synced = db_.SyncCommitted();
+    if (!synced.ok()) {
+      // The changes are committed but perhaps not on disk: say so rather than
+      // acknowledge them. A retry with the same idempotency key finds them.
+      core::log::Error("group commit flush failed", {{"error", synced.error().ToString()}});
+    }
+    for (auto& c : ready) {
+      for (size_t i = 0; i < c.batch.size(); ++i) {
+        c.batch[i].done.set_value(synced.ok() ? std::move(c.results[i])
+                                              : core::Result<std::string>(synced.error()));
       }
     }
   }
 }
 
-void GroupCommitter::Commit(std::vector<Pending>& batch) {
+core::Result<GroupCommitter::Results> GroupCommitter::Execute(std::vector<Pending>& batch) {
   std::vector<std::optional<core::Result<std::string>>> results(batch.size());
-  auto status = db_.Transact(TxMode::kWrite, [&](Session& s) -> core::Status {
+  auto status = db_.Transact(TxMode::kWriteSyncLater, [&](Session& s) -> core::Status {
     for (size_t i = 0; i < batch.size(); ++i) {
       results[i].reset();
       SHOPCRM_RETURN_IF_ERROR(s.Execute("SAVEPOINT group_op").status());
@@ -86,13 +130,11 @@ void GroupCommitter::Commit(std::vector<Pending>& batch) {
     }
     return core::Status::Ok();
   });
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!status.ok()) {
-      batch[i].done.set_value(status.error());
-    } else {
-      batch[i].done.set_value(std::move(*results[i]));
-    }
-  }
+  if (!status.ok()) return std::move(status).error();
+  Results out;
+  out.reserve(batch.size());
+  for (auto& r : results) out.push_back(std::move(*r));
+  return out;
 }
 
 }  // namespace shopcrm::store

@@ -2,8 +2,11 @@
 // transaction, so a durable commit (an fsync) is paid once per batch rather
 // than once per operation. Each operation runs in its own savepoint: one that
 // fails is rolled back alone and reports its own error; the others commit.
-// A caller gets its result only after the shared transaction has committed,
-// so an acknowledged operation is as durable as a transaction of its own.
+// A caller gets its result only after the shared transaction has committed
+// and is durable (Database::SyncCommitted), so an acknowledged operation is
+// as durable as a transaction of its own. The disk flush runs on a thread of
+// its own while the next batch executes: one flush can cover several batches,
+// and the writer never waits for the disk (TxMode::kWriteSyncLater).
 //
 // Operations must have no effects outside their session (like Transact's
 // `fn`, they may run again when the whole transaction is retried).
@@ -49,8 +52,16 @@ class GroupCommitter final {
     Op op;
     std::promise<core::Result<std::string>> done;
   };
+  using Results = std::vector<core::Result<std::string>>;
+  struct Committed {
+    std::vector<Pending> batch;
+    Results results;
+  };
   void WriterLoop();
-  void Commit(std::vector<Pending>& batch);
+  void SyncLoop();
+  // Runs the batch in one transaction: the per-operation results, or the
+  // error that failed the whole transaction.
+  core::Result<Results> Execute(std::vector<Pending>& batch);
 
   Database& db_;
   GroupCommitOptions options_;
@@ -59,6 +70,12 @@ class GroupCommitter final {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::vector<std::thread> writers_;
+  // Committed batches waiting for the flush, and the flushing thread.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Committed> unsynced_;
+  int writers_running_ = 0;  // guarded by sync_mu_; the flusher ends after the last
+  std::thread syncer_;
 };
 
 }  // namespace shopcrm::store

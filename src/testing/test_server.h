@@ -41,13 +41,7 @@ class TestServer final {
       if (!k.ok()) std::abort();
       vars_[std::string(identity::RoleName(role)) + "_key"] = k->secret;
     }
-    server_ = std::make_unique<api::ApiServer>(
-        options,
-        api::Services{db_->db(),         clock_,         audit_,          *keys_,
-                      *users_,           metrics_,       "Asia/Shanghai", clock_.Now(),
-                      ingest_,           directory_,     tags_,           imports_,
-                      segments_,         segment_store_, facts_,          lifecycle_,
-                      coupon_templates_, coupons_,       issuing_,        core::Currency::Cny()});
+    server_ = MakeServer(options);
     issuing_.StartWorker(std::chrono::milliseconds(20));
     if (!segments_.Rebuild().ok()) std::abort();
     if (!server_->Bind().ok()) std::abort();
@@ -69,6 +63,17 @@ class TestServer final {
     o.max_body_bytes = 64 * 1024;
     o.json.max_depth = 16;
     return o;
+  }
+
+  // Another server over the same services, not bound.
+  std::unique_ptr<api::ApiServer> MakeServer(const api::ServerOptions& options) {
+    return std::make_unique<api::ApiServer>(
+        options,
+        api::Services{db_->db(),         clock_,         audit_,          *keys_,
+                      *users_,           metrics_,       "Asia/Shanghai", clock_.Now(),
+                      ingest_,           directory_,     tags_,           imports_,
+                      segments_,         segment_store_, facts_,          lifecycle_,
+                      coupon_templates_, coupons_,       issuing_,        core::Currency::Cny()});
   }
 
   int port() const { return server_->port(); }

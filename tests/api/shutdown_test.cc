@@ -44,5 +44,17 @@ TEST(GracefulShutdown, InFlightRequestsFinishBeforeStopReturns) {
   EXPECT_EQ(answered.load(), kClients);
 }
 
+// A second server on a port in use must fail to bind, not share the port and
+// take half of its connections.
+TEST(ServerBind, PortInUseIsRefused) {
+  testing::TestServer first(testing::TestBackend::kSqlite);
+  auto options = testing::TestServer::DefaultOptions();
+  options.port = first.port();
+  auto second = first.MakeServer(options);
+  const core::Status bound = second->Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.error().reason(), "bind_failed");
+}
+
 }  // namespace
 }  // namespace shopcrm::contract

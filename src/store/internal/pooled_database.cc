@@ -10,11 +10,12 @@ namespace shopcrm::store::internal {
 bool IsRetryable(const core::Error& e) { return e.reason() == "database_busy"; }
 
 PooledDatabase::PooledDatabase(Backend backend, DatabaseOptions options, ConnectionFactory factory,
-                               bool single_writer)
+                               bool single_writer, CommitSync sync)
     : backend_(backend),
       options_(std::move(options)),
       factory_(std::move(factory)),
-      single_writer_(single_writer) {}
+      single_writer_(single_writer),
+      sync_(std::move(sync)) {}
 
 PooledDatabase::~PooledDatabase() = default;
 
@@ -77,7 +78,7 @@ core::Status PooledDatabase::RunOnce(Connection& c, TxMode mode,
 
 core::Status PooledDatabase::Transact(TxMode mode,
                                       const std::function<core::Status(Session&)>& fn) {
-  if (!single_writer_ || mode != TxMode::kWrite) return RunWithRetries(mode, fn, false);
+  if (!single_writer_ || mode == TxMode::kRead) return RunWithRetries(mode, fn, false);
   // A write transaction started inside another on the same thread would wait
   // for itself; refuse it at once.
   thread_local bool in_write = false;

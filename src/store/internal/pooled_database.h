@@ -22,6 +22,8 @@ class Connection : public Session {
 };
 
 using ConnectionFactory = std::function<core::Result<std::unique_ptr<Connection>>()>;
+// Makes the commits so far durable (Database::SyncCommitted); null when they are already.
+using CommitSync = std::function<core::Status()>;
 
 // True for the errors after which a whole transaction may simply be re-run.
 bool IsRetryable(const core::Error& e);
@@ -33,13 +35,14 @@ class PooledDatabase final : public Database {
   // a time anyway, and a connection's page cache stays warm only while no
   // other connection writes, so one writer keeps the hot index pages cached.
   PooledDatabase(Backend backend, DatabaseOptions options, ConnectionFactory factory,
-                 bool single_writer = false);
+                 bool single_writer = false, CommitSync sync = nullptr);
   ~PooledDatabase() override;
 
   Backend backend() const override { return backend_; }
   core::Status Transact(TxMode mode, const std::function<core::Status(Session&)>& fn) override;
   core::Status WithSession(const std::function<core::Status(Session&)>& fn) override;
   core::Status Ping() override;
+  core::Status SyncCommitted() override { return sync_ ? sync_() : core::Status::Ok(); }
 
   // Opens one connection now so a bad URL or a down server fails at start-up.
   core::Status Warm();
@@ -56,6 +59,7 @@ class PooledDatabase final : public Database {
                               bool use_writer);
 
   const bool single_writer_;
+  const CommitSync sync_;
   std::timed_mutex writer_mu_;          // held for a whole write transaction
   std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
   std::mutex mu_;
