@@ -4,7 +4,9 @@
 // stalled server shows up as latency instead of hiding as fewer requests
 // ("coordinated omission"). One thread, epoll, keep-alive connections with one
 // request in flight each; requests due while every connection is busy wait
-// in a queue and their wait counts.
+// in a queue and their wait counts. Each connection first serves one
+// GET /healthz, before the clock starts, so the run measures requests rather
+// than handshakes.
 #pragma once
 
 #include <cstdint>

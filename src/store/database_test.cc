@@ -385,8 +385,7 @@ TEST(SqliteSyncLater, RelaxesOneTransactionOnlyAndSyncsOnRequest) {
       EXPECT_TRUE((*db)
                       ->Transact(mode,
                                  [&](Session& s) -> core::Status {
-                                   SHOPCRM_ASSIGN_OR_RETURN(auto r,
-                                                            s.Query("PRAGMA synchronous"));
+                                   SHOPCRM_ASSIGN_OR_RETURN(auto r, s.Query("PRAGMA synchronous"));
                                    level = r.rows.at(0).Int(0);
                                    return core::Status::Ok();
                                  })
