@@ -2,7 +2,8 @@
 # The layer check: an include may point down the layers or within its own
 # module, never up, and never into another module's internal/.
 #   core < store < audit < identity < (domain modules) < api < app
-# testing/ may include anything but app/; tests (*_test.cc) may include any layer.
+# testing/ may include anything but app/; tests (*_test.cc, and their *_test.h
+# fixtures) may include any layer.
 set -euo pipefail
 cd "$(dirname "$0")/../src"
 
@@ -24,7 +25,7 @@ status=0
 while IFS= read -r file; do
   module="${file%%/*}"
   is_test=0
-  [[ "$file" == *_test.cc ]] && is_test=1
+  [[ "$file" == *_test.cc || "$file" == *_test.h ]] && is_test=1
   from=$(rank "$module")
   if [ "$from" = "-1" ]; then echo "layers: $file: module '$module' has no rank in scripts/check-layers.sh"; status=1; continue; fi
   while IFS= read -r inc; do

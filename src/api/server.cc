@@ -188,6 +188,7 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   AddSegmentRoutes(impl_->router, impl_->services, impl_->options);
   AddSavedSegmentRoutes(impl_->router, impl_->services, impl_->options);
   AddCouponRoutes(impl_->router, impl_->services, impl_->options);
+  AddMemberRoutes(impl_->router, impl_->services, impl_->options);
 
   auto& http = impl_->http;
   const auto threads = static_cast<size_t>(impl_->options.threads);

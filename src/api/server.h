@@ -23,6 +23,9 @@
 #include "marketing/coupons.h"
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
+#include "membership/check_ins.h"
+#include "membership/points.h"
+#include "membership/stored_value.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
 #include "profiles/import_runs.h"
@@ -74,6 +77,9 @@ struct Services {
   marketing::Templates& coupon_templates;
   marketing::Coupons& coupons;
   marketing::Issuing& issuing;
+  membership::Points& points;
+  membership::StoredValue& stored_value;
+  membership::CheckIns& check_ins;
   core::Currency currency;  // the business currency: every amount on the wire
 };
 

@@ -44,6 +44,12 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::make_unique<marketing::Coupons>(*app->db, app->clock, *app->ids, tz, config.coupons);
   app->issuing = std::make_unique<marketing::Issuing>(*app->db, app->clock, *app->ids, *app->audit,
                                                       *app->coupons);
+  app->points =
+      std::make_unique<membership::Points>(*app->db, app->clock, *app->ids, tz, config.points);
+  app->stored_value =
+      std::make_unique<membership::StoredValue>(*app->db, app->clock, *app->ids, *app->audit);
+  app->check_ins = std::make_unique<membership::CheckIns>(*app->db, app->clock, tz, *app->points,
+                                                          config.check_ins);
   return app;
 }
 

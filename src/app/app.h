@@ -14,6 +14,9 @@
 #include "marketing/coupons.h"
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
+#include "membership/check_ins.h"
+#include "membership/points.h"
+#include "membership/stored_value.h"
 #include "profiles/directory.h"
 #include "profiles/import_runs.h"
 #include "profiles/ingest.h"
@@ -42,6 +45,9 @@ struct App {
   std::unique_ptr<marketing::Templates> coupon_templates;
   std::unique_ptr<marketing::Coupons> coupons;
   std::unique_ptr<marketing::Issuing> issuing;  // after coupons: its worker uses them
+  std::unique_ptr<membership::Points> points;
+  std::unique_ptr<membership::StoredValue> stored_value;
+  std::unique_ptr<membership::CheckIns> check_ins;  // after points: it earns them
   api::HttpMetrics metrics;
 };
 

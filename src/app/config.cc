@@ -184,6 +184,22 @@ const std::vector<Setting>& Settings() {
       {"coupons.group_commit_writers",
        IntIn(1, 64,
              [](Config& c, int64_t n) { c.coupons.group_commit_writers = static_cast<int>(n); })},
+      {"membership.points_expiry",
+       OneOf({"never", "days", "year_end"},
+             [](Config& c, const std::string& v) {
+               c.points.expiry = v == "never"  ? membership::PointsExpiry::kNever
+                                 : v == "days" ? membership::PointsExpiry::kDays
+                                               : membership::PointsExpiry::kYearEnd;
+             })},
+      {"membership.points_expiry_days",
+       IntIn(1, 3650, [](Config& c, int64_t n) { c.points.expiry_days = static_cast<int>(n); })},
+      {"membership.check_in_points",
+       IntIn(0, 1000000, [](Config& c, int64_t n) { c.check_ins.points = n; })},
+      {"membership.check_in_streak_days",
+       IntIn(0, 366,
+             [](Config& c, int64_t n) { c.check_ins.streak_days = static_cast<int>(n); })},
+      {"membership.check_in_streak_points",
+       IntIn(0, 1000000, [](Config& c, int64_t n) { c.check_ins.streak_points = n; })},
       {"auth.session_ttl_hours",
        IntIn(1, 24 * 90, [](Config& c, int64_t n) { c.auth.session_ttl = hours(n); })},
       {"auth.max_login_failures",

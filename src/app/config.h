@@ -12,6 +12,8 @@
 #include "core/error.h"
 #include "identity/console_users.h"
 #include "marketing/coupons.h"
+#include "membership/check_ins.h"
+#include "membership/points.h"
 #include "segments/segments.h"
 #include "store/database.h"
 
@@ -26,6 +28,8 @@ struct Config {
   std::string currency = "CNY";
   segments::SegmentsOptions segments;  // its currency follows business.currency
   marketing::CouponsOptions coupons;
+  membership::PointsOptions points;
+  membership::CheckInOptions check_ins;
   std::optional<uint32_t> node_id;  // id generator node; random when unset
   std::string log_level = "info";
   std::string log_format = "json";

@@ -86,6 +86,9 @@ int Serve(const Config& config) {
                          *app.coupon_templates,
                          *app.coupons,
                          *app.issuing,
+                         *app.points,
+                         *app.stored_value,
+                         *app.check_ins,
                          *core::Currency::Parse(config.currency)};
   // Builds the index at once, then keeps it current and records stage changes.
   app.segments->StartRefresher(app.lifecycle.get());

@@ -11,32 +11,12 @@ using marketing::CouponKind;
 using marketing::Distribution;
 using marketing::Funding;
 
-std::string Amount(int64_t minor, core::Currency c) {
-  return core::Money(minor, c).ToDecimalString();
-}
-
 core::Json OptAmount(const std::optional<int64_t>& minor, core::Currency c) {
   return minor ? core::Json(Amount(*minor, c)) : core::Json(nullptr);
 }
 
 core::Json OptInt(const std::optional<int64_t>& v) {
   return v ? core::Json(*v) : core::Json(nullptr);
-}
-
-std::optional<int64_t> ReadAmount(core::JsonObjectReader& r, std::string_view name,
-                                  core::Currency c, bool required) {
-  const core::Json* v = r.Value(name, required);
-  if (v == nullptr) return std::nullopt;
-  if (!v->is_string()) {
-    r.AddError(r.Path(name), "must_be_amount", "a decimal string in major units, e.g. \"12.30\"");
-    return std::nullopt;
-  }
-  auto m = core::Money::ParseDecimal(v->get_ref<const std::string&>(), c);
-  if (!m.ok()) {
-    r.AddError(r.Path(name), "invalid_amount", m.error().detail());
-    return std::nullopt;
-  }
-  return m->minor_units();
 }
 
 marketing::IdFilter ReadIdFilter(core::JsonObjectReader& r, std::string_view name,
@@ -351,6 +331,26 @@ std::optional<int64_t> ReadUserId(core::JsonObjectReader& r) {
   auto id = core::ParseId(*text);
   if (!id) r.AddError(r.Path("user_id"), "invalid_id", "expected a user id");
   return id;
+}
+
+std::string Amount(int64_t minor, core::Currency c) {
+  return core::Money(minor, c).ToDecimalString();
+}
+
+std::optional<int64_t> ReadAmount(core::JsonObjectReader& r, std::string_view name,
+                                  core::Currency c, bool required) {
+  const core::Json* v = r.Value(name, required);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_string()) {
+    r.AddError(r.Path(name), "must_be_amount", "a decimal string in major units, e.g. \"12.30\"");
+    return std::nullopt;
+  }
+  auto m = core::Money::ParseDecimal(v->get_ref<const std::string&>(), c);
+  if (!m.ok()) {
+    r.AddError(r.Path(name), "invalid_amount", m.error().detail());
+    return std::nullopt;
+  }
+  return m->minor_units();
 }
 
 }  // namespace shopcrm::api

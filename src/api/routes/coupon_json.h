@@ -28,6 +28,13 @@ core::Json OrderCouponsJson(const marketing::OrderCoupons& o, core::Currency cur
 std::optional<marketing::Cart> ReadCart(core::JsonObjectReader& r, core::Currency currency);
 core::Json EvaluationJson(const marketing::WalletEvaluation& e, core::Currency currency);
 
+// An amount in minor units as its decimal string in major units ("12.30").
+std::string Amount(int64_t minor, core::Currency c);
+// A decimal-string amount field in major units; nullopt with an error recorded
+// (must_be_amount, invalid_amount) or when absent and not required.
+std::optional<int64_t> ReadAmount(core::JsonObjectReader& r, std::string_view name,
+                                  core::Currency c, bool required);
+
 // A user id field ("user_id", our id as a string); nullopt with an error recorded.
 std::optional<int64_t> ReadUserId(core::JsonObjectReader& r);
 

@@ -22,5 +22,6 @@ void AddImportRoutes(Router& router, Services& services);
 void AddSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddSavedSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddCouponRoutes(Router& router, Services& services, const ServerOptions& options);
+void AddMemberRoutes(Router& router, Services& services, const ServerOptions& options);
 
 }  // namespace shopcrm::api

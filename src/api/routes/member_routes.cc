@@ -1,0 +1,366 @@
+// /api/v1/members/{user_id}/…: points, stored value and check-ins of a member
+// (docs/membership.md), and /api/v1/recharge-plans. The mall changes
+// balances (integration keys); operators manage plans; every role reads.
+// Mutations honour an Idempotency-Key header. Points are whole numbers;
+// money is a decimal string in major units of the business currency.
+#include "api/routes/coupon_json.h"
+#include "api/routes/idempotent_request.h"
+#include "api/routes/routes.h"
+
+namespace shopcrm::api {
+namespace {
+
+core::Json PointsAccountJson(const membership::PointsAccount& a) {
+  return {{"user_id", std::to_string(a.user_id)},
+          {"available", a.available},
+          {"pending", a.pending},
+          {"next_expiry", TimeOrNull(a.next_expiry)},
+          {"next_expiry_points", a.next_expiry_points}};
+}
+
+core::Json PointsEntryJson(const membership::PointsEntry& e) {
+  return {{"id", std::to_string(e.id)},
+          {"kind", e.kind},
+          {"available_change", e.available_change},
+          {"pending_change", e.pending_change},
+          {"available_after", e.available_after},
+          {"pending_after", e.pending_after},
+          {"reason", e.reason},
+          {"source", e.source},
+          {"source_ref", e.source_ref},
+          {"at", core::FormatRfc3339(e.at)}};
+}
+
+std::string PointsChangeText(const membership::PointsChange& c) {
+  core::Json entries = core::Json::array();
+  for (const auto& e : c.entries) entries.push_back(PointsEntryJson(e));
+  return core::DumpJson({{"entries", std::move(entries)}, {"account", PointsAccountJson(c.account)}});
+}
+
+core::Json StoredValueAccountJson(const membership::StoredValueAccount& a, core::Currency cur) {
+  return {{"user_id", std::to_string(a.user_id)},
+          {"balance", Amount(a.balance(), cur)},
+          {"principal", Amount(a.principal, cur)},
+          {"bonus", Amount(a.bonus, cur)},
+          {"currency", std::string(cur.code())}};
+}
+
+core::Json StoredValueEntryJson(const membership::StoredValueEntry& e, core::Currency cur) {
+  return {{"id", std::to_string(e.id)},
+          {"kind", e.kind},
+          {"principal_change", Amount(e.principal_change, cur)},
+          {"bonus_change", Amount(e.bonus_change, cur)},
+          {"principal_after", Amount(e.principal_after, cur)},
+          {"bonus_after", Amount(e.bonus_after, cur)},
+          {"order_id", e.order_id},
+          {"payment_ref", e.payment_ref},
+          {"plan_id", e.plan_id ? core::Json(std::to_string(*e.plan_id)) : core::Json(nullptr)},
+          {"reason", e.reason},
+          {"at", core::FormatRfc3339(e.at)}};
+}
+
+std::string StoredValueChangeText(const membership::StoredValueChange& c, core::Currency cur) {
+  return core::DumpJson({{"entry", StoredValueEntryJson(c.entry, cur)},
+                         {"account", StoredValueAccountJson(c.account, cur)}});
+}
+
+core::Json PlanJson(const membership::RechargePlan& p, core::Currency cur) {
+  return {{"id", std::to_string(p.id)},
+          {"name", p.name},
+          {"pay", Amount(p.pay, cur)},
+          {"bonus", Amount(p.bonus, cur)},
+          {"status", p.status},
+          {"created_at", core::FormatRfc3339(p.created_at)},
+          {"updated_at", core::FormatRfc3339(p.updated_at)}};
+}
+
+core::Json CheckInJson(const membership::CheckIn& c) {
+  return {{"day", c.day},
+          {"streak", c.streak},
+          {"points", c.points},
+          {"at", core::FormatRfc3339(c.at)}};
+}
+
+// A whole number of points, 1 to 10^12.
+std::optional<int64_t> ReadPoints(core::JsonObjectReader& r, std::string_view name) {
+  auto n = r.RequiredInt(name);
+  if (n && (*n <= 0 || *n > int64_t{1'000'000'000'000})) {
+    r.AddError(r.Path(name), "out_of_range", "must be 1 to 1,000,000,000,000 points");
+    return std::nullopt;
+  }
+  return n;
+}
+
+// Runs `work` in one transaction with the request's idempotency key, and
+// answers 201 with what it rendered.
+using Work = std::function<core::Result<std::string>(store::Session&, core::Instant)>;
+core::Result<Response> Mutate(Services& s, const Request& req, std::string_view operation,
+                              const Work& work) {
+  SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, operation));
+  const core::Instant now = s.clock.Now();
+  SHOPCRM_ASSIGN_OR_RETURN(
+      auto answer, store::TransactOnce(s.db, key, core::ToUnixMicros(now),
+                                       [&](store::Session& ss) { return work(ss, now); }));
+  return AnswerResponse(201, answer);
+}
+
+template <typename Entry, typename ToJson>
+Response EntriesPage(const std::vector<Entry>& page, int limit, const ToJson& to_json) {
+  core::Json items = core::Json::array();
+  for (const auto& e : page) items.push_back(to_json(e));
+  std::optional<int64_t> next;
+  if (static_cast<int>(page.size()) == limit && !page.empty()) next = page.back().id;
+  return JsonResponse(200, {{"items", std::move(items)}, {"next_cursor", CursorOrNull(next)}});
+}
+
+}  // namespace
+
+void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
+  using identity::Permission;
+  const core::Currency cur = s.currency;
+  const std::string base = "/api/v1/members/{user_id}";
+
+  // Points.
+  router.Add({"GET", base + "/points", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.points.Account(user));
+                return JsonResponse(200, PointsAccountJson(a));
+              }});
+
+  router.Add({"GET", base + "/points/entries", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list,
+                                         s.points.Entries(user, page.cursor, page.limit));
+                return EntriesPage(list, page.limit, PointsEntryJson);
+              }});
+
+  router.Add({"POST", base + "/points/earn", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto amount = ReadPoints(r, "amount");
+                auto ref = r.OptionalString("source_ref", 128);
+                auto reason = r.OptionalString("reason", 200);
+                auto hold = r.OptionalInt("hold_days");
+                if (hold && (*hold < 0 || *hold > 365)) {
+                  r.AddError(r.Path("hold_days"), "out_of_range", "must be 0 to 365 days");
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                membership::EarnRequest earn{user,
+                                             *amount,
+                                             req.Actor().type,
+                                             ref.value_or(""),
+                                             reason.value_or(""),
+                                             static_cast<int>(hold.value_or(0))};
+                return Mutate(s, req, "points.earn",
+                              [&](store::Session& ss,
+                                  core::Instant now) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(auto c, s.points.EarnIn(ss, earn, now));
+                                return PointsChangeText(c);
+                              });
+              }});
+
+  router.Add({"POST", base + "/points/spend", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto amount = ReadPoints(r, "amount");
+                auto ref = r.OptionalString("source_ref", 128);
+                auto reason = r.OptionalString("reason", 200);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                membership::SpendRequest spend{user, *amount, req.Actor().type, ref.value_or(""),
+                                               reason.value_or("")};
+                return Mutate(s, req, "points.spend",
+                              [&](store::Session& ss,
+                                  core::Instant now) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(auto c, s.points.SpendIn(ss, spend, now));
+                                return PointsChangeText(c);
+                              });
+              }});
+
+  router.Add({"POST", base + "/points/reverse", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto ref = r.RequiredString("source_ref", 128);
+                auto reason = r.OptionalString("reason", 200);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(s, req, "points.reverse",
+                              [&](store::Session& ss,
+                                  core::Instant now) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(
+                                    auto c,
+                                    s.points.ReverseIn(ss, user, *ref, reason.value_or(""), now));
+                                return PointsChangeText(c);
+                              });
+              }});
+
+  // Stored value.
+  router.Add({"GET", base + "/stored-value", Access::kAuthenticated, Permission::kRead,
+              [&s, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.stored_value.Account(user));
+                return JsonResponse(200, StoredValueAccountJson(a, cur));
+              }});
+
+  router.Add({"GET", base + "/stored-value/entries", Access::kAuthenticated, Permission::kRead,
+              [&s, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list,
+                                         s.stored_value.Entries(user, page.cursor, page.limit));
+                return EntriesPage(list, page.limit, [cur](const membership::StoredValueEntry& e) {
+                  return StoredValueEntryJson(e, cur);
+                });
+              }});
+
+  router.Add({"POST", base + "/stored-value/recharge", Access::kAuthenticated,
+              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto plan = r.OptionalString("plan_id", 32);
+                auto amount = ReadAmount(r, "amount", cur, false);
+                auto ref = r.RequiredString("payment_ref", 128);
+                std::optional<int64_t> plan_id;
+                if (plan) {
+                  plan_id = core::ParseId(*plan);
+                  if (!plan_id) r.AddError(r.Path("plan_id"), "invalid_id", "expected a plan id");
+                } else if (!amount && !r.Value("amount", false)) {
+                  r.AddError(r.Path("amount"), "required", "give a plan_id or an amount");
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                membership::RechargeRequest recharge{user, plan_id, amount.value_or(0), *ref};
+                return Mutate(s, req, "stored_value.recharge",
+                              [&](store::Session& ss, core::Instant) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(auto c,
+                                                         s.stored_value.RechargeIn(ss, recharge));
+                                return StoredValueChangeText(c, cur);
+                              });
+              }});
+
+  router.Add({"POST", base + "/stored-value/pay", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto amount = ReadAmount(r, "amount", cur, true);
+                auto order = r.RequiredString("order_id", 128);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(s, req, "stored_value.pay",
+                              [&](store::Session& ss, core::Instant) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(
+                                    auto c, s.stored_value.PayIn(ss, user, *amount, *order));
+                                return StoredValueChangeText(c, cur);
+                              });
+              }});
+
+  router.Add({"POST", base + "/stored-value/refund", Access::kAuthenticated,
+              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto amount = ReadAmount(r, "amount", cur, true);
+                auto order = r.RequiredString("order_id", 128);
+                auto reason = r.OptionalString("reason", 200);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(s, req, "stored_value.refund",
+                              [&](store::Session& ss, core::Instant) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(
+                                    auto c, s.stored_value.RefundIn(ss, user, *amount, *order,
+                                                                    reason.value_or("")));
+                                return StoredValueChangeText(c, cur);
+                              });
+              }});
+
+  router.Add({"POST", base + "/stored-value/refund-recharge", Access::kAuthenticated,
+              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto ref = r.RequiredString("payment_ref", 128);
+                auto reason = r.OptionalString("reason", 200);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(s, req, "stored_value.refund_recharge",
+                              [&](store::Session& ss, core::Instant) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(
+                                    auto c, s.stored_value.RefundRechargeIn(ss, user, *ref,
+                                                                            reason.value_or("")));
+                                return StoredValueChangeText(c, cur);
+                              });
+              }});
+
+  // Check-ins.
+  router.Add({"POST", base + "/check-ins", Access::kAuthenticated, Permission::kIntegrate,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                return Mutate(s, req, "check_in",
+                              [&](store::Session& ss,
+                                  core::Instant now) -> core::Result<std::string> {
+                                SHOPCRM_ASSIGN_OR_RETURN(auto c,
+                                                         s.check_ins.CheckInIn(ss, user, now));
+                                return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
+                                                       {"points", PointsAccountJson(c.points)}});
+                              });
+              }});
+
+  router.Add({"GET", base + "/check-ins", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                const auto month = req.Query("month");
+                if (!month) {
+                  return core::InvalidFields("invalid_query",
+                                             {{"month", "required", "a month like 2026-11"}});
+                }
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.check_ins.Month(user, *month));
+                core::Json items = core::Json::array();
+                for (const auto& c : list) items.push_back(CheckInJson(c));
+                return JsonResponse(200, {{"month", *month}, {"items", std::move(items)}});
+              }});
+
+  // Recharge plans.
+  router.Add({"GET", "/api/v1/recharge-plans", Access::kAuthenticated, Permission::kRead,
+              [&s, cur](Request&) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.stored_value.Plans());
+                core::Json items = core::Json::array();
+                for (const auto& p : list) items.push_back(PlanJson(p, cur));
+                return JsonResponse(200, {{"items", std::move(items)}});
+              }});
+
+  router.Add({"POST", "/api/v1/recharge-plans", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto name = r.RequiredString("name", 100);
+                if (name && name->empty()) {
+                  r.AddError(r.Path("name"), "required", "must not be empty");
+                }
+                auto pay = ReadAmount(r, "pay", cur, true);
+                auto bonus = ReadAmount(r, "bonus", cur, false);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(
+                    auto p, s.stored_value.CreatePlan({*name, *pay, bonus.value_or(0)},
+                                                      req.Actor()));
+                return JsonResponse(201, PlanJson(p, cur));
+              }});
+
+  router.Add({"POST", "/api/v1/recharge-plans/{id}/status", Access::kAuthenticated,
+              Permission::kOperate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto status = r.RequiredEnum("status", {"active", "archived"});
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto p,
+                                         s.stored_value.SetPlanStatus(id, *status, req.Actor()));
+                return JsonResponse(200, PlanJson(p, cur));
+              }});
+}
+
+}  // namespace shopcrm::api

@@ -1,0 +1,61 @@
+// Daily check-in (签到): once per member per business day, with a streak
+// and points for each check-in, more on every `streak_days`-th day in a row.
+//
+// A second check-in on the same business day is refused (already_checked_in),
+// exactly, under concurrent requests: the (member, day) primary key decides.
+// The streak counts consecutive business days; a missed day starts it again
+// at 1. The points are earned in the same transaction (kind "check_in").
+//
+// Owns table: check_ins. Thread-safety: safe from any thread.
+// Error reasons: user_not_found, already_checked_in, invalid_fields.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "membership/points.h"
+#include "store/database.h"
+
+namespace shopcrm::membership {
+
+struct CheckInOptions {
+  int64_t points = 5;          // every check-in
+  int streak_days = 7;         // every this many days in a row …
+  int64_t streak_points = 20;  // … these points on top
+};
+
+struct CheckIn {
+  std::string day;  // business date, "YYYY-MM-DD"
+  int streak = 0;
+  int64_t points = 0;
+  core::Instant at;
+};
+
+struct CheckInResult {
+  CheckIn check_in;
+  PointsAccount points;
+};
+
+class CheckIns final {
+ public:
+  CheckIns(store::Database& db, const core::Clock& clock, const core::BusinessTimeZone& tz,
+           Points& points, CheckInOptions options);
+
+  core::Result<CheckInResult> CheckInNow(int64_t user_id);
+  // The same inside a caller's write transaction (an idempotency key's).
+  core::Result<CheckInResult> CheckInIn(store::Session& s, int64_t user_id, core::Instant now);
+  // The member's check-ins in one business month ("YYYY-MM"), oldest first.
+  core::Result<std::vector<CheckIn>> Month(int64_t user_id, const std::string& month);
+
+ private:
+  store::Database& db_;
+  const core::Clock& clock_;
+  const core::BusinessTimeZone tz_;
+  Points& points_;
+  const CheckInOptions options_;
+};
+
+}  // namespace shopcrm::membership

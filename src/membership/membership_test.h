@@ -1,0 +1,74 @@
+// The fixture the membership tests share: a fresh database of either backend
+// with users 1..n, a fake clock, the three ledgers, and a helper that runs a
+// call on many threads and counts the outcomes by error reason.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "membership/check_ins.h"
+#include "membership/points.h"
+#include "membership/stored_value.h"
+#include "testing/fake_clock.h"
+#include "testing/sql_fixtures.h"
+#include "testing/test_database.h"
+
+namespace shopcrm::membership {
+
+class MembershipTest : public ::testing::TestWithParam<shopcrm::testing::TestBackend> {
+ protected:
+  void SetUp() override {
+    t_ = shopcrm::testing::TestDatabase::Create(GetParam(), 16);
+    auto st = shopcrm::testing::InsertUsers(t_->db(), 20);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+    MakeLedgers(PointsOptions{});
+  }
+
+  void MakeLedgers(PointsOptions o) {
+    points_ = std::make_unique<Points>(t_->db(), clock_, ids_, tz_, o);
+    stored_ = std::make_unique<StoredValue>(t_->db(), clock_, ids_, audit_);
+    check_ins_ = std::make_unique<CheckIns>(t_->db(), clock_, tz_, *points_, CheckInOptions{});
+  }
+
+  int64_t Count(const std::string& sql) { return shopcrm::testing::QueryInt(t_->db(), sql); }
+
+  // Runs `fn(i)` for i in [0, n) on `threads` threads; outcome counts by error reason ("ok").
+  template <typename T>
+  std::map<std::string, int> Hammer(int threads, int n,
+                                    const std::function<core::Result<T>(int)>& fn) {
+    std::atomic<int> next{0};
+    std::mutex mu;
+    std::map<std::string, int> outcomes;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (int i = next++; i < n; i = next++) {
+          auto r = fn(i);
+          std::lock_guard lock(mu);
+          ++outcomes[r.ok() ? "ok" : r.error().reason()];
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    return outcomes;
+  }
+
+  shopcrm::testing::FakeClock clock_;
+  core::IdGenerator ids_{clock_, 5};
+  audit::AuditLog audit_{clock_, ids_};
+  core::BusinessTimeZone tz_ = *core::BusinessTimeZone::Load("Asia/Shanghai");
+  std::unique_ptr<shopcrm::testing::TestDatabase> t_;
+  std::unique_ptr<Points> points_;
+  std::unique_ptr<StoredValue> stored_;
+  std::unique_ptr<CheckIns> check_ins_;
+};
+
+}  // namespace shopcrm::membership
