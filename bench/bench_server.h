@@ -118,29 +118,14 @@ class BenchServer final {
     options.port = 0;
     options.threads = o.threads;
     options.max_body_bytes = 16 << 20;
-    server_ = std::make_unique<api::ApiServer>(options, api::Services{*db_,
-                                                                      clock_,
-                                                                      audit_,
-                                                                      keys_,
-                                                                      users_,
-                                                                      metrics_,
-                                                                      "Asia/Shanghai",
-                                                                      clock_.Now(),
-                                                                      ingest_,
-                                                                      directory_,
-                                                                      tags_,
-                                                                      imports_,
-                                                                      segments_,
-                                                                      segment_store_,
-                                                                      facts_,
-                                                                      lifecycle_,
-                                                                      templates_,
-                                                                      coupons_,
-                                                                      issuing_,
-                                                                      points_,
-                                                                      stored_value_,
-                                                                      check_ins_,
-                                                                      core::Currency::Cny()});
+    server_ = std::make_unique<api::ApiServer>(
+        options,
+        api::Services{*db_,          clock_,         audit_,          keys_,
+                      users_,        metrics_,       "Asia/Shanghai", clock_.Now(),
+                      ingest_,       directory_,     tags_,           imports_,
+                      segments_,     segment_store_, facts_,          lifecycle_,
+                      templates_,    coupons_,       issuing_,        points_,
+                      stored_value_, check_ins_,     levels_,         core::Currency::Cny()});
     if (!server_->Bind().ok()) Die("bind");
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -182,7 +167,8 @@ class BenchServer final {
   marketing::Issuing issuing_{*db_, clock_, ids_, audit_, coupons_};
   membership::Points points_{*db_, clock_, ids_, Tz(), {}};
   membership::StoredValue stored_value_{*db_, clock_, ids_, audit_};
-  membership::CheckIns check_ins_{*db_, clock_, Tz(), points_, {}};
+  membership::Levels levels_{*db_, clock_, ids_, Tz(), audit_};
+  membership::CheckIns check_ins_{*db_, clock_, Tz(), points_, {}, &levels_};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;
   std::string secret_;

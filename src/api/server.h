@@ -24,6 +24,7 @@
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
 #include "membership/check_ins.h"
+#include "membership/levels.h"
 #include "membership/points.h"
 #include "membership/stored_value.h"
 #include "profiles/directory.h"
@@ -80,6 +81,7 @@ struct Services {
   membership::Points& points;
   membership::StoredValue& stored_value;
   membership::CheckIns& check_ins;
+  membership::Levels& levels;
   core::Currency currency;  // the business currency: every amount on the wire
 };
 

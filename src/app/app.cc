@@ -48,8 +48,10 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::make_unique<membership::Points>(*app->db, app->clock, *app->ids, tz, config.points);
   app->stored_value =
       std::make_unique<membership::StoredValue>(*app->db, app->clock, *app->ids, *app->audit);
+  app->levels =
+      std::make_unique<membership::Levels>(*app->db, app->clock, *app->ids, tz, *app->audit);
   app->check_ins = std::make_unique<membership::CheckIns>(*app->db, app->clock, tz, *app->points,
-                                                          config.check_ins);
+                                                          config.check_ins, app->levels.get());
   return app;
 }
 

@@ -15,6 +15,7 @@
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
 #include "membership/check_ins.h"
+#include "membership/levels.h"
 #include "membership/points.h"
 #include "membership/stored_value.h"
 #include "profiles/directory.h"
@@ -47,7 +48,8 @@ struct App {
   std::unique_ptr<marketing::Issuing> issuing;  // after coupons: its worker uses them
   std::unique_ptr<membership::Points> points;
   std::unique_ptr<membership::StoredValue> stored_value;
-  std::unique_ptr<membership::CheckIns> check_ins;  // after points: it earns them
+  std::unique_ptr<membership::Levels> levels;
+  std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
   api::HttpMetrics metrics;
 };
 

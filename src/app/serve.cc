@@ -89,6 +89,7 @@ int Serve(const Config& config) {
                          *app.points,
                          *app.stored_value,
                          *app.check_ins,
+                         *app.levels,
                          *core::Currency::Parse(config.currency)};
   // Builds the index at once, then keeps it current and records stage changes.
   app.segments->StartRefresher(app.lifecycle.get());

@@ -4,7 +4,8 @@
 // A second check-in on the same business day is refused (already_checked_in),
 // exactly, under concurrent requests: the (member, day) primary key decides.
 // The streak counts consecutive business days; a missed day starts it again
-// at 1. The points are earned in the same transaction (kind "check_in").
+// at 1. The points are earned in the same transaction (kind "check_in"), and
+// so is the level scheme's "check_in" growth when there is one.
 //
 // Owns table: check_ins. Thread-safety: safe from any thread.
 // Error reasons: user_not_found, already_checked_in, invalid_fields.
@@ -16,6 +17,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "membership/levels.h"
 #include "membership/points.h"
 #include "store/database.h"
 
@@ -41,8 +43,10 @@ struct CheckInResult {
 
 class CheckIns final {
  public:
+  // With `levels`, a check-in also gives the level scheme's "check_in" growth
+  // (when the scheme lists that task).
   CheckIns(store::Database& db, const core::Clock& clock, const core::BusinessTimeZone& tz,
-           Points& points, CheckInOptions options);
+           Points& points, CheckInOptions options, Levels* levels = nullptr);
 
   core::Result<CheckInResult> CheckInNow(int64_t user_id);
   // The same inside a caller's write transaction (an idempotency key's).
@@ -55,6 +59,7 @@ class CheckIns final {
   const core::Clock& clock_;
   const core::BusinessTimeZone tz_;
   Points& points_;
+  Levels* const levels_;
   const CheckInOptions options_;
 };
 

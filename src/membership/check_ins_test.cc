@@ -45,8 +45,7 @@ TEST_P(CheckInsTest, OncePerBusinessDayWithAStreakAndItsBonus) {
 }
 
 TEST_P(CheckInsTest, ConcurrentCheckInsGiveOne) {
-  auto outcomes =
-      Hammer<CheckInResult>(8, 16, [&](int) { return check_ins_->CheckInNow(2); });
+  auto outcomes = Hammer<CheckInResult>(8, 16, [&](int) { return check_ins_->CheckInNow(2); });
   EXPECT_EQ(outcomes["ok"], 1);
   EXPECT_EQ(outcomes["already_checked_in"], 15);
   EXPECT_EQ(points_->Account(2)->available, 5);

@@ -196,8 +196,8 @@ core::Status Points::SettleUser(Session& s, int64_t user_id, int64_t now,
                    store::OrNull(ExpiryOf(core::FromUnixMicros(lot.Int(2)))), lot.Int(0)})
             .status());
     SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_,
-                                            {user_id, "release", amount, -amount, lot.Int(0),
-                                             "", lot.Text(3), lot.Text(4)},
+                                            {user_id, "release", amount, -amount, lot.Int(0), "",
+                                             lot.Text(3), lot.Text(4)},
                                             now));
     b.available = e.available_after;
     out.push_back(std::move(e));
@@ -213,10 +213,10 @@ core::Status Points::SettleUser(Session& s, int64_t user_id, int64_t now,
                   {lot.Int(0)})
             .status());
     if (lot.Int(1) == 0) continue;
-    SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_,
-                                            {user_id, "expire", -lot.Int(1), 0, lot.Int(0), "",
-                                             lot.Text(2), lot.Text(3)},
-                                            now));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto e,
+        Append(s, ids_,
+               {user_id, "expire", -lot.Int(1), 0, lot.Int(0), "", lot.Text(2), lot.Text(3)}, now));
     out.push_back(std::move(e));
   }
   return core::Status::Ok();
@@ -237,20 +237,20 @@ core::Result<PointsChange> Points::EarnIn(Session& s, const EarnRequest& r, core
   const bool held = r.hold_days > 0;
   const int64_t keep = held ? r.amount : AfterDebt(r.amount, b.available);
   SHOPCRM_RETURN_IF_ERROR(
-      s.Execute("INSERT INTO points_lots (id, user_id, amount, remaining, spent, status, "
-                "available_at, expires_at, source, source_ref, created_at) VALUES (?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, ?, ?)",
-                {lot_id, r.user_id, r.amount, keep, held ? 0 : r.amount - keep,
-                 held ? "pending" : (keep > 0 ? "active" : "closed"),
-                 held ? now + r.hold_days * kDayMicros : now,
-                 held ? store::Null() : store::OrNull(ExpiryOf(now_t)), r.source, r.source_ref,
-                 now})
+      s.Execute(
+           "INSERT INTO points_lots (id, user_id, amount, remaining, spent, status, "
+           "available_at, expires_at, source, source_ref, created_at) VALUES (?, ?, ?, ?, ?, "
+           "?, ?, ?, ?, ?, ?)",
+           {lot_id, r.user_id, r.amount, keep, held ? 0 : r.amount - keep,
+            held ? "pending" : (keep > 0 ? "active" : "closed"),
+            held ? now + r.hold_days * kDayMicros : now,
+            held ? store::Null() : store::OrNull(ExpiryOf(now_t)), r.source, r.source_ref, now})
           .status());
-  SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_,
-                                          {r.user_id, kind, held ? 0 : r.amount,
-                                           held ? r.amount : 0, lot_id, r.reason, r.source,
-                                           r.source_ref},
-                                          now));
+  SHOPCRM_ASSIGN_OR_RETURN(
+      auto e, Append(s, ids_,
+                     {r.user_id, kind, held ? 0 : r.amount, held ? r.amount : 0, lot_id, r.reason,
+                      r.source, r.source_ref},
+                     now));
   out.entries.push_back(std::move(e));
   SHOPCRM_ASSIGN_OR_RETURN(out.account, ReadAccount(s, r.user_id, now));
   return out;
@@ -262,8 +262,8 @@ core::Result<PointsChange> Points::SpendIn(Session& s, const SpendRequest& r, co
   PointsChange out;
   SHOPCRM_RETURN_IF_ERROR(SettleUser(s, r.user_id, now, out.entries));
   SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_,
-                                          {r.user_id, "spend", -r.amount, 0, std::nullopt,
-                                           r.reason, r.source, r.source_ref},
+                                          {r.user_id, "spend", -r.amount, 0, std::nullopt, r.reason,
+                                           r.source, r.source_ref},
                                           now, /*guard=*/true));
   SHOPCRM_ASSIGN_OR_RETURN(int64_t taken, TakeFromLots(s, r.user_id, r.amount));
   if (taken != r.amount) {
@@ -276,15 +276,13 @@ core::Result<PointsChange> Points::SpendIn(Session& s, const SpendRequest& r, co
 }
 
 core::Result<PointsChange> Points::Earn(const EarnRequest& r) {
-  return store::TransactFor<PointsChange>(db_, store::TxMode::kWrite, [&](Session& s) {
-    return EarnIn(s, r, clock_.Now());
-  });
+  return store::TransactFor<PointsChange>(db_, store::TxMode::kWrite,
+                                          [&](Session& s) { return EarnIn(s, r, clock_.Now()); });
 }
 
 core::Result<PointsChange> Points::Spend(const SpendRequest& r) {
-  return store::TransactFor<PointsChange>(db_, store::TxMode::kWrite, [&](Session& s) {
-    return SpendIn(s, r, clock_.Now());
-  });
+  return store::TransactFor<PointsChange>(db_, store::TxMode::kWrite,
+                                          [&](Session& s) { return SpendIn(s, r, clock_.Now()); });
 }
 
 core::Result<PointsChange> Points::ReverseIn(Session& s, int64_t user_id,
@@ -294,41 +292,41 @@ core::Result<PointsChange> Points::ReverseIn(Session& s, int64_t user_id,
     return core::InvalidFields("invalid_fields",
                                {{"source_ref", "required", "names what earned the points"}});
   }
-        const int64_t now = core::ToUnixMicros(now_t);
-        PointsChange out;
-        SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user_id, now, out.entries));
-        SHOPCRM_ASSIGN_OR_RETURN(
-            auto lots, s.Query("SELECT id, amount, remaining, spent, status, source FROM "
-                               "points_lots WHERE user_id = ? AND source_ref = ? AND status <> "
-                               "'reversed' ORDER BY id",
-                               {user_id, source_ref}));
-        if (lots.empty()) {
-          return core::NotFound("nothing_to_reverse",
-                                "'" + source_ref + "' earned this member no points to take back");
-        }
-        for (const auto& lot : lots.rows) {
-          const bool pending = lot.Text(4) == "pending";
-          const int64_t remaining = lot.Int(2);
-          const int64_t spent = lot.Int(3);
-          SHOPCRM_RETURN_IF_ERROR(
-              s.Execute("UPDATE points_lots SET status = 'reversed', remaining = 0 WHERE id = ?",
-                        {lot.Int(0)})
-                  .status());
-          Change c{user_id, "reverse", 0, 0, lot.Int(0), reason, lot.Text(5), source_ref};
-          if (pending) {
-            c.pending = -remaining;
-          } else {
-            // What is left of the lot, and what was spent of it, taken from
-            // the member's other lots; what they cannot cover is a debt.
-            c.available = -(remaining + spent);
-            SHOPCRM_RETURN_IF_ERROR(TakeFromLots(s, user_id, spent).status());
-          }
-          if (c.available == 0 && c.pending == 0) continue;
-          SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_, c, now));
-          out.entries.push_back(std::move(e));
-        }
-        SHOPCRM_ASSIGN_OR_RETURN(out.account, ReadAccount(s, user_id, now));
-        return out;
+  const int64_t now = core::ToUnixMicros(now_t);
+  PointsChange out;
+  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user_id, now, out.entries));
+  SHOPCRM_ASSIGN_OR_RETURN(auto lots,
+                           s.Query("SELECT id, amount, remaining, spent, status, source FROM "
+                                   "points_lots WHERE user_id = ? AND source_ref = ? AND status <> "
+                                   "'reversed' ORDER BY id",
+                                   {user_id, source_ref}));
+  if (lots.empty()) {
+    return core::NotFound("nothing_to_reverse",
+                          "'" + source_ref + "' earned this member no points to take back");
+  }
+  for (const auto& lot : lots.rows) {
+    const bool pending = lot.Text(4) == "pending";
+    const int64_t remaining = lot.Int(2);
+    const int64_t spent = lot.Int(3);
+    SHOPCRM_RETURN_IF_ERROR(
+        s.Execute("UPDATE points_lots SET status = 'reversed', remaining = 0 WHERE id = ?",
+                  {lot.Int(0)})
+            .status());
+    Change c{user_id, "reverse", 0, 0, lot.Int(0), reason, lot.Text(5), source_ref};
+    if (pending) {
+      c.pending = -remaining;
+    } else {
+      // What is left of the lot, and what was spent of it, taken from
+      // the member's other lots; what they cannot cover is a debt.
+      c.available = -(remaining + spent);
+      SHOPCRM_RETURN_IF_ERROR(TakeFromLots(s, user_id, spent).status());
+    }
+    if (c.available == 0 && c.pending == 0) continue;
+    SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_, c, now));
+    out.entries.push_back(std::move(e));
+  }
+  SHOPCRM_ASSIGN_OR_RETURN(out.account, ReadAccount(s, user_id, now));
+  return out;
 }
 
 core::Result<PointsChange> Points::Reverse(int64_t user_id, const std::string& source_ref,
@@ -346,9 +344,8 @@ core::Result<PointsAccount> Points::AccountIn(Session& s, int64_t user_id, core:
 }
 
 core::Result<PointsAccount> Points::Account(int64_t user_id) {
-  return store::TransactFor<PointsAccount>(db_, store::TxMode::kWrite, [&](Session& s) {
-    return AccountIn(s, user_id, clock_.Now());
-  });
+  return store::TransactFor<PointsAccount>(
+      db_, store::TxMode::kWrite, [&](Session& s) { return AccountIn(s, user_id, clock_.Now()); });
 }
 
 core::Result<std::vector<PointsEntry>> Points::Entries(int64_t user_id,
@@ -383,13 +380,12 @@ core::Result<int64_t> Points::SettleDue() {
     }));
     if (users.empty()) return settled;
     for (int64_t user : users) {
-      SHOPCRM_RETURN_IF_ERROR(
-          db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
-            std::vector<PointsEntry> entries;
-            SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user, now, entries));
-            settled += static_cast<int64_t>(entries.size());
-            return core::Status::Ok();
-          }));
+      SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
+        std::vector<PointsEntry> entries;
+        SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user, now, entries));
+        settled += static_cast<int64_t>(entries.size());
+        return core::Status::Ok();
+      }));
     }
   }
 }

@@ -31,20 +31,25 @@ class PointsTest : public MembershipTest {
   void ExpectReconciled(int64_t user) {
     const auto a = Account(user);
     const std::string u = std::to_string(user);
-    EXPECT_EQ(a.available, Count("SELECT CAST(COALESCE(SUM(available_change), 0) AS BIGINT) FROM points_entries "
-                                 "WHERE user_id = " +
-                                 u));
-    EXPECT_EQ(a.pending, Count("SELECT CAST(COALESCE(SUM(pending_change), 0) AS BIGINT) FROM points_entries "
-                               "WHERE user_id = " +
-                               u));
+    EXPECT_EQ(a.available,
+              Count("SELECT CAST(COALESCE(SUM(available_change), 0) AS BIGINT) FROM points_entries "
+                    "WHERE user_id = " +
+                    u));
+    EXPECT_EQ(a.pending,
+              Count("SELECT CAST(COALESCE(SUM(pending_change), 0) AS BIGINT) FROM points_entries "
+                    "WHERE user_id = " +
+                    u));
     const int64_t lots = Count(
-        "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots WHERE status = 'active' AND user_id "
+        "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots WHERE status = "
+        "'active' AND user_id "
         "= " +
         u);
     EXPECT_EQ(a.available >= 0 ? a.available : 0, lots);
-    EXPECT_EQ(a.pending, Count("SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots WHERE status "
-                               "= 'pending' AND user_id = " +
-                               u));
+    EXPECT_EQ(
+        a.pending,
+        Count("SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots WHERE status "
+              "= 'pending' AND user_id = " +
+              u));
     // Each entry's balances follow from the one before it.
     EXPECT_EQ(0, Count("SELECT COUNT(*) FROM points_entries e WHERE user_id = " + u +
                        " AND available_after <> (SELECT SUM(available_change) FROM "
@@ -174,7 +179,8 @@ TEST_P(PointsTest, RandomSequencesReconcile) {
         break;
       case 4:
         if (order > 0) {
-          (void)points_->Reverse(user, "order-" + std::to_string(rng() % static_cast<uint64_t>(order)), "refund");
+          (void)points_->Reverse(
+              user, "order-" + std::to_string(rng() % static_cast<uint64_t>(order)), "refund");
         }
         break;
       case 5:

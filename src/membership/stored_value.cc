@@ -37,9 +37,10 @@ core::Result<StoredValueAccount> OpenAccount(Session& s, int64_t user_id, int64_
     }
     return std::move(made).error();
   }
-  SHOPCRM_ASSIGN_OR_RETURN(Row r, s.QueryOne("SELECT principal, bonus FROM stored_value_accounts "
-                                             "WHERE user_id = ?",
-                                             {user_id}, "user_not_found", "no stored-value account"));
+  SHOPCRM_ASSIGN_OR_RETURN(Row r,
+                           s.QueryOne("SELECT principal, bonus FROM stored_value_accounts "
+                                      "WHERE user_id = ?",
+                                      {user_id}, "user_not_found", "no stored-value account"));
   return StoredValueAccount{user_id, r.Int(0), r.Int(1)};
 }
 
@@ -66,8 +67,7 @@ core::Result<std::optional<StoredValueChange>> Move(Session& s, core::IdGenerato
                 "bonus_change, principal_after, bonus_after, order_id, payment_ref, plan_id, "
                 "reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 {e.id, e.user_id, e.kind, e.principal_change, e.bonus_change, e.principal_after,
-                 e.bonus_after, e.order_id, e.payment_ref, store::OrNull(e.plan_id), e.reason,
-                 now})
+                 e.bonus_after, e.order_id, e.payment_ref, store::OrNull(e.plan_id), e.reason, now})
           .status());
   StoredValueChange c;
   c.account = {seen.user_id, e.principal_after, e.bonus_after};
@@ -212,147 +212,141 @@ core::Result<RechargePlan> StoredValue::SetPlanStatus(int64_t id, const std::str
 core::Result<StoredValueChange> StoredValue::RechargeIn(Session& s, const RechargeRequest& r) {
   SHOPCRM_RETURN_IF_ERROR(CheckRef(r.payment_ref, "payment_ref"));
   if (!r.plan_id) SHOPCRM_RETURN_IF_ERROR(CheckAmount(r.amount));
-        const int64_t now = core::ToUnixMicros(clock_.Now());
-        StoredValueEntry e;
-        e.kind = "recharge";
-        e.payment_ref = r.payment_ref;
-        e.principal_change = r.amount;
-        if (r.plan_id) {
-          SHOPCRM_ASSIGN_OR_RETURN(RechargePlan p, LoadPlan(s, *r.plan_id));
-          if (p.status != "active") {
-            return core::Error(core::ErrorCode::kFailedPrecondition, "plan_not_active",
-                               "the recharge plan is " + p.status);
-          }
-          if (r.amount != 0 && r.amount != p.pay) {
-            return core::InvalidFields(
-                "invalid_fields",
-                {{"amount", "mismatch", "must be the plan's price, or left out"}});
-          }
-          e.plan_id = p.id;
-          e.principal_change = p.pay;
-          e.bonus_change = p.bonus;
-        }
-        return MoveChecked(s, ids_, r.user_id, now,
-                           [&](const StoredValueAccount&) -> core::Result<StoredValueEntry> {
-                             SHOPCRM_ASSIGN_OR_RETURN(
-                                 auto used, s.Query("SELECT 1 FROM stored_value_entries WHERE "
+  const int64_t now = core::ToUnixMicros(clock_.Now());
+  StoredValueEntry e;
+  e.kind = "recharge";
+  e.payment_ref = r.payment_ref;
+  e.principal_change = r.amount;
+  if (r.plan_id) {
+    SHOPCRM_ASSIGN_OR_RETURN(RechargePlan p, LoadPlan(s, *r.plan_id));
+    if (p.status != "active") {
+      return core::Error(core::ErrorCode::kFailedPrecondition, "plan_not_active",
+                         "the recharge plan is " + p.status);
+    }
+    if (r.amount != 0 && r.amount != p.pay) {
+      return core::InvalidFields("invalid_fields",
+                                 {{"amount", "mismatch", "must be the plan's price, or left out"}});
+    }
+    e.plan_id = p.id;
+    e.principal_change = p.pay;
+    e.bonus_change = p.bonus;
+  }
+  return MoveChecked(
+      s, ids_, r.user_id, now, [&](const StoredValueAccount&) -> core::Result<StoredValueEntry> {
+        SHOPCRM_ASSIGN_OR_RETURN(auto used, s.Query("SELECT 1 FROM stored_value_entries WHERE "
                                                     "payment_ref = ? AND kind = 'recharge'",
                                                     {r.payment_ref}));
-                             if (!used.empty()) {
-                               return core::Error(
-                                   core::ErrorCode::kConflict, "duplicate_payment_ref",
-                                   "payment '" + r.payment_ref + "' was already recharged",
-                                   {{"payment_ref", "duplicate", "was already recharged"}});
-                             }
-                             return e;
-                           });
+        if (!used.empty()) {
+          return core::Error(core::ErrorCode::kConflict, "duplicate_payment_ref",
+                             "payment '" + r.payment_ref + "' was already recharged",
+                             {{"payment_ref", "duplicate", "was already recharged"}});
+        }
+        return e;
+      });
 }
 
 core::Result<StoredValueChange> StoredValue::PayIn(Session& s, int64_t user_id, int64_t amount,
-                                                 const std::string& order_id) {
+                                                   const std::string& order_id) {
   SHOPCRM_RETURN_IF_ERROR(CheckAmount(amount));
   SHOPCRM_RETURN_IF_ERROR(CheckRef(order_id, "order_id"));
-        return MoveChecked(
-            s, ids_, user_id, core::ToUnixMicros(clock_.Now()),
-            [&](const StoredValueAccount& seen) -> core::Result<StoredValueEntry> {
-              if (seen.balance() < amount) {
-                return core::Error(core::ErrorCode::kFailedPrecondition, "insufficient_balance",
-                                   "the member's stored value is " +
-                                       std::to_string(seen.balance()) + ", less than " +
-                                       std::to_string(amount));
-              }
-              StoredValueEntry e;
-              e.kind = "pay";
-              e.order_id = order_id;
-              const int64_t from_principal = std::min(seen.principal, amount);
-              e.principal_change = -from_principal;
-              e.bonus_change = -(amount - from_principal);
-              return e;
-            });
+  return MoveChecked(s, ids_, user_id, core::ToUnixMicros(clock_.Now()),
+                     [&](const StoredValueAccount& seen) -> core::Result<StoredValueEntry> {
+                       if (seen.balance() < amount) {
+                         return core::Error(
+                             core::ErrorCode::kFailedPrecondition, "insufficient_balance",
+                             "the member's stored value is " + std::to_string(seen.balance()) +
+                                 ", less than " + std::to_string(amount));
+                       }
+                       StoredValueEntry e;
+                       e.kind = "pay";
+                       e.order_id = order_id;
+                       const int64_t from_principal = std::min(seen.principal, amount);
+                       e.principal_change = -from_principal;
+                       e.bonus_change = -(amount - from_principal);
+                       return e;
+                     });
 }
 
 core::Result<StoredValueChange> StoredValue::RefundIn(Session& s, int64_t user_id, int64_t amount,
-                                                    const std::string& order_id,
-                                                    const std::string& reason) {
+                                                      const std::string& order_id,
+                                                      const std::string& reason) {
   SHOPCRM_RETURN_IF_ERROR(CheckAmount(amount));
   SHOPCRM_RETURN_IF_ERROR(CheckRef(order_id, "order_id"));
-        return MoveChecked(
-            s, ids_, user_id, core::ToUnixMicros(clock_.Now()),
-            [&](const StoredValueAccount&) -> core::Result<StoredValueEntry> {
-              // What the order paid from each part, less what was refunded already.
-              SHOPCRM_ASSIGN_OR_RETURN(
-                  Row paid, s.QueryOne("SELECT CAST(COALESCE(SUM(principal_change), 0) AS BIGINT), "
-                                       "CAST(COALESCE(SUM(bonus_change), 0) AS BIGINT), COUNT(*) FROM "
-                                       "stored_value_entries WHERE user_id = ? AND order_id = ? "
-                                       "AND kind IN ('pay', 'refund')",
-                                       {user_id, order_id}, "order_not_paid", "no payment"));
-              if (paid.Int(2) == 0) {
-                return core::NotFound("order_not_paid",
-                                      "order '" + order_id +
-                                          "' was not paid from this member's balance");
-              }
-              const int64_t principal_open = -paid.Int(0);
-              const int64_t bonus_open = -paid.Int(1);
-              if (amount > principal_open + bonus_open) {
-                return core::Error(
-                    core::ErrorCode::kFailedPrecondition, "refund_exceeds_payment",
-                    "at most " + std::to_string(principal_open + bonus_open) +
-                        " of the order's payment is left to refund",
-                    {{"amount", "too_large", "more than the order has left to refund"}});
-              }
-              StoredValueEntry e;
-              e.kind = "refund";
-              e.order_id = order_id;
-              e.reason = reason;
-              e.bonus_change = std::min(bonus_open, amount);
-              e.principal_change = amount - e.bonus_change;
-              return e;
-            });
+  return MoveChecked(
+      s, ids_, user_id, core::ToUnixMicros(clock_.Now()),
+      [&](const StoredValueAccount&) -> core::Result<StoredValueEntry> {
+        // What the order paid from each part, less what was refunded already.
+        SHOPCRM_ASSIGN_OR_RETURN(
+            Row paid, s.QueryOne("SELECT CAST(COALESCE(SUM(principal_change), 0) AS BIGINT), "
+                                 "CAST(COALESCE(SUM(bonus_change), 0) AS BIGINT), COUNT(*) FROM "
+                                 "stored_value_entries WHERE user_id = ? AND order_id = ? "
+                                 "AND kind IN ('pay', 'refund')",
+                                 {user_id, order_id}, "order_not_paid", "no payment"));
+        if (paid.Int(2) == 0) {
+          return core::NotFound("order_not_paid",
+                                "order '" + order_id + "' was not paid from this member's balance");
+        }
+        const int64_t principal_open = -paid.Int(0);
+        const int64_t bonus_open = -paid.Int(1);
+        if (amount > principal_open + bonus_open) {
+          return core::Error(core::ErrorCode::kFailedPrecondition, "refund_exceeds_payment",
+                             "at most " + std::to_string(principal_open + bonus_open) +
+                                 " of the order's payment is left to refund",
+                             {{"amount", "too_large", "more than the order has left to refund"}});
+        }
+        StoredValueEntry e;
+        e.kind = "refund";
+        e.order_id = order_id;
+        e.reason = reason;
+        e.bonus_change = std::min(bonus_open, amount);
+        e.principal_change = amount - e.bonus_change;
+        return e;
+      });
 }
 
 core::Result<StoredValueChange> StoredValue::RefundRechargeIn(Session& s, int64_t user_id,
-                                                            const std::string& payment_ref,
-                                                            const std::string& reason) {
+                                                              const std::string& payment_ref,
+                                                              const std::string& reason) {
   SHOPCRM_RETURN_IF_ERROR(CheckRef(payment_ref, "payment_ref"));
-        return MoveChecked(
-            s, ids_, user_id, core::ToUnixMicros(clock_.Now()),
-            [&](const StoredValueAccount& seen) -> core::Result<StoredValueEntry> {
-              SHOPCRM_ASSIGN_OR_RETURN(
-                  auto rows, s.Query("SELECT kind, principal_change, bonus_change FROM "
-                                     "stored_value_entries WHERE user_id = ? AND payment_ref = ?",
-                                     {user_id, payment_ref}));
-              int64_t principal = -1, bonus = 0;
-              for (const auto& r : rows.rows) {
-                if (r.Text(0) == "recharge_refund") {
-                  return core::Error(core::ErrorCode::kConflict, "recharge_already_refunded",
-                                     "recharge '" + payment_ref + "' was refunded already");
-                }
-                principal = r.Int(1);
-                bonus = r.Int(2);
-              }
-              if (principal < 0) {
-                return core::NotFound("recharge_not_found",
-                                      "no recharge '" + payment_ref + "' for this member");
-              }
-              if (seen.principal < principal) {
-                return core::Error(core::ErrorCode::kFailedPrecondition, "recharge_spent",
-                                   "the member holds " + std::to_string(seen.principal) +
-                                       " of principal, less than the recharge's " +
-                                       std::to_string(principal));
-              }
-              StoredValueEntry e;
-              e.kind = "recharge_refund";
-              e.payment_ref = payment_ref;
-              e.reason = reason;
-              e.principal_change = -principal;
-              e.bonus_change = -std::min(seen.bonus, bonus);
-              return e;
-            });
+  return MoveChecked(
+      s, ids_, user_id, core::ToUnixMicros(clock_.Now()),
+      [&](const StoredValueAccount& seen) -> core::Result<StoredValueEntry> {
+        SHOPCRM_ASSIGN_OR_RETURN(
+            auto rows, s.Query("SELECT kind, principal_change, bonus_change FROM "
+                               "stored_value_entries WHERE user_id = ? AND payment_ref = ?",
+                               {user_id, payment_ref}));
+        int64_t principal = -1, bonus = 0;
+        for (const auto& r : rows.rows) {
+          if (r.Text(0) == "recharge_refund") {
+            return core::Error(core::ErrorCode::kConflict, "recharge_already_refunded",
+                               "recharge '" + payment_ref + "' was refunded already");
+          }
+          principal = r.Int(1);
+          bonus = r.Int(2);
+        }
+        if (principal < 0) {
+          return core::NotFound("recharge_not_found",
+                                "no recharge '" + payment_ref + "' for this member");
+        }
+        if (seen.principal < principal) {
+          return core::Error(core::ErrorCode::kFailedPrecondition, "recharge_spent",
+                             "the member holds " + std::to_string(seen.principal) +
+                                 " of principal, less than the recharge's " +
+                                 std::to_string(principal));
+        }
+        StoredValueEntry e;
+        e.kind = "recharge_refund";
+        e.payment_ref = payment_ref;
+        e.reason = reason;
+        e.principal_change = -principal;
+        e.bonus_change = -std::min(seen.bonus, bonus);
+        return e;
+      });
 }
 
 core::Result<StoredValueChange> StoredValue::Recharge(const RechargeRequest& r) {
-  return store::TransactFor<StoredValueChange>(
-      db_, store::TxMode::kWrite, [&](Session& s) { return RechargeIn(s, r); });
+  return store::TransactFor<StoredValueChange>(db_, store::TxMode::kWrite,
+                                               [&](Session& s) { return RechargeIn(s, r); });
 }
 
 core::Result<StoredValueChange> StoredValue::Pay(int64_t user_id, int64_t amount,
@@ -364,22 +358,23 @@ core::Result<StoredValueChange> StoredValue::Pay(int64_t user_id, int64_t amount
 core::Result<StoredValueChange> StoredValue::Refund(int64_t user_id, int64_t amount,
                                                     const std::string& order_id,
                                                     const std::string& reason) {
-  return store::TransactFor<StoredValueChange>(
-      db_, store::TxMode::kWrite, [&](Session& s) { return RefundIn(s, user_id, amount, order_id, reason); });
+  return store::TransactFor<StoredValueChange>(db_, store::TxMode::kWrite, [&](Session& s) {
+    return RefundIn(s, user_id, amount, order_id, reason);
+  });
 }
 
 core::Result<StoredValueChange> StoredValue::RefundRecharge(int64_t user_id,
                                                             const std::string& payment_ref,
                                                             const std::string& reason) {
-  return store::TransactFor<StoredValueChange>(
-      db_, store::TxMode::kWrite, [&](Session& s) { return RefundRechargeIn(s, user_id, payment_ref, reason); });
+  return store::TransactFor<StoredValueChange>(db_, store::TxMode::kWrite, [&](Session& s) {
+    return RefundRechargeIn(s, user_id, payment_ref, reason);
+  });
 }
 
 core::Result<StoredValueAccount> StoredValue::Account(int64_t user_id) {
-  return store::TransactFor<StoredValueAccount>(
-      db_, store::TxMode::kWrite, [&](Session& s) {
-        return OpenAccount(s, user_id, core::ToUnixMicros(clock_.Now()));
-      });
+  return store::TransactFor<StoredValueAccount>(db_, store::TxMode::kWrite, [&](Session& s) {
+    return OpenAccount(s, user_id, core::ToUnixMicros(clock_.Now()));
+  });
 }
 
 core::Result<std::vector<StoredValueEntry>> StoredValue::Entries(int64_t user_id,

@@ -38,8 +38,8 @@ namespace shopcrm::membership {
 struct RechargePlan {
   int64_t id = 0;
   std::string name;
-  int64_t pay = 0;    // minor units the member pays
-  int64_t bonus = 0;  // minor units added as bonus
+  int64_t pay = 0;     // minor units the member pays
+  int64_t bonus = 0;   // minor units added as bonus
   std::string status;  // active | archived
   core::Instant created_at, updated_at;
 };

@@ -27,9 +27,11 @@ class StoredValueTest : public MembershipTest {
     EXPECT_EQ(a->principal, Count("SELECT CAST(COALESCE(SUM(principal_change), 0) AS BIGINT) FROM "
                                   "stored_value_entries WHERE user_id = " +
                                   u));
-    EXPECT_EQ(a->bonus, Count("SELECT CAST(COALESCE(SUM(bonus_change), 0) AS BIGINT) FROM stored_value_entries "
-                              "WHERE user_id = " +
-                              u));
+    EXPECT_EQ(
+        a->bonus,
+        Count("SELECT CAST(COALESCE(SUM(bonus_change), 0) AS BIGINT) FROM stored_value_entries "
+              "WHERE user_id = " +
+              u));
     EXPECT_GE(a->principal, 0);
     EXPECT_GE(a->bonus, 0);
   }
@@ -105,8 +107,9 @@ TEST_P(StoredValueTest, ConcurrentPaymentsNeverTakeAPartBelowZero) {
 }
 
 TEST_P(StoredValueTest, ConcurrentRechargesWithOnePaymentRefCountOnce) {
-  auto outcomes = Hammer<StoredValueChange>(
-      8, 16, [&](int) { return stored_->Recharge({5, std::nullopt, 100, "pay-same"}); });
+  auto outcomes = Hammer<StoredValueChange>(8, 16, [&](int) {
+    return stored_->Recharge({5, std::nullopt, 100, "pay-same"});
+  });
   EXPECT_EQ(outcomes["ok"], 1);
   EXPECT_EQ(outcomes["duplicate_payment_ref"], 15);
   EXPECT_EQ(stored_->Account(5)->principal, 100);
@@ -135,7 +138,8 @@ TEST_P(StoredValueTest, RandomSequencesReconcile) {
                               "order-" + std::to_string(rng() % 40), "");
         break;
       case 4:
-        (void)stored_->RefundRecharge(user, "pay-" + std::to_string(rng() % static_cast<uint64_t>(refs + 1)), "");
+        (void)stored_->RefundRecharge(
+            user, "pay-" + std::to_string(rng() % static_cast<uint64_t>(refs + 1)), "");
         break;
     }
   }

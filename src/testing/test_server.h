@@ -67,29 +67,14 @@ class TestServer final {
 
   // Another server over the same services, not bound.
   std::unique_ptr<api::ApiServer> MakeServer(const api::ServerOptions& options) {
-    return std::make_unique<api::ApiServer>(options, api::Services{db_->db(),
-                                                                   clock_,
-                                                                   audit_,
-                                                                   *keys_,
-                                                                   *users_,
-                                                                   metrics_,
-                                                                   "Asia/Shanghai",
-                                                                   clock_.Now(),
-                                                                   ingest_,
-                                                                   directory_,
-                                                                   tags_,
-                                                                   imports_,
-                                                                   segments_,
-                                                                   segment_store_,
-                                                                   facts_,
-                                                                   lifecycle_,
-                                                                   coupon_templates_,
-                                                                   coupons_,
-                                                                   issuing_,
-                                                                   points_,
-                                                                   stored_value_,
-                                                                   check_ins_,
-                                                                   core::Currency::Cny()});
+    return std::make_unique<api::ApiServer>(
+        options,
+        api::Services{db_->db(),         clock_,         audit_,          *keys_,
+                      *users_,           metrics_,       "Asia/Shanghai", clock_.Now(),
+                      ingest_,           directory_,     tags_,           imports_,
+                      segments_,         segment_store_, facts_,          lifecycle_,
+                      coupon_templates_, coupons_,       issuing_,        points_,
+                      stored_value_,     check_ins_,     levels_,         core::Currency::Cny()});
   }
 
   int port() const { return server_->port(); }
@@ -118,8 +103,10 @@ class TestServer final {
   membership::Points points_{
       db_->db(), clock_, ids_, *core::BusinessTimeZone::Load("Asia/Shanghai"), {}};
   membership::StoredValue stored_value_{db_->db(), clock_, ids_, audit_};
-  membership::CheckIns check_ins_{
-      db_->db(), clock_, *core::BusinessTimeZone::Load("Asia/Shanghai"), points_, {}};
+  membership::Levels levels_{db_->db(), clock_, ids_,
+                             *core::BusinessTimeZone::Load("Asia/Shanghai"), audit_};
+  membership::CheckIns check_ins_{db_->db(), clock_, *core::BusinessTimeZone::Load("Asia/Shanghai"),
+                                  points_,   {},     &levels_};
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;

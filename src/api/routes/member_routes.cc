@@ -34,7 +34,8 @@ core::Json PointsEntryJson(const membership::PointsEntry& e) {
 std::string PointsChangeText(const membership::PointsChange& c) {
   core::Json entries = core::Json::array();
   for (const auto& e : c.entries) entries.push_back(PointsEntryJson(e));
-  return core::DumpJson({{"entries", std::move(entries)}, {"account", PointsAccountJson(c.account)}});
+  return core::DumpJson(
+      {{"entries", std::move(entries)}, {"account", PointsAccountJson(c.account)}});
 }
 
 core::Json StoredValueAccountJson(const membership::StoredValueAccount& a, core::Currency cur) {
@@ -81,6 +82,51 @@ core::Json CheckInJson(const membership::CheckIn& c) {
           {"at", core::FormatRfc3339(c.at)}};
 }
 
+core::Json LevelJson(const membership::MemberLevel& m) {
+  const auto& b = m.benefits;
+  core::Json next = nullptr;
+  if (m.next) {
+    next = {{"level", m.next->level}, {"name", m.next->name}, {"threshold", m.next->threshold}};
+  }
+  return {{"user_id", std::to_string(m.user_id)},
+          {"level", m.level},
+          {"name", m.level_name},
+          {"growth", m.growth},
+          {"next", std::move(next)},
+          {"to_next", m.to_next},
+          {"recycle_at", TimeOrNull(m.recycle_at)},
+          {"to_keep", m.to_keep ? core::Json(*m.to_keep) : core::Json(nullptr)},
+          {"benefits",
+           {{"points_percent", b.points_percent},
+            {"free_shipping_per_month", b.free_shipping_per_month},
+            {"priority_service", b.priority_service},
+            {"birthday_points", b.birthday_points}}}};
+}
+
+core::Json GrowthEntryJson(const membership::GrowthEntry& e) {
+  return {{"id", std::to_string(e.id)},
+          {"task", e.task},
+          {"amount", e.amount},
+          {"growth_after", e.growth_after},
+          {"level_after", e.level_after},
+          {"source_ref", e.source_ref},
+          {"at", core::FormatRfc3339(e.at)}};
+}
+
+std::string GrowthChangeText(const membership::GrowthChange& c) {
+  return core::DumpJson({{"entry", c.entry ? GrowthEntryJson(*c.entry) : core::Json(nullptr)},
+                         {"upgraded", c.upgraded},
+                         {"member", LevelJson(c.member)}});
+}
+
+core::Json SchemeJson(const membership::LevelScheme& s) {
+  core::Json j = membership::LevelSchemeSpecJson(s.spec);
+  j["version"] = s.version;
+  j["created_by"] = s.created_by;
+  j["created_at"] = core::FormatRfc3339(s.created_at);
+  return j;
+}
+
 // A whole number of points, 1 to 10^12.
 std::optional<int64_t> ReadPoints(core::JsonObjectReader& r, std::string_view name) {
   auto n = r.RequiredInt(name);
@@ -98,9 +144,9 @@ core::Result<Response> Mutate(Services& s, const Request& req, std::string_view 
                               const Work& work) {
   SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, operation));
   const core::Instant now = s.clock.Now();
-  SHOPCRM_ASSIGN_OR_RETURN(
-      auto answer, store::TransactOnce(s.db, key, core::ToUnixMicros(now),
-                                       [&](store::Session& ss) { return work(ss, now); }));
+  SHOPCRM_ASSIGN_OR_RETURN(auto answer,
+                           store::TransactOnce(s.db, key, core::ToUnixMicros(now),
+                                               [&](store::Session& ss) { return work(ss, now); }));
   return AnswerResponse(201, answer);
 }
 
@@ -156,12 +202,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                                              ref.value_or(""),
                                              reason.value_or(""),
                                              static_cast<int>(hold.value_or(0))};
-                return Mutate(s, req, "points.earn",
-                              [&](store::Session& ss,
-                                  core::Instant now) -> core::Result<std::string> {
-                                SHOPCRM_ASSIGN_OR_RETURN(auto c, s.points.EarnIn(ss, earn, now));
-                                return PointsChangeText(c);
-                              });
+                return Mutate(
+                    s, req, "points.earn",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.points.EarnIn(ss, earn, now));
+                      return PointsChangeText(c);
+                    });
               }});
 
   router.Add({"POST", base + "/points/spend", Access::kAuthenticated, Permission::kIntegrate,
@@ -175,12 +221,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 membership::SpendRequest spend{user, *amount, req.Actor().type, ref.value_or(""),
                                                reason.value_or("")};
-                return Mutate(s, req, "points.spend",
-                              [&](store::Session& ss,
-                                  core::Instant now) -> core::Result<std::string> {
-                                SHOPCRM_ASSIGN_OR_RETURN(auto c, s.points.SpendIn(ss, spend, now));
-                                return PointsChangeText(c);
-                              });
+                return Mutate(
+                    s, req, "points.spend",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.points.SpendIn(ss, spend, now));
+                      return PointsChangeText(c);
+                    });
               }});
 
   router.Add({"POST", base + "/points/reverse", Access::kAuthenticated, Permission::kIntegrate,
@@ -191,14 +237,13 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 auto ref = r.RequiredString("source_ref", 128);
                 auto reason = r.OptionalString("reason", 200);
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                return Mutate(s, req, "points.reverse",
-                              [&](store::Session& ss,
-                                  core::Instant now) -> core::Result<std::string> {
-                                SHOPCRM_ASSIGN_OR_RETURN(
-                                    auto c,
-                                    s.points.ReverseIn(ss, user, *ref, reason.value_or(""), now));
-                                return PointsChangeText(c);
-                              });
+                return Mutate(
+                    s, req, "points.reverse",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(
+                          auto c, s.points.ReverseIn(ss, user, *ref, reason.value_or(""), now));
+                      return PointsChangeText(c);
+                    });
               }});
 
   // Stored value.
@@ -261,8 +306,8 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                               });
               }});
 
-  router.Add({"POST", base + "/stored-value/refund", Access::kAuthenticated,
-              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+  router.Add({"POST", base + "/stored-value/refund", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
                 SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
                 core::JsonObjectReader r(body);
@@ -300,14 +345,13 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
   router.Add({"POST", base + "/check-ins", Access::kAuthenticated, Permission::kIntegrate,
               [&s](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                return Mutate(s, req, "check_in",
-                              [&](store::Session& ss,
-                                  core::Instant now) -> core::Result<std::string> {
-                                SHOPCRM_ASSIGN_OR_RETURN(auto c,
-                                                         s.check_ins.CheckInIn(ss, user, now));
-                                return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
-                                                       {"points", PointsAccountJson(c.points)}});
-                              });
+                return Mutate(
+                    s, req, "check_in",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.CheckInIn(ss, user, now));
+                      return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
+                                             {"points", PointsAccountJson(c.points)}});
+                    });
               }});
 
   router.Add({"GET", base + "/check-ins", Access::kAuthenticated, Permission::kRead,
@@ -345,8 +389,8 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 auto bonus = ReadAmount(r, "bonus", cur, false);
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 SHOPCRM_ASSIGN_OR_RETURN(
-                    auto p, s.stored_value.CreatePlan({*name, *pay, bonus.value_or(0)},
-                                                      req.Actor()));
+                    auto p,
+                    s.stored_value.CreatePlan({*name, *pay, bonus.value_or(0)}, req.Actor()));
                 return JsonResponse(201, PlanJson(p, cur));
               }});
 
@@ -360,6 +404,97 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 SHOPCRM_ASSIGN_OR_RETURN(auto p,
                                          s.stored_value.SetPlanStatus(id, *status, req.Actor()));
                 return JsonResponse(200, PlanJson(p, cur));
+              }});
+  // Levels and growth.
+  router.Add({"GET", "/api/v1/level-scheme", Access::kAuthenticated, Permission::kRead,
+              [&s](Request&) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(auto scheme, s.levels.Active());
+                return JsonResponse(200, SchemeJson(scheme));
+              }});
+
+  router.Add({"PUT", "/api/v1/level-scheme", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                SHOPCRM_ASSIGN_OR_RETURN(auto spec, membership::ReadLevelSchemeSpec(body));
+                SHOPCRM_ASSIGN_OR_RETURN(auto scheme, s.levels.SetScheme(spec, req.Actor()));
+                return JsonResponse(200, SchemeJson(scheme));
+              }});
+
+  router.Add({"POST", "/api/v1/level-scheme/recycles", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto text = r.RequiredString("period_end", 40);
+                std::optional<core::Instant> end;
+                if (text) {
+                  auto parsed = core::ParseRfc3339(*text);
+                  if (parsed.ok()) {
+                    end = *parsed;
+                  } else {
+                    r.AddError(r.Path("period_end"), "invalid_timestamp",
+                               "an RFC 3339 time, e.g. 2026-12-01T00:00:00+08:00");
+                  }
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto report, s.levels.Recycle(*end));
+                return JsonResponse(200, {{"period_end", core::FormatRfc3339(report.period_end)},
+                                          {"version", report.version},
+                                          {"members", report.members},
+                                          {"changed", report.changed},
+                                          {"status", report.status}});
+              }});
+
+  router.Add({"GET", base + "/level", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.levels.Member(user));
+                return JsonResponse(200, LevelJson(m));
+              }});
+
+  router.Add({"GET", base + "/growth/entries", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list,
+                                         s.levels.Entries(user, page.cursor, page.limit));
+                return EntriesPage(list, page.limit, GrowthEntryJson);
+              }});
+
+  router.Add({"POST", base + "/growth", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto task = r.RequiredString("task", 32);
+                auto paid = ReadAmount(r, "paid_amount", cur, false);
+                auto ref = r.OptionalString("source_ref", 128);
+                if (task && *task == "order" && !paid && !r.has_errors()) {
+                  r.AddError(r.Path("paid_amount"), "required", "an order gives growth by it");
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "growth.add",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(
+                          auto c, s.levels.AddGrowthIn(ss, user, *task, paid.value_or(0),
+                                                       ref.value_or(""), now));
+                      return GrowthChangeText(c);
+                    });
+              }});
+
+  router.Add({"POST", base + "/growth/take-back", Access::kAuthenticated, Permission::kIntegrate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto ref = r.RequiredString("source_ref", 128);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "growth.take_back",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.levels.TakeBackIn(ss, user, *ref, now));
+                      return GrowthChangeText(c);
+                    });
               }});
 }
 
