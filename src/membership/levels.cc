@@ -34,9 +34,8 @@ const LevelDef& LevelOf(const LevelSchemeSpec& spec, int64_t growth) {
 }
 
 const LevelDef& Def(const LevelSchemeSpec& spec, int level) {
-  return spec.levels.at(static_cast<size_t>(std::clamp<int>(level, 1, static_cast<int>(
-                                                                          spec.levels.size())) -
-                                            1));
+  return spec.levels.at(
+      static_cast<size_t>(std::clamp<int>(level, 1, static_cast<int>(spec.levels.size())) - 1));
 }
 
 core::Result<LevelScheme> LoadActive(Session& s) {
@@ -54,25 +53,29 @@ core::Result<LevelScheme> LoadActive(Session& s) {
 }
 
 GrowthEntry EntryOf(const Row& r) {
-  return {r.Int(0), r.Int(1), r.Text(2), r.Int(3), r.Int(4), static_cast<int>(r.Int(5)),
+  return {r.Int(0),  r.Int(1),
+          r.Text(2), r.Int(3),
+          r.Int(4),  static_cast<int>(r.Int(5)),
           r.Text(6), core::FromUnixMicros(r.Int(7))};
 }
 
 core::Status AppendEntry(Session& s, const GrowthEntry& e, const std::string& day) {
   return s
-      .Execute("INSERT INTO growth_entries (id, user_id, task, amount, growth_after, level_after, "
-               "day, source_ref, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {e.id, e.user_id, e.task, e.amount, e.growth_after, int64_t{e.level_after}, day,
-                e.source_ref, core::ToUnixMicros(e.at)})
+      .Execute(
+          "INSERT INTO growth_entries (id, user_id, task, amount, growth_after, level_after, "
+          "day, source_ref, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {e.id, e.user_id, e.task, e.amount, e.growth_after, int64_t{e.level_after}, day,
+           e.source_ref, core::ToUnixMicros(e.at)})
       .status();
 }
 
 core::Status RecordLevelChange(Session& s, core::IdGenerator& ids, int64_t user_id, int from,
                                int to, std::string_view reason, int64_t now) {
   return s
-      .Execute("INSERT INTO level_changes (id, user_id, from_level, to_level, reason, at) VALUES "
-               "(?, ?, ?, ?, ?, ?)",
-               {ids.Next(), user_id, int64_t{from}, int64_t{to}, std::string(reason), now})
+      .Execute(
+          "INSERT INTO level_changes (id, user_id, from_level, to_level, reason, at) VALUES "
+          "(?, ?, ?, ?, ?, ?)",
+          {ids.Next(), user_id, int64_t{from}, int64_t{to}, std::string(reason), now})
       .status();
 }
 
@@ -91,10 +94,9 @@ core::Json LevelSchemeSpecJson(const LevelSchemeSpec& spec) {
            {"free_shipping_per_month", b.free_shipping_per_month},
            {"priority_service", b.priority_service},
            {"birthday_points", b.birthday_points},
-           {"monthly_coupon_template_id", b.monthly_coupon_template_id
-                                              ? core::Json(std::to_string(
-                                                    *b.monthly_coupon_template_id))
-                                              : core::Json(nullptr)}}}});
+           {"monthly_coupon_template_id",
+            b.monthly_coupon_template_id ? core::Json(std::to_string(*b.monthly_coupon_template_id))
+                                         : core::Json(nullptr)}}}});
   }
   core::Json tasks = core::Json::array();
   for (const auto& t : spec.tasks) {
@@ -184,8 +186,8 @@ core::Result<LevelSchemeSpec> ReadLevelSchemeSpec(const core::Json& body) {
         GrowthTask t;
         t.task = tr.RequiredString("task", 32).value_or("");
         if (tr.Value("task") != nullptr &&
-            (!std::regex_match(t.task, kTaskName) || t.task == "order" ||
-             t.task == "take_back" || t.task == "recycle" || !names.insert(t.task).second)) {
+            (!std::regex_match(t.task, kTaskName) || t.task == "order" || t.task == "take_back" ||
+             t.task == "recycle" || !names.insert(t.task).second)) {
           tr.AddError(tr.Path("task"), "invalid",
                       "a unique lower-case name, not order, take_back or recycle");
         }
@@ -232,24 +234,23 @@ core::Result<LevelScheme> Levels::SetScheme(const LevelSchemeSpec& spec,
   // Validate by the same reader the stored form goes through.
   const core::Json json = LevelSchemeSpecJson(spec);
   SHOPCRM_ASSIGN_OR_RETURN(LevelSchemeSpec checked, ReadLevelSchemeSpec(json));
-  return store::TransactFor<LevelScheme>(
-      db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<LevelScheme> {
-        SHOPCRM_ASSIGN_OR_RETURN(
-            Row v, s.QueryOne("SELECT COALESCE(MAX(version), 0) FROM level_schemes", {},
-                              "no_level_scheme", "versions"));
-        LevelScheme out{ids_.Next(), static_cast<int>(v.Int(0)) + 1, checked, actor.name,
-                        clock_.Now()};
-        const std::string text = core::DumpJson(json);
-        SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("INSERT INTO level_schemes (id, version, spec, created_by, created_at) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      {out.id, int64_t{out.version}, text, out.created_by,
-                       core::ToUnixMicros(out.created_at)})
-                .status());
-        SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "level_scheme.set", "level_scheme",
-                                              std::to_string(out.version), std::nullopt, text));
-        return out;
-      });
+  return store::TransactFor<
+      LevelScheme>(db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<LevelScheme> {
+    SHOPCRM_ASSIGN_OR_RETURN(Row v,
+                             s.QueryOne("SELECT COALESCE(MAX(version), 0) FROM level_schemes", {},
+                                        "no_level_scheme", "versions"));
+    LevelScheme out{ids_.Next(), static_cast<int>(v.Int(0)) + 1, checked, actor.name, clock_.Now()};
+    const std::string text = core::DumpJson(json);
+    SHOPCRM_RETURN_IF_ERROR(
+        s.Execute("INSERT INTO level_schemes (id, version, spec, created_by, created_at) "
+                  "VALUES (?, ?, ?, ?, ?)",
+                  {out.id, int64_t{out.version}, text, out.created_by,
+                   core::ToUnixMicros(out.created_at)})
+            .status());
+    SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, "level_scheme.set", "level_scheme",
+                                          std::to_string(out.version), std::nullopt, text));
+    return out;
+  });
 }
 
 std::optional<core::Instant> Levels::PeriodEnd(const LevelSchemeSpec& spec,
@@ -273,8 +274,8 @@ std::optional<core::Instant> Levels::PeriodEnd(const LevelSchemeSpec& spec,
   return tz_.StartOfDay(end);
 }
 
-MemberLevel Levels::Describe(const LevelScheme& scheme, int64_t user_id, int level,
-                             int64_t growth, core::Instant now) const {
+MemberLevel Levels::Describe(const LevelScheme& scheme, int64_t user_id, int level, int64_t growth,
+                             core::Instant now) const {
   const auto& spec = scheme.spec;
   const LevelDef& def = Def(spec, level);
   MemberLevel m;
@@ -321,17 +322,16 @@ core::Result<MemberLevel> Levels::Member(int64_t user_id) {
   return std::move(*out);
 }
 
-core::Result<GrowthChange> Levels::AddGrowthIn(Session& s, int64_t user_id,
-                                               const std::string& task, int64_t paid_minor,
-                                               const std::string& source_ref,
+core::Result<GrowthChange> Levels::AddGrowthIn(Session& s, int64_t user_id, const std::string& task,
+                                               int64_t paid_minor, const std::string& source_ref,
                                                core::Instant now_t) {
   SHOPCRM_ASSIGN_OR_RETURN(LevelScheme scheme, LoadActive(s));
   const auto& spec = scheme.spec;
   int64_t amount = 0, cap = 0;
   if (task == "order") {
     if (paid_minor <= 0) {
-      return core::InvalidFields("invalid_fields",
-                                 {{"paid_amount", "required", "an order gives growth by its payment"}});
+      return core::InvalidFields(
+          "invalid_fields", {{"paid_amount", "required", "an order gives growth by its payment"}});
     }
     amount = paid_minor / 100 * spec.growth_per_yuan;
     cap = spec.order_daily_cap;
@@ -359,16 +359,16 @@ core::Result<GrowthChange> Levels::AddGrowthIn(Session& s, int64_t user_id,
     return std::move(made).error();
   }
   if (cap > 0) {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        Row given, s.QueryOne("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM "
-                              "growth_entries WHERE user_id = ? AND day = ? AND task = ?",
-                              {user_id, day, task}, "no_level_scheme", "today's growth"));
+    SHOPCRM_ASSIGN_OR_RETURN(Row given,
+                             s.QueryOne("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM "
+                                        "growth_entries WHERE user_id = ? AND day = ? AND task = ?",
+                                        {user_id, day, task}, "no_level_scheme", "today's growth"));
     amount = std::min(amount, cap - given.Int(0));
   }
   GrowthChange out;
   SHOPCRM_ASSIGN_OR_RETURN(
-      Row before, s.QueryOne("SELECT level, growth FROM member_levels WHERE user_id = ?",
-                             {user_id}, "user_not_found", "no member level"));
+      Row before, s.QueryOne("SELECT level, growth FROM member_levels WHERE user_id = ?", {user_id},
+                             "user_not_found", "no member level"));
   const int level_before = static_cast<int>(before.Int(0));
   if (amount <= 0) {
     out.member = Describe(scheme, user_id, level_before, before.Int(1), now_t);
@@ -453,10 +453,11 @@ core::Result<RecycleReport> Levels::Recycle(core::Instant period_end) {
   const int64_t end = core::ToUnixMicros(period_end);
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](Session& s) {
     return s
-        .Execute("INSERT INTO level_recycles (period_end, version, members, changed, position, "
-                 "status, started_at, finished_at) VALUES (?, ?, 0, 0, 0, 'running', ?, NULL) ON "
-                 "CONFLICT (period_end) DO NOTHING",
-                 {end, int64_t{scheme.version}, core::ToUnixMicros(clock_.Now())})
+        .Execute(
+            "INSERT INTO level_recycles (period_end, version, members, changed, position, "
+            "status, started_at, finished_at) VALUES (?, ?, 0, 0, 0, 'running', ?, NULL) ON "
+            "CONFLICT (period_end) DO NOTHING",
+            {end, int64_t{scheme.version}, core::ToUnixMicros(clock_.Now())})
         .status();
   }));
   const std::string day = core::FormatDate(tz_.DateOf(period_end));
@@ -464,10 +465,10 @@ core::Result<RecycleReport> Levels::Recycle(core::Instant period_end) {
     bool done = false;
     RecycleReport report;
     SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
-      SHOPCRM_ASSIGN_OR_RETURN(
-          Row run, s.QueryOne("SELECT version, members, changed, position, status FROM "
-                              "level_recycles WHERE period_end = ?",
-                              {end}, "no_level_scheme", "recycle run"));
+      SHOPCRM_ASSIGN_OR_RETURN(Row run,
+                               s.QueryOne("SELECT version, members, changed, position, status FROM "
+                                          "level_recycles WHERE period_end = ?",
+                                          {end}, "no_level_scheme", "recycle run"));
       report = {period_end, static_cast<int>(run.Int(0)), run.Int(1), run.Int(2), run.Text(4)};
       if (report.status == "finished") {
         done = true;
@@ -492,10 +493,9 @@ core::Result<RecycleReport> Levels::Recycle(core::Instant period_end) {
                       {kept, int64_t{level}, int64_t{level}, end, end, user})
                 .status());
         if (kept != growth_before) {
-          SHOPCRM_RETURN_IF_ERROR(AppendEntry(s,
-                                              {ids_.Next(), user, "recycle", kept - growth_before,
-                                               kept, level, day, period_end},
-                                              day));
+          SHOPCRM_RETURN_IF_ERROR(AppendEntry(
+              s, {ids_.Next(), user, "recycle", kept - growth_before, kept, level, day, period_end},
+              day));
         }
         if (level != level_before) {
           ++changed;

@@ -41,7 +41,7 @@
 namespace shopcrm::membership {
 
 struct LevelBenefits {
-  int points_percent = 100;        // points multiplier × 100 (150 = 1.5×)
+  int points_percent = 100;  // points multiplier × 100 (150 = 1.5×)
   int free_shipping_per_month = 0;
   bool priority_service = false;
   int64_t birthday_points = 0;
@@ -56,9 +56,9 @@ struct LevelDef {
 };
 
 struct GrowthTask {
-  std::string task;        // "check_in", "review", … ("order" is per yuan instead)
-  int64_t amount = 0;      // growth per completion
-  int64_t daily_cap = 0;   // growth per business day at most; 0 = no cap
+  std::string task;       // "check_in", "review", … ("order" is per yuan instead)
+  int64_t amount = 0;     // growth per completion
+  int64_t daily_cap = 0;  // growth per business day at most; 0 = no cap
 };
 
 struct LevelSchemeSpec {
@@ -96,7 +96,7 @@ struct MemberLevel {
 struct GrowthEntry {
   int64_t id = 0;
   int64_t user_id = 0;
-  std::string task;  // the task, "take_back" or "recycle"
+  std::string task;    // the task, "take_back" or "recycle"
   int64_t amount = 0;  // signed
   int64_t growth_after = 0;
   int level_after = 0;

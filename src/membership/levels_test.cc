@@ -39,11 +39,10 @@ class LevelsTest : public MembershipTest {
 
   core::Result<GrowthChange> Grow(int64_t user, const std::string& task, int64_t paid = 0,
                                   const std::string& ref = "") {
-    return store::TransactFor<GrowthChange>(t_->db(), store::TxMode::kWrite,
-                                            [&](store::Session& s) {
-                                              return levels_->AddGrowthIn(s, user, task, paid, ref,
-                                                                          clock_.Now());
-                                            });
+    return store::TransactFor<GrowthChange>(
+        t_->db(), store::TxMode::kWrite, [&](store::Session& s) {
+          return levels_->AddGrowthIn(s, user, task, paid, ref, clock_.Now());
+        });
   }
 
   void ExpectReconciled(int64_t user) {
@@ -73,10 +72,9 @@ TEST_P(LevelsTest, ASchemeIsValidatedWhole) {
   ASSERT_FALSE(r.ok());
   std::set<std::string> fields;
   for (const auto& f : r.error().fields()) fields.insert(f.field + ":" + f.reason);
-  EXPECT_EQ(fields, (std::set<std::string>{"levels[0].threshold:first_not_zero",
-                                           "levels[3].threshold:not_increasing",
-                                           "tasks[2].task:invalid",
-                                           "recycle.keep_percent:out_of_range"}));
+  EXPECT_EQ(fields, (std::set<std::string>{
+                        "levels[0].threshold:first_not_zero", "levels[3].threshold:not_increasing",
+                        "tasks[2].task:invalid", "recycle.keep_percent:out_of_range"}));
   EXPECT_EQ(levels_->Member(1).error().reason(), "no_level_scheme");
   ASSERT_TRUE(levels_->SetScheme(Scheme(), actor_).ok());
   auto second = levels_->SetScheme(Scheme("year", 0), actor_);
@@ -103,22 +101,19 @@ TEST_P(LevelsTest, GrowthUpgradesAtOnceAndCapsHoldPerBusinessDay) {
   EXPECT_EQ(Grow(1, "review")->entry->amount, 20);
   EXPECT_EQ(Grow(1, "bogus").error().reason(), "unknown_task");
   EXPECT_EQ(Grow(999, "review").error().reason(), "user_not_found");
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM level_changes WHERE user_id = 1 AND reason = 'upgrade'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM level_changes WHERE user_id = 1 AND reason = 'upgrade'"),
+            1);
 
   // A refund takes back the order's growth but not the level.
-  auto back = store::TransactFor<GrowthChange>(t_->db(), store::TxMode::kWrite,
-                                               [&](store::Session& s) {
-                                                 return levels_->TakeBackIn(s, 1, "order-1",
-                                                                            clock_.Now());
-                                               });
+  auto back = store::TransactFor<GrowthChange>(
+      t_->db(), store::TxMode::kWrite,
+      [&](store::Session& s) { return levels_->TakeBackIn(s, 1, "order-1", clock_.Now()); });
   ASSERT_TRUE(back.ok()) << back.error().ToString();
   EXPECT_EQ(back->member.growth, 60);
   EXPECT_EQ(back->member.level, 2);
-  auto again = store::TransactFor<GrowthChange>(t_->db(), store::TxMode::kWrite,
-                                                [&](store::Session& s) {
-                                                  return levels_->TakeBackIn(s, 1, "order-1",
-                                                                             clock_.Now());
-                                                });
+  auto again = store::TransactFor<GrowthChange>(
+      t_->db(), store::TxMode::kWrite,
+      [&](store::Session& s) { return levels_->TakeBackIn(s, 1, "order-1", clock_.Now()); });
   EXPECT_EQ(again.error().reason(), "nothing_to_take_back");
   ExpectReconciled(1);
 }
@@ -132,7 +127,7 @@ TEST_P(LevelsTest, TheMemberSeesWhatKeepsTheirLevel) {
   EXPECT_EQ(m->level_name, "黄金");
   EXPECT_EQ(m->benefits.points_percent, 150);
   EXPECT_EQ(*m->recycle_at, *core::ParseRfc3339("2026-12-01T00:00:00+08:00"));
-  EXPECT_EQ(*m->to_keep, 400);  // 1000 × 50 % = 500
+  EXPECT_EQ(*m->to_keep, 400);              // 1000 × 50 % = 500
   EXPECT_EQ(levels_->Member(3)->level, 1);  // no growth yet
   EXPECT_EQ(*levels_->Member(3)->to_keep, 0);
   ASSERT_TRUE(levels_->SetScheme(Scheme("quarter", 0), actor_).ok());
