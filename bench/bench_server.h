@@ -99,9 +99,53 @@ inline std::unique_ptr<store::Database> OpenFresh(const std::string& target,
   return std::move(db).value();
 }
 
+// `--db`: a SQLite path (default `def`), or "postgres" for the server that
+// scripts/with-postgres.sh started.
+inline std::string Target(const Flags& f, const std::string& def) {
+  std::string db = f.Text("db", def);
+  if (db == "postgres") {
+    const char* url = std::getenv("SHOPCRM_TEST_POSTGRES_URL");
+    if (url == nullptr)
+      Die("--db postgres needs SHOPCRM_TEST_POSTGRES_URL (scripts/with-postgres.sh)");
+    db = url;
+  }
+  return db;
+}
+
+// Users with ids 1..n (external ids b-1…), in batches of multi-row inserts.
+inline void AddUsers(store::Database& db, int64_t n) {
+  for (int64_t first = 1; first <= n; first += 10000) {
+    auto st = db.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
+      for (int64_t i = first; i < first + 10000 && i <= n; i += 500) {
+        std::string sql = "INSERT INTO users (id, external_id, created_at, updated_at) VALUES ";
+        for (int64_t j = i; j < i + 500 && j <= n && j < first + 10000; ++j) {
+          if (j != i) sql += ",";
+          sql += "(" + std::to_string(j) + ",'b-" + std::to_string(j) + "',0,0)";
+        }
+        SHOPCRM_RETURN_IF_ERROR(s.Execute(sql).status());
+      }
+      return core::Status::Ok();
+    });
+    if (!st.ok()) Die(st.error().ToString());
+  }
+}
+
+// The first column of the first row of `sql`.
+inline int64_t CountOf(store::Database& db, const std::string& sql) {
+  int64_t n = -1;
+  auto st = db.WithSession([&](store::Session& s) -> core::Status {
+    SHOPCRM_ASSIGN_OR_RETURN(auto r, s.Query(sql));
+    n = r.rows.at(0).Int(0);
+    return core::Status::Ok();
+  });
+  if (!st.ok()) Die(st.error().ToString());
+  return n;
+}
+
 struct BenchServerOptions {
   int threads = 8;  // server threads; one per keep-alive connection
   marketing::CouponsOptions coupons;
+  bool member_group_commit = true;  // membership changes share transactions
 };
 
 // A migrated database, the services and a listening server.
@@ -119,13 +163,31 @@ class BenchServer final {
     options.threads = o.threads;
     options.max_body_bytes = 16 << 20;
     server_ = std::make_unique<api::ApiServer>(
-        options,
-        api::Services{*db_,          clock_,         audit_,          keys_,
-                      users_,        metrics_,       "Asia/Shanghai", clock_.Now(),
-                      ingest_,       directory_,     tags_,           imports_,
-                      segments_,     segment_store_, facts_,          lifecycle_,
-                      templates_,    coupons_,       issuing_,        points_,
-                      stored_value_, check_ins_,     levels_,         core::Currency::Cny()});
+        options, api::Services{*db_,
+                               clock_,
+                               audit_,
+                               keys_,
+                               users_,
+                               metrics_,
+                               "Asia/Shanghai",
+                               clock_.Now(),
+                               ingest_,
+                               directory_,
+                               tags_,
+                               imports_,
+                               segments_,
+                               segment_store_,
+                               facts_,
+                               lifecycle_,
+                               templates_,
+                               coupons_,
+                               issuing_,
+                               points_,
+                               stored_value_,
+                               check_ins_,
+                               levels_,
+                               core::Currency::Cny(),
+                               o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
     thread_ = std::thread([this] { (void)server_->Run(); });
   }
@@ -143,6 +205,9 @@ class BenchServer final {
   marketing::Templates& templates() { return templates_; }
   marketing::Coupons& coupons() { return coupons_; }
   marketing::Issuing& issuing() { return issuing_; }
+  membership::Points& points() { return points_; }
+  membership::StoredValue& stored_value() { return stored_value_; }
+  membership::Levels& levels() { return levels_; }
 
  private:
   static core::BusinessTimeZone Tz() { return *core::BusinessTimeZone::Load("Asia/Shanghai"); }
@@ -169,6 +234,7 @@ class BenchServer final {
   membership::StoredValue stored_value_{*db_, clock_, ids_, audit_};
   membership::Levels levels_{*db_, clock_, ids_, Tz(), audit_};
   membership::CheckIns check_ins_{*db_, clock_, Tz(), points_, {}, &levels_};
+  store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;
   std::string secret_;

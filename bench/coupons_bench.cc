@@ -29,37 +29,11 @@
 namespace shopcrm {
 namespace {
 
+using bench::AddUsers;
+using bench::CountOf;
 using bench::Die;
 using bench::Flags;
-
-std::string Target(const Flags& f, const std::string& def) {
-  std::string db = f.Text("db", def);
-  if (db == "postgres") {
-    const char* url = std::getenv("SHOPCRM_TEST_POSTGRES_URL");
-    if (url == nullptr)
-      Die("--db postgres needs SHOPCRM_TEST_POSTGRES_URL (scripts/with-postgres.sh)");
-    db = url;
-  }
-  return db;
-}
-
-// Users with ids 1..n (external ids b-1…), in batches of multi-row inserts.
-void AddUsers(store::Database& db, int64_t n) {
-  for (int64_t first = 1; first <= n; first += 10000) {
-    auto st = db.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-      for (int64_t i = first; i < first + 10000 && i <= n; i += 500) {
-        std::string sql = "INSERT INTO users (id, external_id, created_at, updated_at) VALUES ";
-        for (int64_t j = i; j < i + 500 && j <= n && j < first + 10000; ++j) {
-          if (j != i) sql += ",";
-          sql += "(" + std::to_string(j) + ",'b-" + std::to_string(j) + "',0,0)";
-        }
-        SHOPCRM_RETURN_IF_ERROR(s.Execute(sql).status());
-      }
-      return core::Status::Ok();
-    });
-    if (!st.ok()) Die(st.error().ToString());
-  }
-}
+using bench::Target;
 
 marketing::TemplateSpec RedPacket(const std::string& name, int64_t fen) {
   marketing::TemplateSpec s;
@@ -68,17 +42,6 @@ marketing::TemplateSpec RedPacket(const std::string& name, int64_t fen) {
   s.terms.discount = fen;
   s.validity.use_days = 30;
   return s;
-}
-
-int64_t CountOf(store::Database& db, const std::string& sql) {
-  int64_t n = -1;
-  auto st = db.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(auto r, s.Query(sql));
-    n = r.rows.at(0).Int(0);
-    return core::Status::Ok();
-  });
-  if (!st.ok()) Die(st.error().ToString());
-  return n;
 }
 
 int FlashSale(const Flags& f) {

@@ -35,6 +35,7 @@
 #include "segments/segment_store.h"
 #include "segments/segments.h"
 #include "store/database.h"
+#include "store/group_commit.h"
 
 namespace shopcrm::api {
 
@@ -83,6 +84,9 @@ struct Services {
   membership::CheckIns& check_ins;
   membership::Levels& levels;
   core::Currency currency;  // the business currency: every amount on the wire
+  // When set, membership changes arriving together share one transaction
+  // (store/group_commit.h); otherwise each has its own.
+  store::GroupCommitter* member_commits = nullptr;
 };
 
 class Router;

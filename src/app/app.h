@@ -23,6 +23,7 @@
 #include "profiles/ingest.h"
 #include "profiles/tags.h"
 #include "store/database.h"
+#include "store/group_commit.h"
 
 namespace shopcrm::app {
 
@@ -50,6 +51,8 @@ struct App {
   std::unique_ptr<membership::StoredValue> stored_value;
   std::unique_ptr<membership::Levels> levels;
   std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
+  std::unique_ptr<store::GroupCommitter>
+      member_commits;  // null when membership.group_commit is off
   api::HttpMetrics metrics;
 };
 

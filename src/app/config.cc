@@ -184,6 +184,12 @@ const std::vector<Setting>& Settings() {
       {"coupons.group_commit_writers",
        IntIn(1, 64,
              [](Config& c, int64_t n) { c.coupons.group_commit_writers = static_cast<int>(n); })},
+      {"membership.group_commit",
+       [](Config& c, const std::string& v, std::string& err) {
+         if (ParseBool(v, c.membership_group_commit)) return true;
+         err = "must be true or false";
+         return false;
+       }},
       {"membership.points_expiry",
        OneOf({"never", "days", "year_end"},
              [](Config& c, const std::string& v) {

@@ -30,6 +30,7 @@ struct Config {
   marketing::CouponsOptions coupons;
   membership::PointsOptions points;
   membership::CheckInOptions check_ins;
+  bool membership_group_commit = true;
   std::optional<uint32_t> node_id;  // id generator node; random when unset
   std::string log_level = "info";
   std::string log_format = "json";

@@ -74,7 +74,8 @@ class TestServer final {
                       ingest_,           directory_,     tags_,           imports_,
                       segments_,         segment_store_, facts_,          lifecycle_,
                       coupon_templates_, coupons_,       issuing_,        points_,
-                      stored_value_,     check_ins_,     levels_,         core::Currency::Cny()});
+                      stored_value_,     check_ins_,     levels_,         core::Currency::Cny(),
+                      &member_commits_});
   }
 
   int port() const { return server_->port(); }
@@ -110,6 +111,7 @@ class TestServer final {
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;
+  store::GroupCommitter member_commits_{db_->db(), {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;
 };

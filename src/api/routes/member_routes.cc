@@ -143,11 +143,25 @@ using Work = std::function<core::Result<std::string>(store::Session&, core::Inst
 core::Result<Response> Mutate(Services& s, const Request& req, std::string_view operation,
                               const Work& work) {
   SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, operation));
-  const core::Instant now = s.clock.Now();
-  SHOPCRM_ASSIGN_OR_RETURN(auto answer,
-                           store::TransactOnce(s.db, key, core::ToUnixMicros(now),
-                                               [&](store::Session& ss) { return work(ss, now); }));
-  return AnswerResponse(201, answer);
+  if (s.member_commits == nullptr) {
+    const core::Instant now = s.clock.Now();
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto answer, store::TransactOnce(s.db, key, core::ToUnixMicros(now),
+                                         [&](store::Session& ss) { return work(ss, now); }));
+    return AnswerResponse(201, answer);
+  }
+  // The caller waits for the batch, so the captured references stay valid.
+  bool replayed = false;
+  auto body = s.member_commits->Run([&](store::Session& ss) -> core::Result<std::string> {
+    const core::Instant now = s.clock.Now();
+    SHOPCRM_ASSIGN_OR_RETURN(auto a,
+                             store::AnswerOnce(ss, key, core::ToUnixMicros(now),
+                                               [&](store::Session& x) { return work(x, now); }));
+    replayed = a.replayed;
+    return std::move(a.body);
+  });
+  if (!body.ok()) return std::move(body).error();
+  return AnswerResponse(201, store::Answer{std::move(body).value(), replayed});
 }
 
 template <typename Entry, typename ToJson>
