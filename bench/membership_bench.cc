@@ -60,23 +60,21 @@ int Ledger(const Flags& f) {
     const std::string key = "Idempotency-Key: op-" + std::to_string(i) + "\r\n";
     switch (i % 3) {
       case 0:
-        return bench::JsonPost("/api/v1/members/" + user + "/points/earn", secret,
-                               R"({"amount": 5, "source_ref": "order-)" + std::to_string(i) +
-                                   R"("})",
-                               key);
+        return bench::JsonPost(
+            "/api/v1/members/" + user + "/points/earn", secret,
+            R"({"amount": 5, "source_ref": "order-)" + std::to_string(i) + R"("})", key);
       case 1:
         return bench::JsonPost("/api/v1/members/" + user + "/points/spend", secret,
                                R"({"amount": 1})", key);
       default:
-        return bench::JsonPost("/api/v1/members/" + user + "/stored-value/pay", secret,
-                               R"({"amount": "1.00", "order_id": "order-)" + std::to_string(i) +
-                                   R"("})",
-                               key);
+        return bench::JsonPost(
+            "/api/v1/members/" + user + "/stored-value/pay", secret,
+            R"({"amount": "1.00", "order_id": "order-)" + std::to_string(i) + R"("})", key);
     }
   };
   const auto r = bench::RunOpenLoop(load);
-  std::cout << "ledger (" << (o.member_group_commit ? "group commit" : "a transaction each")
-            << ", " << store::BackendName(server.db().backend()) << "): " << r.Summary() << "\n";
+  std::cout << "ledger (" << (o.member_group_commit ? "group commit" : "a transaction each") << ", "
+            << store::BackendName(server.db().backend()) << "): " << r.Summary() << "\n";
   const int64_t points_off = bench::CountOf(
       server.db(),
       "SELECT COUNT(*) FROM points_accounts a WHERE available <> (SELECT "
@@ -122,9 +120,11 @@ int Recycle(const Flags& f) {
         for (int64_t j = i; j < i + 500 && j < first + 10000 && j <= members; ++j) {
           if (j != i) sql += ",";
           const int64_t growth = static_cast<int64_t>(rng() % 20000);
-          const int level = growth >= 6400 ? 5 : growth >= 1600 ? 4 : growth >= 400 ? 3
-                                                                 : growth >= 100  ? 2
-                                                                                  : 1;
+          const int level = growth >= 6400   ? 5
+                            : growth >= 1600 ? 4
+                            : growth >= 400  ? 3
+                            : growth >= 100  ? 2
+                                             : 1;
           sql += "(" + std::to_string(j) + "," + std::to_string(level) + "," +
                  std::to_string(growth) + ",0,0)";
         }
@@ -139,8 +139,8 @@ int Recycle(const Flags& f) {
   auto report = server.levels().Recycle(*core::ParseRfc3339("2026-12-01T00:00:00+08:00"));
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!report.ok()) Die(report.error().ToString());
-  std::cout << "recycle (" << store::BackendName(server.db().backend()) << "): "
-            << report->members << " members, " << report->changed << " level changes, in " << s
+  std::cout << "recycle (" << store::BackendName(server.db().backend()) << "): " << report->members
+            << " members, " << report->changed << " level changes, in " << s
             << " s = " << static_cast<double>(report->members) / s << " members/s\n";
   const int64_t off = bench::CountOf(
       server.db(), "SELECT COUNT(*) FROM member_levels WHERE updated_at = 0 AND growth > 0");

@@ -26,6 +26,7 @@
 #include "membership/check_ins.h"
 #include "membership/levels.h"
 #include "membership/points.h"
+#include "membership/points_mall.h"
 #include "membership/stored_value.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
@@ -83,6 +84,7 @@ struct Services {
   membership::StoredValue& stored_value;
   membership::CheckIns& check_ins;
   membership::Levels& levels;
+  membership::PointsMall& points_mall;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

@@ -52,6 +52,8 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       std::make_unique<membership::Levels>(*app->db, app->clock, *app->ids, tz, *app->audit);
   app->check_ins = std::make_unique<membership::CheckIns>(*app->db, app->clock, tz, *app->points,
                                                           config.check_ins, app->levels.get());
+  app->points_mall = std::make_unique<membership::PointsMall>(
+      *app->db, app->clock, *app->ids, *app->audit, *app->points, *app->coupons);
   if (config.membership_group_commit) {
     app->member_commits = std::make_unique<store::GroupCommitter>(
         *app->db, store::GroupCommitOptions{config.coupons.group_commit_batch,

@@ -17,6 +17,7 @@
 #include "membership/check_ins.h"
 #include "membership/levels.h"
 #include "membership/points.h"
+#include "membership/points_mall.h"
 #include "membership/stored_value.h"
 #include "profiles/directory.h"
 #include "profiles/import_runs.h"
@@ -51,6 +52,7 @@ struct App {
   std::unique_ptr<membership::StoredValue> stored_value;
   std::unique_ptr<membership::Levels> levels;
   std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
+  std::unique_ptr<membership::PointsMall> points_mall;
   std::unique_ptr<store::GroupCommitter>
       member_commits;  // null when membership.group_commit is off
   api::HttpMetrics metrics;

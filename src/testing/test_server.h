@@ -67,15 +67,32 @@ class TestServer final {
 
   // Another server over the same services, not bound.
   std::unique_ptr<api::ApiServer> MakeServer(const api::ServerOptions& options) {
-    return std::make_unique<api::ApiServer>(
-        options,
-        api::Services{db_->db(),         clock_,         audit_,          *keys_,
-                      *users_,           metrics_,       "Asia/Shanghai", clock_.Now(),
-                      ingest_,           directory_,     tags_,           imports_,
-                      segments_,         segment_store_, facts_,          lifecycle_,
-                      coupon_templates_, coupons_,       issuing_,        points_,
-                      stored_value_,     check_ins_,     levels_,         core::Currency::Cny(),
-                      &member_commits_});
+    return std::make_unique<api::ApiServer>(options, api::Services{db_->db(),
+                                                                   clock_,
+                                                                   audit_,
+                                                                   *keys_,
+                                                                   *users_,
+                                                                   metrics_,
+                                                                   "Asia/Shanghai",
+                                                                   clock_.Now(),
+                                                                   ingest_,
+                                                                   directory_,
+                                                                   tags_,
+                                                                   imports_,
+                                                                   segments_,
+                                                                   segment_store_,
+                                                                   facts_,
+                                                                   lifecycle_,
+                                                                   coupon_templates_,
+                                                                   coupons_,
+                                                                   issuing_,
+                                                                   points_,
+                                                                   stored_value_,
+                                                                   check_ins_,
+                                                                   levels_,
+                                                                   points_mall_,
+                                                                   core::Currency::Cny(),
+                                                                   &member_commits_});
   }
 
   int port() const { return server_->port(); }
@@ -111,6 +128,7 @@ class TestServer final {
   std::unique_ptr<identity::ConsoleUsers> users_;
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;
+  membership::PointsMall points_mall_{db_->db(), clock_, ids_, audit_, points_, coupons_};
   store::GroupCommitter member_commits_{db_->db(), {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;

@@ -127,6 +127,34 @@ core::Json SchemeJson(const membership::LevelScheme& s) {
   return j;
 }
 
+core::Json MallItemJson(const membership::MallItem& i) {
+  const auto& sp = i.spec;
+  return {{"id", std::to_string(i.id)},
+          {"name", sp.name},
+          {"kind", sp.kind},
+          {"coupon_template_id", sp.coupon_template_id
+                                     ? core::Json(std::to_string(*sp.coupon_template_id))
+                                     : core::Json(nullptr)},
+          {"points_price", sp.points_price},
+          {"stock", sp.stock ? core::Json(*sp.stock) : core::Json(nullptr)},
+          {"per_member_limit",
+           sp.per_member_limit ? core::Json(*sp.per_member_limit) : core::Json(nullptr)},
+          {"redeemed", i.redeemed},
+          {"status", i.status},
+          {"created_at", core::FormatRfc3339(i.created_at)},
+          {"updated_at", core::FormatRfc3339(i.updated_at)}};
+}
+
+core::Json RedemptionJson(const membership::Redemption& r) {
+  return {
+      {"id", std::to_string(r.id)},
+      {"item_id", std::to_string(r.item_id)},
+      {"item_name", r.item_name},
+      {"points", r.points},
+      {"coupon_id", r.coupon_id ? core::Json(std::to_string(*r.coupon_id)) : core::Json(nullptr)},
+      {"at", core::FormatRfc3339(r.at)}};
+}
+
 // A whole number of points, 1 to 10^12.
 std::optional<int64_t> ReadPoints(core::JsonObjectReader& r, std::string_view name) {
   auto n = r.RequiredInt(name);
@@ -509,6 +537,79 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                       SHOPCRM_ASSIGN_OR_RETURN(auto c, s.levels.TakeBackIn(ss, user, *ref, now));
                       return GrowthChangeText(c);
                     });
+              }});
+  // The points mall.
+  router.Add({"GET", "/api/v1/points-mall/items", Access::kAuthenticated, Permission::kRead,
+              [&s](Request&) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.points_mall.Items());
+                core::Json items = core::Json::array();
+                for (const auto& i : list) items.push_back(MallItemJson(i));
+                return JsonResponse(200, {{"items", std::move(items)}});
+              }});
+
+  router.Add({"POST", "/api/v1/points-mall/items", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                membership::MallItemSpec spec;
+                spec.name = r.RequiredString("name", 100).value_or("");
+                spec.kind = r.RequiredEnum("kind", {"coupon", "goods", "partner"}).value_or("");
+                if (auto t = r.OptionalString("coupon_template_id", 32)) {
+                  spec.coupon_template_id = core::ParseId(*t);
+                  if (!spec.coupon_template_id) {
+                    r.AddError(r.Path("coupon_template_id"), "invalid_id",
+                               "expected a coupon template id");
+                  }
+                }
+                spec.points_price = r.RequiredInt("points_price").value_or(0);
+                spec.stock = r.OptionalInt("stock");
+                spec.per_member_limit = r.OptionalInt("per_member_limit");
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto item, s.points_mall.Create(spec, req.Actor()));
+                return JsonResponse(201, MallItemJson(item));
+              }});
+
+  router.Add({"POST", "/api/v1/points-mall/items/{id}/status", Access::kAuthenticated,
+              Permission::kOperate, [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto status = r.RequiredEnum("status", {"active", "archived"});
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto item,
+                                         s.points_mall.SetStatus(id, *status, req.Actor()));
+                return JsonResponse(200, MallItemJson(item));
+              }});
+
+  router.Add({"POST", base + "/points-mall/redemptions", Access::kAuthenticated,
+              Permission::kIntegrate, [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto text = r.RequiredString("item_id", 32);
+                std::optional<int64_t> item;
+                if (text) {
+                  item = core::ParseId(*text);
+                  if (!item) r.AddError(r.Path("item_id"), "invalid_id", "expected an item id");
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "points_mall.redeem",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto x,
+                                               s.points_mall.RedeemIn(ss, user, *item, now));
+                      return core::DumpJson({{"redemption", RedemptionJson(x.redemption)},
+                                             {"points", PointsAccountJson(x.points)}});
+                    });
+              }});
+
+  router.Add({"GET", base + "/points-mall/redemptions", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list,
+                                         s.points_mall.Redemptions(user, page.cursor, page.limit));
+                return EntriesPage(list, page.limit, RedemptionJson);
               }});
 }
 
