@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "marketing/templates.h"
 #include "testing/fake_clock.h"
+#include "testing/hammer.h"
 #include "testing/sql_fixtures.h"
 #include "testing/test_database.h"
 
@@ -89,21 +90,7 @@ class CouponsTest : public ::testing::TestWithParam<TestBackend> {
   // Runs `fn(i)` for i in [0, n) on `threads` threads; returns the reasons of the failures.
   std::map<std::string, int> Hammer(int threads, int n,
                                     const std::function<core::Result<store::Answer>(int)>& fn) {
-    std::atomic<int> next{0};
-    std::mutex mu;
-    std::map<std::string, int> outcomes;
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        for (int i = next++; i < n; i = next++) {
-          auto r = fn(i);
-          std::lock_guard lock(mu);
-          ++outcomes[r.ok() ? "ok" : r.error().reason()];
-        }
-      });
-    }
-    for (auto& th : pool) th.join();
-    return outcomes;
+    return shopcrm::testing::Hammer<store::Answer>(threads, n, fn);
   }
 
   const audit::Actor actor_{"cli", "", "tester", ""};

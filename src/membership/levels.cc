@@ -4,6 +4,8 @@
 #include <regex>
 #include <set>
 
+#include "membership/internal/accounts.h"
+
 namespace shopcrm::membership {
 namespace {
 
@@ -348,16 +350,11 @@ core::Result<GrowthChange> Levels::AddGrowthIn(Session& s, int64_t user_id, cons
   }
   const int64_t now = core::ToUnixMicros(now_t);
   const std::string day = core::FormatDate(tz_.DateOf(now_t));
-  auto made = s.Execute(
+  SHOPCRM_RETURN_IF_ERROR(internal::EnsureMemberRow(
+      s,
       "INSERT INTO member_levels (user_id, level, growth, level_since, updated_at) VALUES (?, 1, "
       "0, ?, ?) ON CONFLICT (user_id) DO NOTHING",
-      {user_id, now, now});
-  if (!made.ok()) {
-    if (made.error().reason() == "constraint_violation") {
-      return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
-    }
-    return std::move(made).error();
-  }
+      user_id, {user_id, now, now}));
   if (cap > 0) {
     SHOPCRM_ASSIGN_OR_RETURN(Row given,
                              s.QueryOne("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM "

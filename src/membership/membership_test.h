@@ -18,6 +18,7 @@
 #include "membership/points.h"
 #include "membership/stored_value.h"
 #include "testing/fake_clock.h"
+#include "testing/hammer.h"
 #include "testing/sql_fixtures.h"
 #include "testing/test_database.h"
 
@@ -40,25 +41,10 @@ class MembershipTest : public ::testing::TestWithParam<shopcrm::testing::TestBac
 
   int64_t Count(const std::string& sql) { return shopcrm::testing::QueryInt(t_->db(), sql); }
 
-  // Runs `fn(i)` for i in [0, n) on `threads` threads; outcome counts by error reason ("ok").
   template <typename T>
   std::map<std::string, int> Hammer(int threads, int n,
                                     const std::function<core::Result<T>(int)>& fn) {
-    std::atomic<int> next{0};
-    std::mutex mu;
-    std::map<std::string, int> outcomes;
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        for (int i = next++; i < n; i = next++) {
-          auto r = fn(i);
-          std::lock_guard lock(mu);
-          ++outcomes[r.ok() ? "ok" : r.error().reason()];
-        }
-      });
-    }
-    for (auto& th : pool) th.join();
-    return outcomes;
+    return shopcrm::testing::Hammer<T>(threads, n, fn);
   }
 
   shopcrm::testing::FakeClock clock_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "membership/internal/accounts.h"
+
 namespace shopcrm::membership {
 namespace {
 
@@ -18,16 +20,11 @@ struct Balances {
 
 // The member's balances, making the account on first use.
 core::Result<Balances> OpenAccount(Session& s, int64_t user_id, int64_t now) {
-  auto made = s.Execute(
+  SHOPCRM_RETURN_IF_ERROR(internal::EnsureMemberRow(
+      s,
       "INSERT INTO points_accounts (user_id, available, pending, updated_at) VALUES (?, 0, 0, ?) "
       "ON CONFLICT (user_id) DO NOTHING",
-      {user_id, now});
-  if (!made.ok()) {
-    if (made.error().reason() == "constraint_violation") {
-      return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
-    }
-    return std::move(made).error();
-  }
+      user_id, {user_id, now}));
   SHOPCRM_ASSIGN_OR_RETURN(Row r, s.QueryOne("SELECT available, pending FROM points_accounts "
                                              "WHERE user_id = ?",
                                              {user_id}, "user_not_found", "no points account"));

@@ -15,8 +15,7 @@ constexpr const char* kItemColumns =
 MallItem ItemOf(const Row& r) {
   MallItem i;
   i.id = r.Int(0);
-  i.spec = {r.Text(1),         r.Text(2),         r.OptionalInt(3),
-            r.Int(4),          r.OptionalInt(5),  r.OptionalInt(6)};
+  i.spec = {r.Text(1), r.Text(2), r.OptionalInt(3), r.Int(4), r.OptionalInt(5), r.OptionalInt(6)};
   i.redeemed = r.Int(7);
   i.status = r.Text(8);
   i.created_at = core::FromUnixMicros(r.Int(9));
@@ -26,9 +25,9 @@ MallItem ItemOf(const Row& r) {
 
 core::Result<MallItem> LoadItem(Session& s, int64_t id) {
   SHOPCRM_ASSIGN_OR_RETURN(
-      Row r, s.QueryOne(std::string("SELECT ") + kItemColumns +
-                            " FROM points_mall_items WHERE id = ?",
-                        {id}, "item_not_found", "no points-mall item " + std::to_string(id)));
+      Row r,
+      s.QueryOne(std::string("SELECT ") + kItemColumns + " FROM points_mall_items WHERE id = ?",
+                 {id}, "item_not_found", "no points-mall item " + std::to_string(id)));
   return ItemOf(r);
 }
 
@@ -88,12 +87,11 @@ core::Result<MallItem> PointsMall::Create(const MallItemSpec& spec, const audit:
   return store::TransactFor<MallItem>(
       db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<MallItem> {
         if (spec.coupon_template_id) {
-          SHOPCRM_ASSIGN_OR_RETURN(
-              auto t, s.Query("SELECT 1 FROM coupon_templates WHERE id = ?",
-                              {*spec.coupon_template_id}));
+          SHOPCRM_ASSIGN_OR_RETURN(auto t, s.Query("SELECT 1 FROM coupon_templates WHERE id = ?",
+                                                   {*spec.coupon_template_id}));
           if (t.empty()) {
-            return core::InvalidFields("invalid_fields", {{"coupon_template_id", "not_found",
-                                                           "no such coupon template"}});
+            return core::InvalidFields(
+                "invalid_fields", {{"coupon_template_id", "not_found", "no such coupon template"}});
           }
         }
         MallItem i{ids_.Next(), spec, 0, "active", clock_.Now(), {}};
@@ -179,8 +177,7 @@ core::Result<RedemptionResult> PointsMall::RedeemIn(Session& s, int64_t user_id,
   r.points = item.spec.points_price;
   r.at = now_t;
   if (item.spec.kind == "coupon") {
-    marketing::IssueRequest issue{*item.spec.coupon_template_id, user_id,
-                                  marketing::Source::kSelf,
+    marketing::IssueRequest issue{*item.spec.coupon_template_id, user_id, marketing::Source::kSelf,
                                   "points_mall:" + std::to_string(item_id), "points_mall"};
     SHOPCRM_ASSIGN_OR_RETURN(auto coupon, coupons_.IssueIn(s, issue, now_t));
     r.coupon_id = coupon.id;

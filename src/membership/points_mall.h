@@ -32,7 +32,7 @@ namespace shopcrm::membership {
 
 struct MallItemSpec {
   std::string name;
-  std::string kind;  // coupon | goods | partner
+  std::string kind;                           // coupon | goods | partner
   std::optional<int64_t> coupon_template_id;  // for kind coupon
   int64_t points_price = 0;
   std::optional<int64_t> stock;             // none: unlimited

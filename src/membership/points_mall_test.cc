@@ -55,9 +55,9 @@ TEST_P(PointsMallTest, ACouponBoughtWithPointsLandsInTheWallet) {
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->points.available, 200);
   ASSERT_TRUE(r->redemption.coupon_id.has_value());
-  EXPECT_EQ(Count("SELECT user_id FROM coupons WHERE id = " +
-                  std::to_string(*r->redemption.coupon_id)),
-            1);
+  EXPECT_EQ(
+      Count("SELECT user_id FROM coupons WHERE id = " + std::to_string(*r->redemption.coupon_id)),
+      1);
   EXPECT_EQ(Count("SELECT redeemed FROM points_mall_items"), 1);
   auto list = mall_->Redemptions(1, std::nullopt, 10);
   ASSERT_TRUE(list.ok());
@@ -91,8 +91,8 @@ TEST_P(PointsMallTest, BadItemsAndArchivedItemsAreRefused) {
 TEST_P(PointsMallTest, StockHoldsUnderConcurrentRedemptions) {
   const int64_t item = Item({"限量杯", "goods", std::nullopt, 50, 5, std::nullopt});
   for (int64_t u = 1; u <= 20; ++u) Give(u, 100);
-  auto outcomes = Hammer<RedemptionResult>(
-      8, 20, [&](int i) { return mall_->Redeem(1 + i, item); });
+  auto outcomes =
+      Hammer<RedemptionResult>(8, 20, [&](int i) { return mall_->Redeem(1 + i, item); });
   EXPECT_EQ(outcomes["ok"], 5);
   EXPECT_EQ(outcomes["item_sold_out"], 15);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM points_entries WHERE kind = 'spend'"), 5);

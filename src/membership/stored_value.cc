@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "core/json.h"
+#include "membership/internal/accounts.h"
 
 namespace shopcrm::membership {
 namespace {
@@ -27,16 +28,11 @@ core::Status CheckRef(const std::string& ref, std::string_view field) {
 }
 
 core::Result<StoredValueAccount> OpenAccount(Session& s, int64_t user_id, int64_t now) {
-  auto made = s.Execute(
+  SHOPCRM_RETURN_IF_ERROR(internal::EnsureMemberRow(
+      s,
       "INSERT INTO stored_value_accounts (user_id, principal, bonus, updated_at) VALUES (?, 0, 0, "
       "?) ON CONFLICT (user_id) DO NOTHING",
-      {user_id, now});
-  if (!made.ok()) {
-    if (made.error().reason() == "constraint_violation") {
-      return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
-    }
-    return std::move(made).error();
-  }
+      user_id, {user_id, now}));
   SHOPCRM_ASSIGN_OR_RETURN(Row r,
                            s.QueryOne("SELECT principal, bonus FROM stored_value_accounts "
                                       "WHERE user_id = ?",

@@ -201,6 +201,18 @@ Response EntriesPage(const std::vector<Entry>& page, int limit, const ToJson& to
   return JsonResponse(200, {{"items", std::move(items)}, {"next_cursor", CursorOrNull(next)}});
 }
 
+// GET `path`: one member's ledger, newest first, paged by `limit` and `cursor`.
+template <typename Fetch, typename ToJson>
+void AddLedgerRoute(Router& router, const std::string& path, Fetch fetch, ToJson to_json) {
+  router.Add({"GET", path, Access::kAuthenticated, identity::Permission::kRead,
+              [fetch, to_json](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, fetch(user, page.cursor, page.limit));
+                return EntriesPage(list, page.limit, to_json);
+              }});
+}
+
 }  // namespace
 
 void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
@@ -216,14 +228,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, PointsAccountJson(a));
               }});
 
-  router.Add({"GET", base + "/points/entries", Access::kAuthenticated, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto list,
-                                         s.points.Entries(user, page.cursor, page.limit));
-                return EntriesPage(list, page.limit, PointsEntryJson);
-              }});
+  AddLedgerRoute(
+      router, base + "/points/entries",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.points.Entries(user, before, limit);
+      },
+      PointsEntryJson);
 
   router.Add({"POST", base + "/points/earn", Access::kAuthenticated, Permission::kIntegrate,
               [&s, &o](Request& req) -> core::Result<Response> {
@@ -296,16 +306,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, StoredValueAccountJson(a, cur));
               }});
 
-  router.Add({"GET", base + "/stored-value/entries", Access::kAuthenticated, Permission::kRead,
-              [&s, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto list,
-                                         s.stored_value.Entries(user, page.cursor, page.limit));
-                return EntriesPage(list, page.limit, [cur](const membership::StoredValueEntry& e) {
-                  return StoredValueEntryJson(e, cur);
-                });
-              }});
+  AddLedgerRoute(
+      router, base + "/stored-value/entries",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.stored_value.Entries(user, before, limit);
+      },
+      [cur](const membership::StoredValueEntry& e) { return StoredValueEntryJson(e, cur); });
 
   router.Add({"POST", base + "/stored-value/recharge", Access::kAuthenticated,
               Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
@@ -493,14 +499,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, LevelJson(m));
               }});
 
-  router.Add({"GET", base + "/growth/entries", Access::kAuthenticated, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto list,
-                                         s.levels.Entries(user, page.cursor, page.limit));
-                return EntriesPage(list, page.limit, GrowthEntryJson);
-              }});
+  AddLedgerRoute(
+      router, base + "/growth/entries",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.levels.Entries(user, before, limit);
+      },
+      GrowthEntryJson);
 
   router.Add({"POST", base + "/growth", Access::kAuthenticated, Permission::kIntegrate,
               [&s, &o, cur](Request& req) -> core::Result<Response> {
@@ -603,14 +607,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                     });
               }});
 
-  router.Add({"GET", base + "/points-mall/redemptions", Access::kAuthenticated, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto list,
-                                         s.points_mall.Redemptions(user, page.cursor, page.limit));
-                return EntriesPage(list, page.limit, RedemptionJson);
-              }});
+  AddLedgerRoute(
+      router, base + "/points-mall/redemptions",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.points_mall.Redemptions(user, before, limit);
+      },
+      RedemptionJson);
 }
 
 }  // namespace shopcrm::api
