@@ -13,8 +13,8 @@ namespace shopcrm::membership::internal {
 
 // Runs `insert_sql` (an INSERT … ON CONFLICT DO NOTHING of the member's row)
 // with `params`; user_not_found when the users table has no such user.
-inline core::Status EnsureMemberRow(store::Session& s, std::string_view insert_sql,
-                                    int64_t user_id, std::initializer_list<store::Value> params) {
+inline core::Status EnsureMemberRow(store::Session& s, std::string_view insert_sql, int64_t user_id,
+                                    std::initializer_list<store::Value> params) {
   auto made = s.Execute(insert_sql, params);
   if (made.ok()) return core::Status::Ok();
   if (made.error().reason() == "constraint_violation") {
