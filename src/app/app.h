@@ -15,6 +15,7 @@
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
 #include "membership/check_ins.h"
+#include "membership/housekeeping.h"
 #include "membership/levels.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
@@ -53,6 +54,7 @@ struct App {
   std::unique_ptr<membership::Levels> levels;
   std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
   std::unique_ptr<membership::PointsMall> points_mall;
+  std::unique_ptr<membership::Housekeeping> housekeeping;  // after points and levels: it uses both
   std::unique_ptr<store::GroupCommitter>
       member_commits;  // null when membership.group_commit is off
   api::HttpMetrics metrics;

@@ -97,6 +97,8 @@ int Serve(const Config& config) {
   app.segments->StartRefresher(app.lifecycle.get());
   // Runs queued bulk grants, and resumes any a stopped server left unfinished.
   app.issuing->StartWorker();
+  // Settles due points and recycles levels when a period ends.
+  app.housekeeping->Start();
   api::ApiServer server(options, services);
   auto bound = server.Bind();
   if (!bound.ok()) {

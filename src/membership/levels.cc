@@ -276,6 +276,27 @@ std::optional<core::Instant> Levels::PeriodEnd(const LevelSchemeSpec& spec,
   return tz_.StartOfDay(end);
 }
 
+std::optional<core::Instant> Levels::LastPeriodEnd(const LevelSchemeSpec& spec,
+                                                   core::Instant now) const {
+  using namespace std::chrono;
+  const year_month_day d = tz_.DateOf(now);
+  year_month_day start;
+  if (spec.recycle_period == "week") {
+    const unsigned monday_based = (weekday(sys_days(d)).c_encoding() + 6) % 7;
+    start = year_month_day(sys_days(d) - days(monday_based));
+  } else if (spec.recycle_period == "month") {
+    start = year_month(d.year(), d.month()) / 1;
+  } else if (spec.recycle_period == "quarter") {
+    const unsigned m = static_cast<unsigned>(d.month());
+    start = year_month(d.year(), month((m - 1) / 3 * 3 + 1)) / 1;
+  } else if (spec.recycle_period == "year") {
+    start = d.year() / January / 1;
+  } else {
+    return std::nullopt;
+  }
+  return tz_.StartOfDay(start);
+}
+
 MemberLevel Levels::Describe(const LevelScheme& scheme, int64_t user_id, int level, int64_t growth,
                              core::Instant now) const {
   const auto& spec = scheme.spec;

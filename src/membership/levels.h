@@ -144,6 +144,9 @@ class Levels final {
 
   // The end of the recycling period that `now` falls in; nullopt without recycling.
   std::optional<core::Instant> PeriodEnd(const LevelSchemeSpec& spec, core::Instant now) const;
+  // The last period end at or before `now` (the start of the period `now`
+  // falls in); nullopt without recycling.
+  std::optional<core::Instant> LastPeriodEnd(const LevelSchemeSpec& spec, core::Instant now) const;
   // Recycles every member for the period ending at `period_end` (once per
   // period end; a second call returns the first run's report, a stopped run
   // resumes).

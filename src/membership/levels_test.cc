@@ -1,8 +1,10 @@
 // Levels on both backends: scheme validation, growth from orders and tasks
 // with daily caps, upgrades at once, take-backs that keep the level, the
-// member's progress, and recycling once per period even with two runners.
+// member's progress, recycling once per period even with two runners, and the
+// worker that recycles ended periods and settles points.
 #include "membership/levels.h"
 
+#include "membership/housekeeping.h"
 #include "membership/membership_test.h"
 
 namespace shopcrm::membership {
@@ -186,6 +188,28 @@ TEST_P(LevelsTest, RecyclingKeepsAShareOnceEvenWithTwoRunners) {
   for (int64_t u = 1; u <= 3; ++u) ExpectReconciled(u);
   ASSERT_TRUE(levels_->SetScheme(Scheme("none", 0), actor_).ok());
   EXPECT_EQ(levels_->Recycle(end + 24h * 31).error().reason(), "recycling_off");
+}
+
+TEST_P(LevelsTest, TheWorkerRecyclesEachEndedPeriodOnceAndSettlesPoints) {
+  clock_.Set(*core::ParseRfc3339("2026-11-10T12:00:00+08:00"));
+  ASSERT_TRUE(levels_->SetScheme(Scheme("month", 50), actor_).ok());
+  ASSERT_TRUE(Grow(1, "order", 100000).ok());  // 1000
+  ASSERT_TRUE(points_->Earn({2, 10, "test", "", "", 0}).ok());
+  Housekeeping worker(clock_, *points_, *levels_);
+  // 1 November ended before the scheme was saved: nothing to recycle.
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_EQ(levels_->Member(1)->growth, 1000);
+  clock_.Set(*core::ParseRfc3339("2026-12-01T00:00:30+08:00"));
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_EQ(levels_->Member(1)->growth, 500);
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_EQ(levels_->Member(1)->growth, 500);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM level_recycles"), 1);
+  // A year on, the points have expired by the worker's sweep.
+  clock_.Advance(24h * 366);
+  ASSERT_TRUE(worker.RunOnce().ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM points_entries WHERE kind = 'expire'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM level_recycles"), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LevelsTest,

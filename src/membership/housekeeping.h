@@ -1,0 +1,49 @@
+// The membership worker: once a minute it releases and expires the points
+// that fell due (Points::SettleDue) and, when a recycling period of the
+// active level scheme has ended, runs its recycle (Levels::Recycle, once per
+// period end).
+//
+// Only period ends after the scheme was saved are recycled. A recycle that
+// runs late (the server was down when the period ended) recycles the growth
+// as it is then, including what was earned since the period's end.
+//
+// Thread-safety: RunOnce from any thread; Start once; the destructor stops
+// and joins the worker.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "membership/levels.h"
+#include "membership/points.h"
+
+namespace shopcrm::membership {
+
+class Housekeeping final {
+ public:
+  Housekeeping(const core::Clock& clock, Points& points, Levels& levels)
+      : clock_(clock), points_(points), levels_(levels) {}
+  ~Housekeeping();
+  Housekeeping(const Housekeeping&) = delete;
+  Housekeeping& operator=(const Housekeeping&) = delete;
+
+  // One round: settle due points, then recycle a period that has ended.
+  core::Status RunOnce();
+  // Runs RunOnce every `interval` on a thread of its own (idempotent).
+  void Start(std::chrono::milliseconds interval = std::chrono::minutes(1));
+
+ private:
+  const core::Clock& clock_;
+  Points& points_;
+  Levels& levels_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace shopcrm::membership
