@@ -187,6 +187,7 @@ class BenchServer final {
                                check_ins_,
                                levels_,
                                points_mall_,
+                               paid_,
                                core::Currency::Cny(),
                                o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
@@ -236,6 +237,7 @@ class BenchServer final {
   membership::Levels levels_{*db_, clock_, ids_, Tz(), audit_};
   membership::CheckIns check_ins_{*db_, clock_, Tz(), points_, {}, &levels_};
   membership::PointsMall points_mall_{*db_, clock_, ids_, audit_, points_, coupons_};
+  membership::PaidMemberships paid_{*db_, clock_, ids_, audit_, levels_};
   store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;

@@ -25,6 +25,7 @@
 #include "marketing/templates.h"
 #include "membership/check_ins.h"
 #include "membership/levels.h"
+#include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
 #include "membership/stored_value.h"
@@ -85,6 +86,7 @@ struct Services {
   membership::CheckIns& check_ins;
   membership::Levels& levels;
   membership::PointsMall& points_mall;
+  membership::PaidMemberships& paid;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

@@ -54,6 +54,8 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
                                                           config.check_ins, app->levels.get());
   app->points_mall = std::make_unique<membership::PointsMall>(
       *app->db, app->clock, *app->ids, *app->audit, *app->points, *app->coupons);
+  app->paid = std::make_unique<membership::PaidMemberships>(*app->db, app->clock, *app->ids,
+                                                            *app->audit, *app->levels);
   app->housekeeping =
       std::make_unique<membership::Housekeeping>(app->clock, *app->points, *app->levels);
   if (config.membership_group_commit) {

@@ -17,6 +17,7 @@
 #include "membership/check_ins.h"
 #include "membership/housekeeping.h"
 #include "membership/levels.h"
+#include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
 #include "membership/stored_value.h"
@@ -54,6 +55,7 @@ struct App {
   std::unique_ptr<membership::Levels> levels;
   std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
   std::unique_ptr<membership::PointsMall> points_mall;
+  std::unique_ptr<membership::PaidMemberships> paid;
   std::unique_ptr<membership::Housekeeping> housekeeping;  // after points and levels: it uses both
   std::unique_ptr<store::GroupCommitter>
       member_commits;  // null when membership.group_commit is off

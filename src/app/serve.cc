@@ -91,6 +91,7 @@ int Serve(const Config& config) {
                          *app.check_ins,
                          *app.levels,
                          *app.points_mall,
+                         *app.paid,
                          *core::Currency::Parse(config.currency)};
   services.member_commits = app.member_commits.get();
   // Builds the index at once, then keeps it current and records stage changes.

@@ -83,22 +83,50 @@ core::Status RecordLevelChange(Session& s, core::IdGenerator& ids, int64_t user_
 
 }  // namespace
 
+core::Json BenefitsJson(const LevelBenefits& b) {
+  return {{"points_percent", b.points_percent},
+          {"free_shipping_per_month", b.free_shipping_per_month},
+          {"priority_service", b.priority_service},
+          {"birthday_points", b.birthday_points},
+          {"monthly_coupon_template_id",
+           b.monthly_coupon_template_id ? core::Json(std::to_string(*b.monthly_coupon_template_id))
+                                        : core::Json(nullptr)}};
+}
+
+LevelBenefits ReadBenefits(const core::Json& json, const std::string& prefix,
+                           std::vector<core::FieldError>& errors) {
+  LevelBenefits out;
+  core::JsonObjectReader br(json, prefix);
+  auto pct = br.OptionalInt("points_percent");
+  CheckRange(br, "points_percent", pct, 100, 1000);
+  auto ship = br.OptionalInt("free_shipping_per_month");
+  CheckRange(br, "free_shipping_per_month", ship, 0, 100);
+  auto bday = br.OptionalInt("birthday_points");
+  CheckRange(br, "birthday_points", bday, 0, 1'000'000);
+  auto prio = br.OptionalBool("priority_service");
+  auto coupon = br.OptionalString("monthly_coupon_template_id", 32);
+  out.points_percent = static_cast<int>(pct.value_or(100));
+  out.free_shipping_per_month = static_cast<int>(ship.value_or(0));
+  out.birthday_points = bday.value_or(0);
+  out.priority_service = prio.value_or(false);
+  if (coupon) {
+    out.monthly_coupon_template_id = core::ParseId(*coupon);
+    if (!out.monthly_coupon_template_id) {
+      br.AddError(br.Path("monthly_coupon_template_id"), "invalid_id",
+                  "expected a coupon template id");
+    }
+  }
+  Merge(br.Finish(), errors);
+  return out;
+}
+
 core::Json LevelSchemeSpecJson(const LevelSchemeSpec& spec) {
   core::Json levels = core::Json::array();
   for (const auto& l : spec.levels) {
-    const auto& b = l.benefits;
-    levels.push_back(
-        {{"level", l.level},
-         {"name", l.name},
-         {"threshold", l.threshold},
-         {"benefits",
-          {{"points_percent", b.points_percent},
-           {"free_shipping_per_month", b.free_shipping_per_month},
-           {"priority_service", b.priority_service},
-           {"birthday_points", b.birthday_points},
-           {"monthly_coupon_template_id",
-            b.monthly_coupon_template_id ? core::Json(std::to_string(*b.monthly_coupon_template_id))
-                                         : core::Json(nullptr)}}}});
+    levels.push_back({{"level", l.level},
+                      {"name", l.name},
+                      {"threshold", l.threshold},
+                      {"benefits", BenefitsJson(l.benefits)}});
   }
   core::Json tasks = core::Json::array();
   for (const auto& t : spec.tasks) {
@@ -145,27 +173,7 @@ core::Result<LevelSchemeSpec> ReadLevelSchemeSpec(const core::Json& body) {
                       "must be above the threshold of the level before");
         }
         if (const core::Json* b = lr.Value("benefits"); b != nullptr) {
-          core::JsonObjectReader br(*b, at + "benefits.");
-          auto pct = br.OptionalInt("points_percent");
-          CheckRange(br, "points_percent", pct, 100, 1000);
-          auto ship = br.OptionalInt("free_shipping_per_month");
-          CheckRange(br, "free_shipping_per_month", ship, 0, 100);
-          auto bday = br.OptionalInt("birthday_points");
-          CheckRange(br, "birthday_points", bday, 0, 1'000'000);
-          auto prio = br.OptionalBool("priority_service");
-          auto coupon = br.OptionalString("monthly_coupon_template_id", 32);
-          d.benefits.points_percent = static_cast<int>(pct.value_or(100));
-          d.benefits.free_shipping_per_month = static_cast<int>(ship.value_or(0));
-          d.benefits.birthday_points = bday.value_or(0);
-          d.benefits.priority_service = prio.value_or(false);
-          if (coupon) {
-            d.benefits.monthly_coupon_template_id = core::ParseId(*coupon);
-            if (!d.benefits.monthly_coupon_template_id) {
-              br.AddError(br.Path("monthly_coupon_template_id"), "invalid_id",
-                          "expected a coupon template id");
-            }
-          }
-          Merge(br.Finish(), errors);
+          d.benefits = ReadBenefits(*b, at + "benefits.", errors);
         }
         Merge(lr.Finish(), errors);
         spec.levels.push_back(std::move(d));

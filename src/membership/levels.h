@@ -118,7 +118,12 @@ struct RecycleReport {
   std::string status;   // running | finished
 };
 
-// The spec as JSON and back (invalid_fields with paths under `prefix`).
+// Benefits as JSON and back; the reader appends its errors, with paths under `prefix`.
+core::Json BenefitsJson(const LevelBenefits& b);
+LevelBenefits ReadBenefits(const core::Json& json, const std::string& prefix,
+                           std::vector<core::FieldError>& errors);
+
+// The spec as JSON and back (invalid_fields naming every bad field).
 core::Json LevelSchemeSpecJson(const LevelSchemeSpec& spec);
 core::Result<LevelSchemeSpec> ReadLevelSchemeSpec(const core::Json& body);
 

@@ -91,6 +91,7 @@ class TestServer final {
                                                                    check_ins_,
                                                                    levels_,
                                                                    points_mall_,
+                                                                   paid_,
                                                                    core::Currency::Cny(),
                                                                    &member_commits_});
   }
@@ -129,6 +130,7 @@ class TestServer final {
   std::unique_ptr<identity::ApiKeys> keys_;
   std::map<std::string, std::string> vars_;
   membership::PointsMall points_mall_{db_->db(), clock_, ids_, audit_, points_, coupons_};
+  membership::PaidMemberships paid_{db_->db(), clock_, ids_, audit_, levels_};
   store::GroupCommitter member_commits_{db_->db(), {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;

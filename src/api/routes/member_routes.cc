@@ -3,6 +3,8 @@
 // balances (integration keys); operators manage plans; every role reads.
 // Mutations honour an Idempotency-Key header. Points are whole numbers;
 // money is a decimal string in major units of the business currency.
+#include <algorithm>
+
 #include "api/routes/coupon_json.h"
 #include "api/routes/idempotent_request.h"
 #include "api/routes/routes.h"
@@ -153,6 +155,28 @@ core::Json RedemptionJson(const membership::Redemption& r) {
       {"points", r.points},
       {"coupon_id", r.coupon_id ? core::Json(std::to_string(*r.coupon_id)) : core::Json(nullptr)},
       {"at", core::FormatRfc3339(r.at)}};
+}
+
+core::Json PaidPlanJson(const membership::PaidPlan& p, core::Currency cur) {
+  return {{"id", std::to_string(p.id)},
+          {"name", p.spec.name},
+          {"term_days", p.spec.term_days},
+          {"price", Amount(p.spec.price, cur)},
+          {"grace_days", p.spec.grace_days},
+          {"benefits", membership::BenefitsJson(p.spec.benefits)},
+          {"status", p.status},
+          {"created_at", core::FormatRfc3339(p.created_at)},
+          {"updated_at", core::FormatRfc3339(p.updated_at)}};
+}
+
+core::Json PaidMembershipJson(const membership::PaidMembership& m, core::Currency cur) {
+  return {{"user_id", std::to_string(m.user_id)},
+          {"status", m.status},
+          {"plan", m.plan ? PaidPlanJson(*m.plan, cur) : core::Json(nullptr)},
+          {"started_at", TimeOrNull(m.started_at)},
+          {"expires_at", TimeOrNull(m.expires_at)},
+          {"grace_until", TimeOrNull(m.grace_until)},
+          {"terms", m.terms}};
 }
 
 // A whole number of points, 1 to 10^12.
@@ -613,6 +637,98 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
         return s.points_mall.Redemptions(user, before, limit);
       },
       RedemptionJson);
+  // Paid membership.
+  router.Add({"GET", "/api/v1/paid-plans", Access::kAuthenticated, Permission::kRead,
+              [&s, cur](Request&) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.paid.Plans());
+                core::Json items = core::Json::array();
+                for (const auto& p : list) items.push_back(PaidPlanJson(p, cur));
+                return JsonResponse(200, {{"items", std::move(items)}});
+              }});
+
+  router.Add({"POST", "/api/v1/paid-plans", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                membership::PaidPlanSpec spec;
+                spec.name = r.RequiredString("name", 100).value_or("");
+                if (r.Value("name") != nullptr && spec.name.empty()) {
+                  r.AddError(r.Path("name"), "required", "must not be empty");
+                }
+                const auto term = r.RequiredInt("term_days");
+                if (term && (*term < 1 || *term > 3660)) {
+                  r.AddError(r.Path("term_days"), "out_of_range", "must be 1 to 3660 days");
+                }
+                spec.term_days = static_cast<int>(std::clamp<int64_t>(term.value_or(1), 1, 3660));
+                spec.price = ReadAmount(r, "price", cur, true).value_or(1);
+                const auto grace = r.OptionalInt("grace_days");
+                if (grace && (*grace < 0 || *grace > 365)) {
+                  r.AddError(r.Path("grace_days"), "out_of_range", "must be 0 to 365 days");
+                }
+                spec.grace_days = static_cast<int>(std::clamp<int64_t>(grace.value_or(0), 0, 365));
+                std::vector<core::FieldError> errors;
+                if (const core::Json* b = r.Value("benefits"); b != nullptr) {
+                  spec.benefits = membership::ReadBenefits(*b, "benefits.", errors);
+                }
+                for (auto& e : errors) r.AddError(e.field, e.reason, e.detail);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto plan, s.paid.CreatePlan(spec, req.Actor()));
+                return JsonResponse(201, PaidPlanJson(plan, cur));
+              }});
+
+  router.Add({"POST", "/api/v1/paid-plans/{id}/status", Access::kAuthenticated,
+              Permission::kOperate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto status = r.RequiredEnum("status", {"active", "archived"});
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto plan, s.paid.SetPlanStatus(id, *status, req.Actor()));
+                return JsonResponse(200, PaidPlanJson(plan, cur));
+              }});
+
+  router.Add(
+      {"POST", base + "/paid-membership/purchases", Access::kAuthenticated, Permission::kIntegrate,
+       [&s, &o, cur](Request& req) -> core::Result<Response> {
+         SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+         SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+         core::JsonObjectReader r(body);
+         auto plan_text = r.RequiredString("plan_id", 32);
+         auto amount = ReadAmount(r, "amount", cur, true);
+         auto ref = r.RequiredString("payment_ref", 128);
+         std::optional<int64_t> plan;
+         if (plan_text) {
+           plan = core::ParseId(*plan_text);
+           if (!plan) r.AddError(r.Path("plan_id"), "invalid_id", "expected a plan id");
+         }
+         SHOPCRM_RETURN_IF_ERROR(r.Finish());
+         return Mutate(
+             s, req, "paid_membership.purchase",
+             [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+               SHOPCRM_ASSIGN_OR_RETURN(auto x,
+                                        s.paid.PurchaseIn(ss, user, *plan, *amount, *ref, now));
+               return core::DumpJson(
+                   {{"kind", x.kind}, {"membership", PaidMembershipJson(x.membership, cur)}});
+             });
+       }});
+
+  router.Add({"GET", base + "/paid-membership", Access::kAuthenticated, Permission::kRead,
+              [&s, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.paid.Member(user));
+                return JsonResponse(200, PaidMembershipJson(m, cur));
+              }});
+
+  router.Add({"GET", base + "/benefits", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(auto b, s.paid.Benefits(user));
+                return JsonResponse(
+                    200, {{"user_id", std::to_string(user)},
+                          {"level", b.level ? core::Json(*b.level) : core::Json(nullptr)},
+                          {"paid", b.paid},
+                          {"benefits", membership::BenefitsJson(b.benefits)}});
+              }});
 }
 
 }  // namespace shopcrm::api
