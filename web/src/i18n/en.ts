@@ -1,5 +1,6 @@
 import type zhCN from './zh-CN'
 import coupons from './coupons.en'
+import membership from './membership.en'
 
 // English. Typed against zh-CN so a missing key fails the type check.
 const en: typeof zhCN = {
@@ -692,6 +693,7 @@ const en: typeof zhCN = {
     },
   },
   coupons,
+  membership,
   pager: {
     prev: 'Previous',
     next: 'Next',
