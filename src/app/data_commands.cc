@@ -7,6 +7,7 @@
 #include "app/app.h"
 #include "app/commands.h"
 #include "marketing/demo.h"
+#include "membership/demo.h"
 #include "profiles/demo.h"
 #include "profiles/importers.h"
 
@@ -106,6 +107,14 @@ int DemoCommand(const Config& config, int64_t users, uint64_t seed) {
   if (!coupons.ok()) return Fail(coupons.error());
   std::cout << "coupons: " << coupons->templates << " templates, " << coupons->issued
             << " claimed, " << coupons->used << " used at checkout\n";
+  // Membership for the same users: levels, points, check-ins, stored value, paid members.
+  auto& a = **app;
+  auto members = membership::GenerateMembershipDemo(
+      {*a.levels, *a.points, *a.stored_value, *a.paid, *a.check_ins, *a.db, a.clock}, user_ids,
+      seed);
+  if (!members.ok()) return Fail(members.error());
+  std::cout << "membership: " << members->members << " members, " << members->recharged
+            << " recharged, " << members->paid << " paid members\n";
   return 0;
 }
 

@@ -1,0 +1,87 @@
+#include "membership/demo.h"
+
+#include <random>
+#include <string>
+
+namespace shopcrm::membership {
+namespace {
+
+LevelSchemeSpec DemoScheme() {
+  LevelSchemeSpec s;
+  const std::vector<std::pair<std::string, int64_t>> levels{{"普通会员", 0},
+                                                            {"白银会员", 200},
+                                                            {"黄金会员", 1000},
+                                                            {"铂金会员", 3000},
+                                                            {"钻石会员", 8000}};
+  for (size_t i = 0; i < levels.size(); ++i) {
+    LevelDef d;
+    d.level = static_cast<int>(i) + 1;
+    d.name = levels[i].first;
+    d.threshold = levels[i].second;
+    d.benefits.points_percent = 100 + 25 * static_cast<int>(i);
+    d.benefits.free_shipping_per_month = static_cast<int>(i);
+    d.benefits.priority_service = i >= 3;
+    d.benefits.birthday_points = 100 * static_cast<int64_t>(i);
+    s.levels.push_back(d);
+  }
+  s.growth_per_yuan = 1;
+  s.tasks = {{"check_in", 5, 5}, {"review", 20, 40}, {"profile", 50, 50}, {"share", 10, 30}};
+  s.recycle_period = "month";
+  s.keep_percent = 50;
+  return s;
+}
+
+}  // namespace
+
+core::Result<MembershipDemoReport> GenerateMembershipDemo(const MembershipDemoServices& s,
+                                                          const std::vector<int64_t>& user_ids,
+                                                          uint64_t seed) {
+  const audit::Actor actor{"cli", "", "demo", ""};
+  SHOPCRM_RETURN_IF_ERROR(s.levels.SetScheme(DemoScheme(), actor).status());
+  SHOPCRM_ASSIGN_OR_RETURN(auto recharge_plan,
+                           s.stored_value.CreatePlan({"充 500 送 50", 50000, 5000}, actor));
+  PaidPlanSpec card{"PLUS 月卡", 30, 1500, 7, {}};
+  card.benefits.points_percent = 200;
+  card.benefits.free_shipping_per_month = 4;
+  SHOPCRM_ASSIGN_OR_RETURN(auto paid_plan, s.paid.CreatePlan(card, actor));
+
+  std::mt19937_64 rng(seed ^ 0x6d656d62ULL);
+  MembershipDemoReport report;
+  for (size_t i = 0; i < user_ids.size(); ++i) {
+    const int64_t user = user_ids[i];
+    const std::string n = std::to_string(user);
+    // A few orders: growth and points per yuan paid.
+    const int orders = 1 + static_cast<int>(rng() % 4);
+    for (int o = 0; o < orders; ++o) {
+      const int64_t paid_fen = 5000 + static_cast<int64_t>(rng() % 60000);
+      const std::string ref = "demo-order-" + n + "-" + std::to_string(o);
+      SHOPCRM_RETURN_IF_ERROR(s.db.Transact(store::TxMode::kWrite, [&](store::Session& ss) {
+        return s.levels.AddGrowthIn(ss, user, "order", paid_fen, ref, s.clock.Now()).status();
+      }));
+      SHOPCRM_RETURN_IF_ERROR(
+          s.points.Earn({user, paid_fen / 100, "demo", ref, "order paid", o == 0 ? 7 : 0})
+              .status());
+    }
+    if (rng() % 2 == 0) SHOPCRM_RETURN_IF_ERROR(s.check_ins.CheckInNow(user).status());
+    SHOPCRM_ASSIGN_OR_RETURN(auto account, s.points.Account(user));
+    if (rng() % 3 == 0 && account.available >= 10) {
+      SHOPCRM_RETURN_IF_ERROR(s.points.Spend({user, 10, "demo", "", "points mall"}).status());
+    }
+    if (rng() % 4 == 0) {
+      SHOPCRM_RETURN_IF_ERROR(
+          s.stored_value.Recharge({user, recharge_plan.id, 0, "demo-recharge-" + n}).status());
+      SHOPCRM_RETURN_IF_ERROR(
+          s.stored_value.Pay(user, 1000 + static_cast<int64_t>(rng() % 20000), "demo-pay-" + n)
+              .status());
+      ++report.recharged;
+    }
+    if (rng() % 5 == 0) {
+      SHOPCRM_RETURN_IF_ERROR(s.paid.Purchase(user, paid_plan.id, 1500, "demo-plus-" + n).status());
+      ++report.paid;
+    }
+    ++report.members;
+  }
+  return report;
+}
+
+}  // namespace shopcrm::membership
