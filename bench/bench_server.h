@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -112,15 +113,17 @@ inline std::string Target(const Flags& f, const std::string& def) {
   return db;
 }
 
-// Users with ids 1..n (external ids b-1…), in batches of multi-row inserts.
-inline void AddUsers(store::Database& db, int64_t n) {
+// Rows 1..n of `insert` ("INSERT INTO t (…) VALUES "), `row(j)` giving row j's
+// "(…)": 500 rows a statement, 10,000 a transaction.
+inline void InsertRows(store::Database& db, int64_t n, const std::string& insert,
+                       const std::function<std::string(int64_t)>& row) {
   for (int64_t first = 1; first <= n; first += 10000) {
     auto st = db.Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
       for (int64_t i = first; i < first + 10000 && i <= n; i += 500) {
-        std::string sql = "INSERT INTO users (id, external_id, created_at, updated_at) VALUES ";
+        std::string sql = insert;
         for (int64_t j = i; j < i + 500 && j <= n && j < first + 10000; ++j) {
           if (j != i) sql += ",";
-          sql += "(" + std::to_string(j) + ",'b-" + std::to_string(j) + "',0,0)";
+          sql += row(j);
         }
         SHOPCRM_RETURN_IF_ERROR(s.Execute(sql).status());
       }
@@ -128,6 +131,13 @@ inline void AddUsers(store::Database& db, int64_t n) {
     });
     if (!st.ok()) Die(st.error().ToString());
   }
+}
+
+// Users with ids 1..n (external ids b-1…).
+inline void AddUsers(store::Database& db, int64_t n) {
+  InsertRows(
+      db, n, "INSERT INTO users (id, external_id, created_at, updated_at) VALUES ",
+      [](int64_t j) { return "(" + std::to_string(j) + ",'b-" + std::to_string(j) + "',0,0)"; });
 }
 
 // The first column of the first row of `sql`.

@@ -112,28 +112,19 @@ int Recycle(const Flags& f) {
                                              f.Text("synchronous", "full"), 8));
   bench::AddUsers(server.db(), members);
   std::mt19937_64 rng(11);
-  for (int64_t first = 1; first <= members; first += 10000) {
-    auto st = server.db().Transact(store::TxMode::kWrite, [&](store::Session& s) -> core::Status {
-      for (int64_t i = first; i < first + 10000 && i <= members; i += 500) {
-        std::string sql =
-            "INSERT INTO member_levels (user_id, level, growth, level_since, updated_at) VALUES ";
-        for (int64_t j = i; j < i + 500 && j < first + 10000 && j <= members; ++j) {
-          if (j != i) sql += ",";
-          const int64_t growth = static_cast<int64_t>(rng() % 20000);
-          const int level = growth >= 6400   ? 5
-                            : growth >= 1600 ? 4
-                            : growth >= 400  ? 3
-                            : growth >= 100  ? 2
-                                             : 1;
-          sql += "(" + std::to_string(j) + "," + std::to_string(level) + "," +
-                 std::to_string(growth) + ",0,0)";
-        }
-        SHOPCRM_RETURN_IF_ERROR(s.Execute(sql).status());
-      }
-      return core::Status::Ok();
-    });
-    if (!st.ok()) Die(st.error().ToString());
-  }
+  bench::InsertRows(
+      server.db(), members,
+      "INSERT INTO member_levels (user_id, level, growth, level_since, updated_at) VALUES ",
+      [&](int64_t j) {
+        const int64_t growth = static_cast<int64_t>(rng() % 20000);
+        const int level = growth >= 6400   ? 5
+                          : growth >= 1600 ? 4
+                          : growth >= 400  ? 3
+                          : growth >= 100  ? 2
+                                           : 1;
+        return "(" + std::to_string(j) + "," + std::to_string(level) + "," +
+               std::to_string(growth) + ",0,0)";
+      });
   if (!server.levels().SetScheme(FiveLevels(), {"cli", "", "bench", ""}).ok()) Die("scheme");
   const auto start = std::chrono::steady_clock::now();
   auto report = server.levels().Recycle(*core::ParseRfc3339("2026-12-01T00:00:00+08:00"));

@@ -175,8 +175,8 @@ std::optional<int64_t> Points::ExpiryOf(core::Instant released) const {
   return std::nullopt;
 }
 
-core::Status Points::SettleUser(Session& s, int64_t user_id, int64_t now,
-                                std::vector<PointsEntry>& out) {
+core::Result<int64_t> Points::SettleUser(Session& s, int64_t user_id, int64_t now,
+                                         std::vector<PointsEntry>& out) {
   SHOPCRM_ASSIGN_OR_RETURN(Balances b, OpenAccount(s, user_id, now));
   SHOPCRM_ASSIGN_OR_RETURN(
       auto due, s.Query("SELECT id, amount, available_at, source, source_ref FROM points_lots "
@@ -214,9 +214,10 @@ core::Status Points::SettleUser(Session& s, int64_t user_id, int64_t now,
         auto e,
         Append(s, ids_,
                {user_id, "expire", -lot.Int(1), 0, lot.Int(0), "", lot.Text(2), lot.Text(3)}, now));
+    b.available = e.available_after;
     out.push_back(std::move(e));
   }
-  return core::Status::Ok();
+  return b.available;
 }
 
 core::Result<PointsChange> Points::EarnIn(Session& s, const EarnRequest& r, core::Instant now_t,
@@ -228,11 +229,10 @@ core::Result<PointsChange> Points::EarnIn(Session& s, const EarnRequest& r, core
   }
   const int64_t now = core::ToUnixMicros(now_t);
   PointsChange out;
-  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, r.user_id, now, out.entries));
-  SHOPCRM_ASSIGN_OR_RETURN(Balances b, OpenAccount(s, r.user_id, now));
+  SHOPCRM_ASSIGN_OR_RETURN(const int64_t available, SettleUser(s, r.user_id, now, out.entries));
   const int64_t lot_id = ids_.Next();
   const bool held = r.hold_days > 0;
-  const int64_t keep = held ? r.amount : AfterDebt(r.amount, b.available);
+  const int64_t keep = held ? r.amount : AfterDebt(r.amount, available);
   SHOPCRM_RETURN_IF_ERROR(
       s.Execute(
            "INSERT INTO points_lots (id, user_id, amount, remaining, spent, status, "
@@ -257,7 +257,7 @@ core::Result<PointsChange> Points::SpendIn(Session& s, const SpendRequest& r, co
   SHOPCRM_RETURN_IF_ERROR(Validate(r.user_id, r.amount));
   const int64_t now = core::ToUnixMicros(now_t);
   PointsChange out;
-  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, r.user_id, now, out.entries));
+  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, r.user_id, now, out.entries).status());
   SHOPCRM_ASSIGN_OR_RETURN(auto e, Append(s, ids_,
                                           {r.user_id, "spend", -r.amount, 0, std::nullopt, r.reason,
                                            r.source, r.source_ref},
@@ -291,7 +291,7 @@ core::Result<PointsChange> Points::ReverseIn(Session& s, int64_t user_id,
   }
   const int64_t now = core::ToUnixMicros(now_t);
   PointsChange out;
-  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user_id, now, out.entries));
+  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user_id, now, out.entries).status());
   SHOPCRM_ASSIGN_OR_RETURN(auto lots,
                            s.Query("SELECT id, amount, remaining, spent, status, source FROM "
                                    "points_lots WHERE user_id = ? AND source_ref = ? AND status <> "
@@ -336,7 +336,7 @@ core::Result<PointsChange> Points::Reverse(int64_t user_id, const std::string& s
 core::Result<PointsAccount> Points::AccountIn(Session& s, int64_t user_id, core::Instant now_t) {
   const int64_t now = core::ToUnixMicros(now_t);
   std::vector<PointsEntry> settled;
-  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user_id, now, settled));
+  SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user_id, now, settled).status());
   return ReadAccount(s, user_id, now);
 }
 
@@ -379,7 +379,7 @@ core::Result<int64_t> Points::SettleDue() {
     for (int64_t user : users) {
       SHOPCRM_RETURN_IF_ERROR(db_.Transact(store::TxMode::kWrite, [&](Session& s) -> core::Status {
         std::vector<PointsEntry> entries;
-        SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user, now, entries));
+        SHOPCRM_RETURN_IF_ERROR(SettleUser(s, user, now, entries).status());
         settled += static_cast<int64_t>(entries.size());
         return core::Status::Ok();
       }));

@@ -119,8 +119,10 @@ class Points final {
 
  private:
   core::Status Validate(int64_t user_id, int64_t amount) const;
-  core::Status SettleUser(store::Session& s, int64_t user_id, int64_t now,
-                          std::vector<PointsEntry>& out);
+  // Releases and expires what is due for one member (making the account on
+  // first use); `available` after it.
+  core::Result<int64_t> SettleUser(store::Session& s, int64_t user_id, int64_t now,
+                                   std::vector<PointsEntry>& out);
   std::optional<int64_t> ExpiryOf(core::Instant released) const;
 
   store::Database& db_;
