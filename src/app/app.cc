@@ -56,8 +56,10 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       *app->db, app->clock, *app->ids, *app->audit, *app->points, *app->coupons);
   app->paid = std::make_unique<membership::PaidMemberships>(*app->db, app->clock, *app->ids,
                                                             *app->audit, *app->levels);
-  app->housekeeping =
-      std::make_unique<membership::Housekeeping>(app->clock, *app->points, *app->levels);
+  app->benefit_grants = std::make_unique<membership::BenefitGrants>(
+      *app->db, tz, *app->levels, *app->paid, *app->points, *app->coupons);
+  app->housekeeping = std::make_unique<membership::Housekeeping>(
+      app->clock, *app->points, *app->levels, app->benefit_grants.get());
   if (config.membership_group_commit) {
     app->member_commits = std::make_unique<store::GroupCommitter>(
         *app->db, store::GroupCommitOptions{config.coupons.group_commit_batch,

@@ -56,7 +56,9 @@ struct App {
   std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
   std::unique_ptr<membership::PointsMall> points_mall;
   std::unique_ptr<membership::PaidMemberships> paid;
-  std::unique_ptr<membership::Housekeeping> housekeeping;  // after points and levels: it uses both
+  std::unique_ptr<membership::BenefitGrants> benefit_grants;
+  // After points, levels and benefit_grants: it uses them.
+  std::unique_ptr<membership::Housekeeping> housekeeping;
   std::unique_ptr<store::GroupCommitter>
       member_commits;  // null when membership.group_commit is off
   api::HttpMetrics metrics;

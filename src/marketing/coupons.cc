@@ -153,6 +153,8 @@ std::string_view SourceName(Source s) {
       return "crm";
     case Source::kCode:
       return "code";
+    case Source::kBenefit:
+      return "benefit";
   }
   return "self";
 }

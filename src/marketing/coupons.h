@@ -61,8 +61,10 @@ struct CouponsOptions {
   core::Status Validate() const;
 };
 
-enum class Source { kSelf, kCrm, kCode };
-std::string_view SourceName(Source s);  // self | crm | code
+// kBenefit: a member's entitlement (membership/benefit_grants.h); like a
+// claim, anti-harassment rules do not apply.
+enum class Source { kSelf, kCrm, kCode, kBenefit };
+std::string_view SourceName(Source s);  // self | crm | code | benefit
 
 struct IssueRequest {
   int64_t template_id = 0;

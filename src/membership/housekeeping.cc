@@ -17,6 +17,15 @@ core::Status Housekeeping::RunOnce() {
   auto settled = points_.SettleDue();
   if (!settled.ok()) return std::move(settled).error();
   if (*settled > 0) core::log::Info("points settled", {{"entries", *settled}});
+  SHOPCRM_RETURN_IF_ERROR(RecycleEnded());
+  if (grants_ == nullptr) return core::Status::Ok();
+  // After recycling, so that a new month's coupons follow the new levels.
+  const core::Instant now = clock_.Now();
+  SHOPCRM_RETURN_IF_ERROR(grants_->RunMonthly(now).status());
+  return grants_->RunBirthdays(now).status();
+}
+
+core::Status Housekeeping::RecycleEnded() {
   auto scheme = levels_.Active();
   if (!scheme.ok()) {
     if (scheme.error().reason() == "no_level_scheme") return core::Status::Ok();
@@ -24,9 +33,7 @@ core::Status Housekeeping::RunOnce() {
   }
   const auto end = levels_.LastPeriodEnd(scheme->spec, clock_.Now());
   if (!end || *end <= scheme->created_at) return core::Status::Ok();
-  auto report = levels_.Recycle(*end);
-  if (!report.ok()) return std::move(report).error();
-  return core::Status::Ok();
+  return levels_.Recycle(*end).status();
 }
 
 void Housekeeping::Start(std::chrono::milliseconds interval) {

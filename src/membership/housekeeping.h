@@ -1,7 +1,8 @@
 // The membership worker: once a minute it releases and expires the points
-// that fell due (Points::SettleDue) and, when a recycling period of the
-// active level scheme has ended, runs its recycle (Levels::Recycle, once per
-// period end).
+// that fell due (Points::SettleDue); when a recycling period of the active
+// level scheme has ended, runs its recycle (Levels::Recycle, once per period
+// end); then, with `grants`, gives the month's coupons and the day's birthday
+// gifts (BenefitGrants, once per month and day).
 //
 // Only period ends after the scheme was saved are recycled. A recycle that
 // runs late (the server was down when the period ended) recycles the growth
@@ -18,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "membership/benefit_grants.h"
 #include "membership/levels.h"
 #include "membership/points.h"
 
@@ -25,21 +27,26 @@ namespace shopcrm::membership {
 
 class Housekeeping final {
  public:
-  Housekeeping(const core::Clock& clock, Points& points, Levels& levels)
-      : clock_(clock), points_(points), levels_(levels) {}
+  Housekeeping(const core::Clock& clock, Points& points, Levels& levels,
+               BenefitGrants* grants = nullptr)
+      : clock_(clock), points_(points), levels_(levels), grants_(grants) {}
   ~Housekeeping();
   Housekeeping(const Housekeeping&) = delete;
   Housekeeping& operator=(const Housekeeping&) = delete;
 
-  // One round: settle due points, then recycle a period that has ended.
+  // One round: settle due points, recycle a period that has ended, grant
+  // the period's benefits.
   core::Status RunOnce();
   // Runs RunOnce every `interval` on a thread of its own (idempotent).
   void Start(std::chrono::milliseconds interval = std::chrono::minutes(1));
 
  private:
+  core::Status RecycleEnded();
+
   const core::Clock& clock_;
   Points& points_;
   Levels& levels_;
+  BenefitGrants* const grants_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

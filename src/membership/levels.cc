@@ -81,6 +81,19 @@ core::Status RecordLevelChange(Session& s, core::IdGenerator& ids, int64_t user_
       .status();
 }
 
+core::Json IdOrNull(const std::optional<int64_t>& id) {
+  return id ? core::Json(std::to_string(*id)) : core::Json(nullptr);
+}
+
+// An optional coupon template id (a decimal string).
+std::optional<int64_t> ReadTemplateId(core::JsonObjectReader& r, std::string_view name) {
+  auto text = r.OptionalString(name, 32);
+  if (!text) return std::nullopt;
+  auto id = core::ParseId(*text);
+  if (!id) r.AddError(r.Path(name), "invalid_id", "expected a coupon template id");
+  return id;
+}
+
 }  // namespace
 
 core::Json BenefitsJson(const LevelBenefits& b) {
@@ -88,9 +101,21 @@ core::Json BenefitsJson(const LevelBenefits& b) {
           {"free_shipping_per_month", b.free_shipping_per_month},
           {"priority_service", b.priority_service},
           {"birthday_points", b.birthday_points},
-          {"monthly_coupon_template_id",
-           b.monthly_coupon_template_id ? core::Json(std::to_string(*b.monthly_coupon_template_id))
-                                        : core::Json(nullptr)}};
+          {"birthday_coupon_template_id", IdOrNull(b.birthday_coupon_template_id)},
+          {"monthly_coupon_template_id", IdOrNull(b.monthly_coupon_template_id)}};
+}
+
+LevelBenefits CombineBenefits(const LevelBenefits& level, const LevelBenefits& paid) {
+  LevelBenefits b = level;
+  b.points_percent = std::max(b.points_percent, paid.points_percent);
+  b.birthday_points = std::max(b.birthday_points, paid.birthday_points);
+  b.free_shipping_per_month += paid.free_shipping_per_month;
+  b.priority_service = b.priority_service || paid.priority_service;
+  if (!b.monthly_coupon_template_id) b.monthly_coupon_template_id = paid.monthly_coupon_template_id;
+  if (!b.birthday_coupon_template_id) {
+    b.birthday_coupon_template_id = paid.birthday_coupon_template_id;
+  }
+  return b;
 }
 
 LevelBenefits ReadBenefits(const core::Json& json, const std::string& prefix,
@@ -104,18 +129,12 @@ LevelBenefits ReadBenefits(const core::Json& json, const std::string& prefix,
   auto bday = br.OptionalInt("birthday_points");
   CheckRange(br, "birthday_points", bday, 0, 1'000'000);
   auto prio = br.OptionalBool("priority_service");
-  auto coupon = br.OptionalString("monthly_coupon_template_id", 32);
+  out.monthly_coupon_template_id = ReadTemplateId(br, "monthly_coupon_template_id");
+  out.birthday_coupon_template_id = ReadTemplateId(br, "birthday_coupon_template_id");
   out.points_percent = static_cast<int>(pct.value_or(100));
   out.free_shipping_per_month = static_cast<int>(ship.value_or(0));
   out.birthday_points = bday.value_or(0);
   out.priority_service = prio.value_or(false);
-  if (coupon) {
-    out.monthly_coupon_template_id = core::ParseId(*coupon);
-    if (!out.monthly_coupon_template_id) {
-      br.AddError(br.Path("monthly_coupon_template_id"), "invalid_id",
-                  "expected a coupon template id");
-    }
-  }
   Merge(br.Finish(), errors);
   return out;
 }

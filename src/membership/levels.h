@@ -45,8 +45,14 @@ struct LevelBenefits {
   int free_shipping_per_month = 0;
   bool priority_service = false;
   int64_t birthday_points = 0;
+  std::optional<int64_t> birthday_coupon_template_id;
   std::optional<int64_t> monthly_coupon_template_id;
 };
+
+// A level's benefits with an active paid plan's: the larger points multiplier
+// and birthday points, free-shipping counts added, priority service from
+// either, the level's coupons unless it has none.
+LevelBenefits CombineBenefits(const LevelBenefits& level, const LevelBenefits& paid);
 
 struct LevelDef {
   int level = 0;  // 1…n

@@ -240,13 +240,7 @@ core::Result<MemberBenefits> PaidMemberships::Benefits(int64_t user_id) {
   }
   if (paid.status == "active") {
     out.paid = true;
-    const LevelBenefits& p = paid.plan->spec.benefits;
-    LevelBenefits& b = out.benefits;
-    b.points_percent = std::max(b.points_percent, p.points_percent);
-    b.birthday_points = std::max(b.birthday_points, p.birthday_points);
-    b.free_shipping_per_month += p.free_shipping_per_month;
-    b.priority_service = b.priority_service || p.priority_service;
-    if (!b.monthly_coupon_template_id) b.monthly_coupon_template_id = p.monthly_coupon_template_id;
+    out.benefits = CombineBenefits(out.benefits, paid.plan->spec.benefits);
   }
   return out;
 }

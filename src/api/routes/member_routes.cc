@@ -85,7 +85,6 @@ core::Json CheckInJson(const membership::CheckIn& c) {
 }
 
 core::Json LevelJson(const membership::MemberLevel& m) {
-  const auto& b = m.benefits;
   core::Json next = nullptr;
   if (m.next) {
     next = {{"level", m.next->level}, {"name", m.next->name}, {"threshold", m.next->threshold}};
@@ -98,11 +97,7 @@ core::Json LevelJson(const membership::MemberLevel& m) {
           {"to_next", m.to_next},
           {"recycle_at", TimeOrNull(m.recycle_at)},
           {"to_keep", m.to_keep ? core::Json(*m.to_keep) : core::Json(nullptr)},
-          {"benefits",
-           {{"points_percent", b.points_percent},
-            {"free_shipping_per_month", b.free_shipping_per_month},
-            {"priority_service", b.priority_service},
-            {"birthday_points", b.birthday_points}}}};
+          {"benefits", membership::BenefitsJson(m.benefits)}};
 }
 
 core::Json GrowthEntryJson(const membership::GrowthEntry& e) {

@@ -49,6 +49,42 @@ bool VerifyPassword(std::string_view encoded, std::string_view password) {
   return crypto_pwhash_str_verify(e.c_str(), password.data(), password.size()) == 0;
 }
 
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  crypto_auth_hmacsha256_state st;
+  unsigned char out[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()),  // NOLINT
+                              key.size());
+  crypto_auth_hmacsha256_update(&st,
+                                reinterpret_cast<const unsigned char*>(message.data()),  // NOLINT
+                                message.size());
+  crypto_auth_hmacsha256_final(&st, out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);  // NOLINT
+}
+
+std::string Base64Url(std::string_view bytes) {
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), kVariant), '\0');
+  sodium_bin2base64(out.data(), out.size(),
+                    reinterpret_cast<const unsigned char*>(bytes.data()),  // NOLINT
+                    bytes.size(), kVariant);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::optional<std::string> FromBase64Url(std::string_view text) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()),  // NOLINT
+                        out.size(), text.data(), text.size(), nullptr, &len, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
 bool EqualConstantTime(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;

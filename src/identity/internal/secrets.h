@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,14 @@ PasswordCost MinimumCost();      // tests only
 // argon2id, encoded with its salt and parameters. Empty on allocation failure.
 std::string HashPassword(std::string_view password, const PasswordCost& cost);
 bool VerifyPassword(std::string_view encoded, std::string_view password);
+
+// HMAC-SHA-256 of `message` under `key` (any length), as raw bytes.
+std::string HmacSha256(std::string_view key, std::string_view message);
+
+// URL-safe base64 without padding (RFC 4648 §5), and back (nullopt when
+// `text` is not that).
+std::string Base64Url(std::string_view bytes);
+std::optional<std::string> FromBase64Url(std::string_view text);
 
 // Constant-time equality for tokens.
 bool EqualConstantTime(std::string_view a, std::string_view b);
