@@ -178,6 +178,7 @@ class BenchServer final {
                                audit_,
                                keys_,
                                users_,
+                               member_tokens_,
                                metrics_,
                                "Asia/Shanghai",
                                clock_.Now(),
@@ -198,6 +199,7 @@ class BenchServer final {
                                levels_,
                                points_mall_,
                                paid_,
+                               benefit_grants_,
                                core::Currency::Cny(),
                                o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
@@ -248,6 +250,8 @@ class BenchServer final {
   membership::CheckIns check_ins_{*db_, clock_, Tz(), points_, {}, &levels_};
   membership::PointsMall points_mall_{*db_, clock_, ids_, audit_, points_, coupons_};
   membership::PaidMemberships paid_{*db_, clock_, ids_, audit_, levels_};
+  membership::BenefitGrants benefit_grants_{*db_, Tz(), levels_, paid_, points_, coupons_};
+  identity::MemberTokens member_tokens_{identity::MemberTokens::RandomSecret(), clock_};
   store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;

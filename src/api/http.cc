@@ -33,6 +33,7 @@ std::string Request::Cookie(std::string_view name) const {
 }
 
 audit::Actor Request::Actor() const {
+  if (member_id) return {"member", std::to_string(*member_id), member_external_id, remote_ip};
   if (!principal) return {"anonymous", "", "anonymous", remote_ip};
   return principal->ToActor(remote_ip);
 }

@@ -26,6 +26,8 @@ struct Request {
   std::string remote_ip;
   std::string request_id;
   std::optional<identity::Principal> principal;  // set by authentication
+  std::optional<int64_t> member_id;              // set for member routes (Access::kMember)
+  std::string member_external_id;
 
   // A header value or "".
   const std::string& Header(std::string_view lower_name) const;

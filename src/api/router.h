@@ -20,6 +20,7 @@ using Handler = std::function<core::Result<Response>(Request&)>;
 enum class Access {
   kPublic,         // no credentials (health, login, static files)
   kAuthenticated,  // any principal; Route::permission decides more
+  kMember,         // a member, by a token the mall signed (identity/member_tokens.h)
 };
 
 struct Route {

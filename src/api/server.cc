@@ -128,7 +128,8 @@ struct ApiServer::Impl {
   }
 
   // The console is a single-page app: a real file is served as is; any other
-  // path without an extension gets index.html so client routes reload.
+  // path without an extension gets index.html so client routes reload (the
+  // member centre's, under /m/, get m/index.html).
   bool ServeStatic(const httplib::Request& in, httplib::Response& out) const {
     if (options.static_dir.empty()) return false;
     namespace fs = std::filesystem;
@@ -141,7 +142,9 @@ struct ApiServer::Impl {
     if (fs::is_directory(file, ec)) file /= "index.html";
     if (!fs::is_regular_file(file, ec)) {
       if (fs::path(in.path).has_extension()) return false;
-      file = root / "index.html";
+      // The member centre (/m/…) is a page of its own.
+      const bool member_centre = in.path == "/m" || in.path.starts_with("/m/");
+      file = root / (member_centre ? "m/index.html" : "index.html");
     }
     auto body = ReadFile(file);
     if (!body) return false;
@@ -189,6 +192,7 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   AddSavedSegmentRoutes(impl_->router, impl_->services, impl_->options);
   AddCouponRoutes(impl_->router, impl_->services, impl_->options);
   AddMemberRoutes(impl_->router, impl_->services, impl_->options);
+  AddMeRoutes(impl_->router, impl_->services);
 
   auto& http = impl_->http;
   const auto threads = static_cast<size_t>(impl_->options.threads);

@@ -20,9 +20,11 @@
 #include "core/money.h"
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
+#include "identity/member_tokens.h"
 #include "marketing/coupons.h"
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
+#include "membership/benefit_grants.h"
 #include "membership/check_ins.h"
 #include "membership/levels.h"
 #include "membership/paid.h"
@@ -67,6 +69,7 @@ struct Services {
   const audit::AuditLog& audit;
   identity::ApiKeys& api_keys;
   identity::ConsoleUsers& console_users;
+  const identity::MemberTokens& member_tokens;
   HttpMetrics& metrics;
   std::string time_zone;
   core::Instant started_at;
@@ -87,6 +90,7 @@ struct Services {
   membership::Levels& levels;
   membership::PointsMall& points_mall;
   membership::PaidMemberships& paid;
+  membership::BenefitGrants& benefit_grants;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

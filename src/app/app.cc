@@ -56,6 +56,10 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       *app->db, app->clock, *app->ids, *app->audit, *app->points, *app->coupons);
   app->paid = std::make_unique<membership::PaidMemberships>(*app->db, app->clock, *app->ids,
                                                             *app->audit, *app->levels);
+  app->member_tokens = std::make_unique<identity::MemberTokens>(
+      config.member_token_secret.empty() ? identity::MemberTokens::RandomSecret()
+                                         : config.member_token_secret,
+      app->clock);
   app->benefit_grants = std::make_unique<membership::BenefitGrants>(
       *app->db, tz, *app->levels, *app->paid, *app->points, *app->coupons);
   app->housekeeping = std::make_unique<membership::Housekeeping>(

@@ -11,6 +11,7 @@
 #include "core/id.h"
 #include "identity/api_keys.h"
 #include "identity/console_users.h"
+#include "identity/member_tokens.h"
 #include "marketing/coupons.h"
 #include "marketing/issuing.h"
 #include "marketing/templates.h"
@@ -56,6 +57,7 @@ struct App {
   std::unique_ptr<membership::CheckIns> check_ins;  // after points and levels: it uses both
   std::unique_ptr<membership::PointsMall> points_mall;
   std::unique_ptr<membership::PaidMemberships> paid;
+  std::unique_ptr<identity::MemberTokens> member_tokens;
   std::unique_ptr<membership::BenefitGrants> benefit_grants;
   // After points, levels and benefit_grants: it uses them.
   std::unique_ptr<membership::Housekeeping> housekeeping;

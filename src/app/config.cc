@@ -190,6 +190,15 @@ const std::vector<Setting>& Settings() {
          err = "must be true or false";
          return false;
        }},
+      {"membership.member_token_secret",
+       [](Config& c, const std::string& v, std::string& err) {
+         if (v.size() >= 32 && v.size() <= 256) {
+           c.member_token_secret = v;
+           return true;
+         }
+         err = "must be 32 to 256 characters";
+         return false;
+       }},
       {"membership.points_expiry",
        OneOf({"never", "days", "year_end"},
              [](Config& c, const std::string& v) {

@@ -31,6 +31,10 @@ struct Config {
   membership::PointsOptions points;
   membership::CheckInOptions check_ins;
   bool membership_group_commit = true;
+  // The secret the mall signs member tokens with (identity/member_tokens.h);
+  // when empty, the server makes a random one at start-up, so only the
+  // console can open the member centre.
+  std::string member_token_secret;
   std::optional<uint32_t> node_id;  // id generator node; random when unset
   std::string log_level = "info";
   std::string log_format = "json";

@@ -72,6 +72,7 @@ int Serve(const Config& config) {
                          *app.audit,
                          *app.api_keys,
                          *app.console_users,
+                         *app.member_tokens,
                          app.metrics,
                          config.time_zone,
                          app.clock.Now(),
@@ -92,6 +93,7 @@ int Serve(const Config& config) {
                          *app.levels,
                          *app.points_mall,
                          *app.paid,
+                         *app.benefit_grants,
                          *core::Currency::Parse(config.currency)};
   services.member_commits = app.member_commits.get();
   // Builds the index at once, then keeps it current and records stage changes.

@@ -12,6 +12,11 @@ core::Error Invalid(std::string detail) {
 
 }  // namespace
 
+std::string MemberTokens::RandomSecret() {
+  internal::InitSodium();
+  return internal::RandomHex(32);
+}
+
 std::string MemberTokens::Issue(std::string_view external_id, std::chrono::seconds ttl) const {
   const int64_t exp =
       std::chrono::duration_cast<std::chrono::seconds>((clock_.Now() + ttl).time_since_epoch())

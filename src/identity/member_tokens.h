@@ -30,6 +30,9 @@ class MemberTokens final {
   MemberTokens(std::string secret, const core::Clock& clock)
       : secret_(std::move(secret)), clock_(clock) {}
 
+  // 64 random hex digits: the secret of a server no mall shares one with.
+  static std::string RandomSecret();
+
   // A token for `external_id` that expires `ttl` from now (the console's
   // "open the member centre as this user", and tests).
   std::string Issue(std::string_view external_id, std::chrono::seconds ttl) const;

@@ -117,10 +117,13 @@ core::Result<BenefitRun> BenefitGrants::Run(const std::string& kind, const std::
                     "(?, ?, 0, 'running', ?) ON CONFLICT (kind, period) DO NOTHING",
                     {kind, period, at})
               .status());
-      SHOPCRM_ASSIGN_OR_RETURN(
-          store::Row r, s.QueryOne(std::string("SELECT ") + kRunColumns +
-                                       ", position FROM benefit_runs WHERE kind = ? AND period = ?",
-                                   {kind, period}, "benefit_run_not_found", "the run"));
+      SHOPCRM_ASSIGN_OR_RETURN(auto rows_read,
+                               s.Query(std::string("SELECT ") + kRunColumns +
+                                           ", position FROM benefit_runs WHERE kind = ? AND "
+                                           "period = ?",
+                                       {kind, period}));
+      if (rows_read.empty()) return core::Internal("the benefit run vanished");
+      const store::Row& r = rows_read.rows[0];
       run = RunOf(r);
       if (run.status == "finished") return core::Status::Ok();
       const int64_t position = r.Int(8);

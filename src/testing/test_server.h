@@ -67,33 +67,22 @@ class TestServer final {
 
   // Another server over the same services, not bound.
   std::unique_ptr<api::ApiServer> MakeServer(const api::ServerOptions& options) {
-    return std::make_unique<api::ApiServer>(options, api::Services{db_->db(),
-                                                                   clock_,
-                                                                   audit_,
-                                                                   *keys_,
-                                                                   *users_,
-                                                                   metrics_,
-                                                                   "Asia/Shanghai",
-                                                                   clock_.Now(),
-                                                                   ingest_,
-                                                                   directory_,
-                                                                   tags_,
-                                                                   imports_,
-                                                                   segments_,
-                                                                   segment_store_,
-                                                                   facts_,
-                                                                   lifecycle_,
-                                                                   coupon_templates_,
-                                                                   coupons_,
-                                                                   issuing_,
-                                                                   points_,
-                                                                   stored_value_,
-                                                                   check_ins_,
-                                                                   levels_,
-                                                                   points_mall_,
-                                                                   paid_,
-                                                                   core::Currency::Cny(),
-                                                                   &member_commits_});
+    return std::make_unique<api::ApiServer>(options,
+                                            api::Services{db_->db(),       clock_,
+                                                          audit_,          *keys_,
+                                                          *users_,         member_tokens_,
+                                                          metrics_,        "Asia/Shanghai",
+                                                          clock_.Now(),    ingest_,
+                                                          directory_,      tags_,
+                                                          imports_,        segments_,
+                                                          segment_store_,  facts_,
+                                                          lifecycle_,      coupon_templates_,
+                                                          coupons_,        issuing_,
+                                                          points_,         stored_value_,
+                                                          check_ins_,      levels_,
+                                                          points_mall_,    paid_,
+                                                          benefit_grants_, core::Currency::Cny(),
+                                                          &member_commits_});
   }
 
   int port() const { return server_->port(); }
@@ -131,6 +120,9 @@ class TestServer final {
   std::map<std::string, std::string> vars_;
   membership::PointsMall points_mall_{db_->db(), clock_, ids_, audit_, points_, coupons_};
   membership::PaidMemberships paid_{db_->db(), clock_, ids_, audit_, levels_};
+  membership::BenefitGrants benefit_grants_{
+      db_->db(), *core::BusinessTimeZone::Load("Asia/Shanghai"), levels_, paid_, points_, coupons_};
+  identity::MemberTokens member_tokens_{"test-member-token-secret-0123456789abcdef", clock_};
   store::GroupCommitter member_commits_{db_->db(), {}};
   std::unique_ptr<api::ApiServer> server_;
   std::thread thread_;

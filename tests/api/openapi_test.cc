@@ -35,13 +35,17 @@ TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
   EXPECT_EQ(doc->at("info").at("version"), SHOPCRM_VERSION);
 }
 
-TEST(OpenApi, PublicRoutesAreMarkedWithoutSecurity) {
+TEST(OpenApi, PublicAndMemberRoutesAreMarkedWithTheirSecurity) {
   testing::TestServer harness(testing::TestBackend::kSqlite);
   auto doc = *core::ParseJson(api::OpenApiDocument(), {.max_bytes = 1 << 24, .max_depth = 64});
   for (const auto& r : harness.server().router().routes()) {
     const auto& op = doc.at("paths").at(r.pattern).at(Lower(r.method));
     const bool documented_public = op.contains("security") && op.at("security").empty();
     EXPECT_EQ(documented_public, r.access == api::Access::kPublic) << r.method << " " << r.pattern;
+    const bool documented_member =
+        op.contains("security") &&
+        op.at("security") == core::Json::parse(R"([{"memberToken": []}])");
+    EXPECT_EQ(documented_member, r.access == api::Access::kMember) << r.method << " " << r.pattern;
   }
 }
 

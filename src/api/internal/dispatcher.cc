@@ -71,6 +71,26 @@ core::Status Dispatcher::Authenticate(Request& req) const {
   return core::Status::Ok();
 }
 
+core::Status Dispatcher::AuthenticateMember(Request& req) const {
+  const std::string& auth = req.Header("authorization");
+  const bool member = auth.size() > 7 && auth[6] == ' ' &&
+                      std::equal(auth.begin(), auth.begin() + 6, "member", [](char a, char b) {
+                        return std::tolower(static_cast<unsigned char>(a)) == b;
+                      });
+  if (!member) {
+    return core::Error(core::ErrorCode::kUnauthenticated, "authentication_required",
+                       "send the token the mall signed as 'Authorization: Member <token>'");
+  }
+  SHOPCRM_ASSIGN_OR_RETURN(req.member_external_id, services_.member_tokens.Verify(auth.substr(7)));
+  SHOPCRM_ASSIGN_OR_RETURN(auto ids, services_.directory.IdsByExternalId({req.member_external_id}));
+  if (ids.empty()) {
+    return core::NotFound("user_not_found",
+                          "no user with external id '" + req.member_external_id + "'");
+  }
+  req.member_id = ids[0];
+  return core::Status::Ok();
+}
+
 void Dispatcher::AddCors(const Request& req, Response& res) const {
   const std::string& origin = req.Header("origin");
   if (origin.empty()) return;
@@ -103,7 +123,9 @@ core::Result<Response> Dispatcher::Route(Request& req, std::string& route_label)
   route_label = match.route->pattern;
   req.route = match.route->pattern;
   req.path_params = std::move(match.params);
-  if (match.route->access == Access::kAuthenticated) {
+  if (match.route->access == Access::kMember) {
+    SHOPCRM_RETURN_IF_ERROR(AuthenticateMember(req));
+  } else if (match.route->access == Access::kAuthenticated) {
     SHOPCRM_RETURN_IF_ERROR(Authenticate(req));
     if (!identity::Allows(req.principal->role, match.route->permission)) {
       return core::Error(core::ErrorCode::kPermissionDenied, "insufficient_role",

@@ -20,6 +20,8 @@ class Dispatcher final {
  private:
   core::Result<Response> Route(Request& req, std::string& route_label) const;
   core::Status Authenticate(Request& req) const;
+  // A member route's caller: the member token in `Authorization: Member …`.
+  core::Status AuthenticateMember(Request& req) const;
   void AddCors(const Request& req, Response& res) const;
 
   const ServerOptions& options_;

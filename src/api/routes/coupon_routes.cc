@@ -170,21 +170,31 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, CouponJson(c, cur));
               }});
 
-  router.Add({"GET", "/api/v1/users/{id}/coupons", Access::kAuthenticated, Permission::kRead,
-              [&s, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                auto status = req.Query("status");
-                if (status && *status != "unused" && *status != "locked" && *status != "used" &&
-                    *status != "expired" && *status != "refunded") {
-                  return core::InvalidFields("invalid_query",
-                                             {{"status", "invalid_enum",
-                                               "one of unused, locked, used, expired, refunded"}});
-                }
-                SHOPCRM_ASSIGN_OR_RETURN(auto coupons, s.coupons.Wallet(id, status));
-                core::Json items = core::Json::array();
-                for (const auto& c : coupons) items.push_back(CouponJson(c, cur));
-                return JsonResponse(200, {{"items", std::move(items)}});
-              }});
+  // A user's wallet, for operators and the mall; the member's own at /api/v1/me/coupons.
+  for (const auto& [path, access] :
+       {std::pair{"/api/v1/users/{id}/coupons", Access::kAuthenticated},
+        std::pair{"/api/v1/me/coupons", Access::kMember}}) {
+    router.Add(
+        {"GET", path, access, Permission::kRead, [&s, cur](Request& req) -> core::Result<Response> {
+           int64_t id = 0;
+           if (req.member_id) {
+             id = *req.member_id;
+           } else {
+             SHOPCRM_ASSIGN_OR_RETURN(id, PathId(req, "id"));
+           }
+           auto status = req.Query("status");
+           if (status && *status != "unused" && *status != "locked" && *status != "used" &&
+               *status != "expired" && *status != "refunded") {
+             return core::InvalidFields(
+                 "invalid_query",
+                 {{"status", "invalid_enum", "one of unused, locked, used, expired, refunded"}});
+           }
+           SHOPCRM_ASSIGN_OR_RETURN(auto coupons, s.coupons.Wallet(id, status));
+           core::Json items = core::Json::array();
+           for (const auto& c : coupons) items.push_back(CouponJson(c, cur));
+           return JsonResponse(200, {{"items", std::move(items)}});
+         }});
+  }
 
   router.Add({"POST", "/api/v1/checkout/evaluate", Access::kAuthenticated, Permission::kIntegrate,
               [&s, &o, cur](Request& req) -> core::Result<Response> {

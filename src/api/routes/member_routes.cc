@@ -7,172 +7,11 @@
 
 #include "api/routes/coupon_json.h"
 #include "api/routes/idempotent_request.h"
+#include "api/routes/member_json.h"
 #include "api/routes/routes.h"
 
 namespace shopcrm::api {
 namespace {
-
-core::Json PointsAccountJson(const membership::PointsAccount& a) {
-  return {{"user_id", std::to_string(a.user_id)},
-          {"available", a.available},
-          {"pending", a.pending},
-          {"next_expiry", TimeOrNull(a.next_expiry)},
-          {"next_expiry_points", a.next_expiry_points}};
-}
-
-core::Json PointsEntryJson(const membership::PointsEntry& e) {
-  return {{"id", std::to_string(e.id)},
-          {"kind", e.kind},
-          {"available_change", e.available_change},
-          {"pending_change", e.pending_change},
-          {"available_after", e.available_after},
-          {"pending_after", e.pending_after},
-          {"reason", e.reason},
-          {"source", e.source},
-          {"source_ref", e.source_ref},
-          {"at", core::FormatRfc3339(e.at)}};
-}
-
-std::string PointsChangeText(const membership::PointsChange& c) {
-  core::Json entries = core::Json::array();
-  for (const auto& e : c.entries) entries.push_back(PointsEntryJson(e));
-  return core::DumpJson(
-      {{"entries", std::move(entries)}, {"account", PointsAccountJson(c.account)}});
-}
-
-core::Json StoredValueAccountJson(const membership::StoredValueAccount& a, core::Currency cur) {
-  return {{"user_id", std::to_string(a.user_id)},
-          {"balance", Amount(a.balance(), cur)},
-          {"principal", Amount(a.principal, cur)},
-          {"bonus", Amount(a.bonus, cur)},
-          {"currency", std::string(cur.code())}};
-}
-
-core::Json StoredValueEntryJson(const membership::StoredValueEntry& e, core::Currency cur) {
-  return {{"id", std::to_string(e.id)},
-          {"kind", e.kind},
-          {"principal_change", Amount(e.principal_change, cur)},
-          {"bonus_change", Amount(e.bonus_change, cur)},
-          {"principal_after", Amount(e.principal_after, cur)},
-          {"bonus_after", Amount(e.bonus_after, cur)},
-          {"order_id", e.order_id},
-          {"payment_ref", e.payment_ref},
-          {"plan_id", e.plan_id ? core::Json(std::to_string(*e.plan_id)) : core::Json(nullptr)},
-          {"reason", e.reason},
-          {"at", core::FormatRfc3339(e.at)}};
-}
-
-std::string StoredValueChangeText(const membership::StoredValueChange& c, core::Currency cur) {
-  return core::DumpJson({{"entry", StoredValueEntryJson(c.entry, cur)},
-                         {"account", StoredValueAccountJson(c.account, cur)}});
-}
-
-core::Json PlanJson(const membership::RechargePlan& p, core::Currency cur) {
-  return {{"id", std::to_string(p.id)},
-          {"name", p.name},
-          {"pay", Amount(p.pay, cur)},
-          {"bonus", Amount(p.bonus, cur)},
-          {"status", p.status},
-          {"created_at", core::FormatRfc3339(p.created_at)},
-          {"updated_at", core::FormatRfc3339(p.updated_at)}};
-}
-
-core::Json CheckInJson(const membership::CheckIn& c) {
-  return {{"day", c.day},
-          {"streak", c.streak},
-          {"points", c.points},
-          {"at", core::FormatRfc3339(c.at)}};
-}
-
-core::Json LevelJson(const membership::MemberLevel& m) {
-  core::Json next = nullptr;
-  if (m.next) {
-    next = {{"level", m.next->level}, {"name", m.next->name}, {"threshold", m.next->threshold}};
-  }
-  return {{"user_id", std::to_string(m.user_id)},
-          {"level", m.level},
-          {"name", m.level_name},
-          {"growth", m.growth},
-          {"next", std::move(next)},
-          {"to_next", m.to_next},
-          {"recycle_at", TimeOrNull(m.recycle_at)},
-          {"to_keep", m.to_keep ? core::Json(*m.to_keep) : core::Json(nullptr)},
-          {"benefits", membership::BenefitsJson(m.benefits)}};
-}
-
-core::Json GrowthEntryJson(const membership::GrowthEntry& e) {
-  return {{"id", std::to_string(e.id)},
-          {"task", e.task},
-          {"amount", e.amount},
-          {"growth_after", e.growth_after},
-          {"level_after", e.level_after},
-          {"source_ref", e.source_ref},
-          {"at", core::FormatRfc3339(e.at)}};
-}
-
-std::string GrowthChangeText(const membership::GrowthChange& c) {
-  return core::DumpJson({{"entry", c.entry ? GrowthEntryJson(*c.entry) : core::Json(nullptr)},
-                         {"upgraded", c.upgraded},
-                         {"member", LevelJson(c.member)}});
-}
-
-core::Json SchemeJson(const membership::LevelScheme& s) {
-  core::Json j = membership::LevelSchemeSpecJson(s.spec);
-  j["version"] = s.version;
-  j["created_by"] = s.created_by;
-  j["created_at"] = core::FormatRfc3339(s.created_at);
-  return j;
-}
-
-core::Json MallItemJson(const membership::MallItem& i) {
-  const auto& sp = i.spec;
-  return {{"id", std::to_string(i.id)},
-          {"name", sp.name},
-          {"kind", sp.kind},
-          {"coupon_template_id", sp.coupon_template_id
-                                     ? core::Json(std::to_string(*sp.coupon_template_id))
-                                     : core::Json(nullptr)},
-          {"points_price", sp.points_price},
-          {"stock", sp.stock ? core::Json(*sp.stock) : core::Json(nullptr)},
-          {"per_member_limit",
-           sp.per_member_limit ? core::Json(*sp.per_member_limit) : core::Json(nullptr)},
-          {"redeemed", i.redeemed},
-          {"status", i.status},
-          {"created_at", core::FormatRfc3339(i.created_at)},
-          {"updated_at", core::FormatRfc3339(i.updated_at)}};
-}
-
-core::Json RedemptionJson(const membership::Redemption& r) {
-  return {
-      {"id", std::to_string(r.id)},
-      {"item_id", std::to_string(r.item_id)},
-      {"item_name", r.item_name},
-      {"points", r.points},
-      {"coupon_id", r.coupon_id ? core::Json(std::to_string(*r.coupon_id)) : core::Json(nullptr)},
-      {"at", core::FormatRfc3339(r.at)}};
-}
-
-core::Json PaidPlanJson(const membership::PaidPlan& p, core::Currency cur) {
-  return {{"id", std::to_string(p.id)},
-          {"name", p.spec.name},
-          {"term_days", p.spec.term_days},
-          {"price", Amount(p.spec.price, cur)},
-          {"grace_days", p.spec.grace_days},
-          {"benefits", membership::BenefitsJson(p.spec.benefits)},
-          {"status", p.status},
-          {"created_at", core::FormatRfc3339(p.created_at)},
-          {"updated_at", core::FormatRfc3339(p.updated_at)}};
-}
-
-core::Json PaidMembershipJson(const membership::PaidMembership& m, core::Currency cur) {
-  return {{"user_id", std::to_string(m.user_id)},
-          {"status", m.status},
-          {"plan", m.plan ? PaidPlanJson(*m.plan, cur) : core::Json(nullptr)},
-          {"started_at", TimeOrNull(m.started_at)},
-          {"expires_at", TimeOrNull(m.expires_at)},
-          {"grace_until", TimeOrNull(m.grace_until)},
-          {"terms", m.terms}};
-}
 
 // A whole number of points, 1 to 10^12.
 std::optional<int64_t> ReadPoints(core::JsonObjectReader& r, std::string_view name) {
@@ -184,51 +23,144 @@ std::optional<int64_t> ReadPoints(core::JsonObjectReader& r, std::string_view na
   return n;
 }
 
-// Runs `work` in one transaction with the request's idempotency key, and
-// answers 201 with what it rendered.
-using Work = std::function<core::Result<std::string>(store::Session&, core::Instant)>;
-core::Result<Response> Mutate(Services& s, const Request& req, std::string_view operation,
-                              const Work& work) {
-  SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, operation));
-  if (s.member_commits == nullptr) {
-    const core::Instant now = s.clock.Now();
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto answer, store::TransactOnce(s.db, key, core::ToUnixMicros(now),
-                                         [&](store::Session& ss) { return work(ss, now); }));
-    return AnswerResponse(201, answer);
-  }
-  // The caller waits for the batch, so the captured references stay valid.
-  bool replayed = false;
-  auto body = s.member_commits->Run([&](store::Session& ss) -> core::Result<std::string> {
-    const core::Instant now = s.clock.Now();
-    SHOPCRM_ASSIGN_OR_RETURN(auto a,
-                             store::AnswerOnce(ss, key, core::ToUnixMicros(now),
-                                               [&](store::Session& x) { return work(x, now); }));
-    replayed = a.replayed;
-    return std::move(a.body);
-  });
-  if (!body.ok()) return std::move(body).error();
-  return AnswerResponse(201, store::Answer{std::move(body).value(), replayed});
-}
+// The routes that read a member, check them in and redeem points-mall items:
+// for operators and the mall under /api/v1/members/{user_id}, and for the
+// member under /api/v1/me.
+struct MemberView {
+  Access access;
+  std::string base;
+  identity::Permission write;  // what a mall key needs to change (not for members)
+};
 
-template <typename Entry, typename ToJson>
-Response EntriesPage(const std::vector<Entry>& page, int limit, const ToJson& to_json) {
-  core::Json items = core::Json::array();
-  for (const auto& e : page) items.push_back(to_json(e));
-  std::optional<int64_t> next;
-  if (static_cast<int>(page.size()) == limit && !page.empty()) next = page.back().id;
-  return JsonResponse(200, {{"items", std::move(items)}, {"next_cursor", CursorOrNull(next)}});
-}
+void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, const MemberView& v) {
+  using identity::Permission;
+  const core::Currency cur = s.currency;
+  // Points.
+  router.Add({"GET", v.base + "/points", v.access, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.points.Account(user));
+                return JsonResponse(200, PointsAccountJson(a));
+              }});
 
-// GET `path`: one member's ledger, newest first, paged by `limit` and `cursor`.
-template <typename Fetch, typename ToJson>
-void AddLedgerRoute(Router& router, const std::string& path, Fetch fetch, ToJson to_json) {
-  router.Add({"GET", path, Access::kAuthenticated, identity::Permission::kRead,
-              [fetch, to_json](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+  AddLedgerRoute(
+      router, v.access, v.base + "/points/entries",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.points.Entries(user, before, limit);
+      },
+      PointsEntryJson);
+
+  // Stored value.
+  router.Add({"GET", v.base + "/stored-value", v.access, Permission::kRead,
+              [&s, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.stored_value.Account(user));
+                return JsonResponse(200, StoredValueAccountJson(a, cur));
+              }});
+
+  AddLedgerRoute(
+      router, v.access, v.base + "/stored-value/entries",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.stored_value.Entries(user, before, limit);
+      },
+      [cur](const membership::StoredValueEntry& e) { return StoredValueEntryJson(e, cur); });
+
+  // Check-ins.
+  router.Add({"POST", v.base + "/check-ins", v.access, v.write,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                return Mutate(
+                    s, req, "check_in",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.CheckInIn(ss, user, now));
+                      return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
+                                             {"points", PointsAccountJson(c.points)}});
+                    });
+              }});
+
+  router.Add({"GET", v.base + "/check-ins", v.access, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                const auto month = req.Query("month");
+                if (!month) {
+                  return core::InvalidFields("invalid_query",
+                                             {{"month", "required", "a month like 2026-11"}});
+                }
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.check_ins.Month(user, *month));
+                core::Json items = core::Json::array();
+                for (const auto& c : list) items.push_back(CheckInJson(c));
+                return JsonResponse(200, {{"month", *month}, {"items", std::move(items)}});
+              }});
+
+  router.Add({"GET", v.base + "/level", v.access, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.levels.Member(user));
+                return JsonResponse(200, LevelJson(m));
+              }});
+
+  AddLedgerRoute(
+      router, v.access, v.base + "/growth/entries",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.levels.Entries(user, before, limit);
+      },
+      GrowthEntryJson);
+
+  router.Add({"POST", v.base + "/points-mall/redemptions", v.access, v.write,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto text = r.RequiredString("item_id", 32);
+                std::optional<int64_t> item;
+                if (text) {
+                  item = core::ParseId(*text);
+                  if (!item) r.AddError(r.Path("item_id"), "invalid_id", "expected an item id");
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "points_mall.redeem",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto x,
+                                               s.points_mall.RedeemIn(ss, user, *item, now));
+                      return core::DumpJson({{"redemption", RedemptionJson(x.redemption)},
+                                             {"points", PointsAccountJson(x.points)}});
+                    });
+              }});
+
+  AddLedgerRoute(
+      router, v.access, v.base + "/points-mall/redemptions",
+      [&s](int64_t user, std::optional<int64_t> before, int limit) {
+        return s.points_mall.Redemptions(user, before, limit);
+      },
+      RedemptionJson);
+  router.Add({"GET", v.base + "/paid-membership", v.access, Permission::kRead,
+              [&s, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.paid.Member(user));
+                return JsonResponse(200, PaidMembershipJson(m, cur));
+              }});
+
+  router.Add({"GET", v.base + "/benefits", v.access, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto b, s.paid.Benefits(user));
+                return JsonResponse(
+                    200, {{"user_id", std::to_string(user)},
+                          {"level", b.level ? core::Json(*b.level) : core::Json(nullptr)},
+                          {"paid", b.paid},
+                          {"benefits", membership::BenefitsJson(b.benefits)}});
+              }});
+
+  // The latest grants (a member has two or three a month at most).
+  router.Add({"GET", v.base + "/benefit-grants", v.access, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
                 SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto list, fetch(user, page.cursor, page.limit));
-                return EntriesPage(list, page.limit, to_json);
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.benefit_grants.ForMember(user, page.limit));
+                core::Json items = core::Json::array();
+                for (const auto& g : list) items.push_back(BenefitGrantJson(g));
+                return JsonResponse(200, {{"items", std::move(items)}});
               }});
 }
 
@@ -238,21 +170,8 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
   using identity::Permission;
   const core::Currency cur = s.currency;
   const std::string base = "/api/v1/members/{user_id}";
-
-  // Points.
-  router.Add({"GET", base + "/points", Access::kAuthenticated, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.points.Account(user));
-                return JsonResponse(200, PointsAccountJson(a));
-              }});
-
-  AddLedgerRoute(
-      router, base + "/points/entries",
-      [&s](int64_t user, std::optional<int64_t> before, int limit) {
-        return s.points.Entries(user, before, limit);
-      },
-      PointsEntryJson);
+  AddMemberViewRoutes(router, s, o, {Access::kAuthenticated, base, Permission::kIntegrate});
+  AddMemberViewRoutes(router, s, o, {Access::kMember, "/api/v1/me", Permission::kRead});
 
   router.Add({"POST", base + "/points/earn", Access::kAuthenticated, Permission::kIntegrate,
               [&s, &o](Request& req) -> core::Result<Response> {
@@ -316,21 +235,6 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                       return PointsChangeText(c);
                     });
               }});
-
-  // Stored value.
-  router.Add({"GET", base + "/stored-value", Access::kAuthenticated, Permission::kRead,
-              [&s, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.stored_value.Account(user));
-                return JsonResponse(200, StoredValueAccountJson(a, cur));
-              }});
-
-  AddLedgerRoute(
-      router, base + "/stored-value/entries",
-      [&s](int64_t user, std::optional<int64_t> before, int limit) {
-        return s.stored_value.Entries(user, before, limit);
-      },
-      [cur](const membership::StoredValueEntry& e) { return StoredValueEntryJson(e, cur); });
 
   router.Add({"POST", base + "/stored-value/recharge", Access::kAuthenticated,
               Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
@@ -408,33 +312,6 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                               });
               }});
 
-  // Check-ins.
-  router.Add({"POST", base + "/check-ins", Access::kAuthenticated, Permission::kIntegrate,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                return Mutate(
-                    s, req, "check_in",
-                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
-                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.CheckInIn(ss, user, now));
-                      return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
-                                             {"points", PointsAccountJson(c.points)}});
-                    });
-              }});
-
-  router.Add({"GET", base + "/check-ins", Access::kAuthenticated, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                const auto month = req.Query("month");
-                if (!month) {
-                  return core::InvalidFields("invalid_query",
-                                             {{"month", "required", "a month like 2026-11"}});
-                }
-                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.check_ins.Month(user, *month));
-                core::Json items = core::Json::array();
-                for (const auto& c : list) items.push_back(CheckInJson(c));
-                return JsonResponse(200, {{"month", *month}, {"items", std::move(items)}});
-              }});
-
   // Recharge plans.
   router.Add({"GET", "/api/v1/recharge-plans", Access::kAuthenticated, Permission::kRead,
               [&s, cur](Request&) -> core::Result<Response> {
@@ -510,20 +387,6 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                                           {"changed", report.changed},
                                           {"status", report.status}});
               }});
-
-  router.Add({"GET", base + "/level", Access::kAuthenticated, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.levels.Member(user));
-                return JsonResponse(200, LevelJson(m));
-              }});
-
-  AddLedgerRoute(
-      router, base + "/growth/entries",
-      [&s](int64_t user, std::optional<int64_t> before, int limit) {
-        return s.levels.Entries(user, before, limit);
-      },
-      GrowthEntryJson);
 
   router.Add({"POST", base + "/growth", Access::kAuthenticated, Permission::kIntegrate,
               [&s, &o, cur](Request& req) -> core::Result<Response> {
@@ -604,34 +467,6 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, MallItemJson(item));
               }});
 
-  router.Add({"POST", base + "/points-mall/redemptions", Access::kAuthenticated,
-              Permission::kIntegrate, [&s, &o](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                core::JsonObjectReader r(body);
-                auto text = r.RequiredString("item_id", 32);
-                std::optional<int64_t> item;
-                if (text) {
-                  item = core::ParseId(*text);
-                  if (!item) r.AddError(r.Path("item_id"), "invalid_id", "expected an item id");
-                }
-                SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                return Mutate(
-                    s, req, "points_mall.redeem",
-                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
-                      SHOPCRM_ASSIGN_OR_RETURN(auto x,
-                                               s.points_mall.RedeemIn(ss, user, *item, now));
-                      return core::DumpJson({{"redemption", RedemptionJson(x.redemption)},
-                                             {"points", PointsAccountJson(x.points)}});
-                    });
-              }});
-
-  AddLedgerRoute(
-      router, base + "/points-mall/redemptions",
-      [&s](int64_t user, std::optional<int64_t> before, int limit) {
-        return s.points_mall.Redemptions(user, before, limit);
-      },
-      RedemptionJson);
   // Paid membership.
   router.Add({"GET", "/api/v1/paid-plans", Access::kAuthenticated, Permission::kRead,
               [&s, cur](Request&) -> core::Result<Response> {
@@ -707,22 +542,41 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
              });
        }});
 
-  router.Add({"GET", base + "/paid-membership", Access::kAuthenticated, Permission::kRead,
-              [&s, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.paid.Member(user));
-                return JsonResponse(200, PaidMembershipJson(m, cur));
+  // Benefit runs: the worker starts each month's and day's; an operator may
+  // start one now (it runs once per period either way).
+  router.Add({"GET", "/api/v1/benefit-runs", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
+                SHOPCRM_ASSIGN_OR_RETURN(auto list, s.benefit_grants.Runs(page.limit));
+                core::Json items = core::Json::array();
+                for (const auto& r : list) items.push_back(BenefitRunJson(r));
+                return JsonResponse(200, {{"items", std::move(items)}});
               }});
 
-  router.Add({"GET", base + "/benefits", Access::kAuthenticated, Permission::kRead,
+  router.Add({"POST", "/api/v1/benefit-runs", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto kind = r.RequiredEnum("kind", {"monthly", "birthday"});
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                const core::Instant now = s.clock.Now();
+                SHOPCRM_ASSIGN_OR_RETURN(auto run, *kind == "monthly"
+                                                       ? s.benefit_grants.RunMonthly(now)
+                                                       : s.benefit_grants.RunBirthdays(now));
+                return JsonResponse(200, BenefitRunJson(run));
+              }});
+
+  // A member-centre link for a member, as the mall would sign it: the
+  // console's "open the member centre as this user".
+  router.Add({"POST", base + "/member-token", Access::kAuthenticated, Permission::kOperate,
               [&s](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto b, s.paid.Benefits(user));
-                return JsonResponse(
-                    200, {{"user_id", std::to_string(user)},
-                          {"level", b.level ? core::Json(*b.level) : core::Json(nullptr)},
-                          {"paid", b.paid},
-                          {"benefits", membership::BenefitsJson(b.benefits)}});
+                SHOPCRM_ASSIGN_OR_RETURN(auto u, s.directory.Get(user));
+                constexpr std::chrono::hours kTtl{2};
+                const std::string token = s.member_tokens.Issue(u.external_id, kTtl);
+                return JsonResponse(201, {{"token", token},
+                                          {"expires_at", core::FormatRfc3339(s.clock.Now() + kTtl)},
+                                          {"url", "/m/?token=" + token}});
               }});
 }
 

@@ -22,6 +22,8 @@ void AddImportRoutes(Router& router, Services& services);
 void AddSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddSavedSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddCouponRoutes(Router& router, Services& services, const ServerOptions& options);
+// /api/v1/me: the member centre (Access::kMember).
+void AddMeRoutes(Router& router, Services& services);
 void AddMemberRoutes(Router& router, Services& services, const ServerOptions& options);
 
 }  // namespace shopcrm::api
