@@ -32,6 +32,11 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 900,
     rollupOptions: {
+      // The console, and the member centre (/m/) with its own small bundle.
+      input: {
+        console: fileURLToPath(new URL('./index.html', import.meta.url)),
+        member: fileURLToPath(new URL('./m/index.html', import.meta.url)),
+      },
       output: {
         // Keep ECharts and the Vue runtime in their own long-lived chunks. Element Plus and
         // the smaller libraries are left to Rollup's own splitting: Rollup renders every

@@ -6,7 +6,16 @@
 namespace shopcrm::membership {
 namespace {
 
-LevelSchemeSpec DemoScheme() {
+marketing::TemplateSpec DemoCoupon(std::string name, int64_t discount) {
+  marketing::TemplateSpec t;
+  t.name = std::move(name);
+  t.terms.kind = marketing::CouponKind::kRedPacket;
+  t.terms.discount = discount;
+  t.validity.use_days = 30;
+  return t;
+}
+
+LevelSchemeSpec DemoScheme(int64_t monthly_coupon) {
   LevelSchemeSpec s;
   const std::vector<std::pair<std::string, int64_t>> levels{{"普通会员", 0},
                                                             {"白银会员", 200},
@@ -22,6 +31,7 @@ LevelSchemeSpec DemoScheme() {
     d.benefits.free_shipping_per_month = static_cast<int>(i);
     d.benefits.priority_service = i >= 3;
     d.benefits.birthday_points = 100 * static_cast<int64_t>(i);
+    if (i >= 2) d.benefits.monthly_coupon_template_id = monthly_coupon;
     s.levels.push_back(d);
   }
   s.growth_per_yuan = 1;
@@ -37,7 +47,18 @@ core::Result<MembershipDemoReport> GenerateMembershipDemo(const MembershipDemoSe
                                                           const std::vector<int64_t>& user_ids,
                                                           uint64_t seed) {
   const audit::Actor actor{"cli", "", "demo", ""};
-  SHOPCRM_RETURN_IF_ERROR(s.levels.SetScheme(DemoScheme(), actor).status());
+  SHOPCRM_ASSIGN_OR_RETURN(auto monthly,
+                           s.templates.Create(DemoCoupon("会员月券 8 元", 800), actor));
+  SHOPCRM_ASSIGN_OR_RETURN(auto mall_coupon,
+                           s.templates.Create(DemoCoupon("积分兑 10 元券", 1000), actor));
+  SHOPCRM_RETURN_IF_ERROR(s.levels.SetScheme(DemoScheme(monthly.id), actor).status());
+  SHOPCRM_RETURN_IF_ERROR(
+      s.mall.Create({"10 元无门槛券", "coupon", mall_coupon.id, 200, std::nullopt, 5}, actor)
+          .status());
+  SHOPCRM_RETURN_IF_ERROR(
+      s.mall.Create({"定制帆布袋", "goods", std::nullopt, 500, 100, 1}, actor).status());
+  SHOPCRM_RETURN_IF_ERROR(
+      s.mall.Create({"视频会员周卡", "partner", std::nullopt, 800, 50, 2}, actor).status());
   SHOPCRM_ASSIGN_OR_RETURN(auto recharge_plan,
                            s.stored_value.CreatePlan({"充 500 送 50", 50000, 5000}, actor));
   PaidPlanSpec card{"PLUS 月卡", 30, 1500, 7, {}};
@@ -81,6 +102,7 @@ core::Result<MembershipDemoReport> GenerateMembershipDemo(const MembershipDemoSe
     }
     ++report.members;
   }
+  SHOPCRM_RETURN_IF_ERROR(s.grants.RunMonthly(s.clock.Now()).status());
   return report;
 }
 

@@ -1,17 +1,21 @@
-// Demo membership for `shopcrm demo`: a five-level scheme recycled monthly, a
-// recharge plan, a paid plan, and for the given users orders' growth and
-// points, check-ins, recharges and payments, and some paid memberships, so
-// the 360 page's membership card has something to show. Deterministic for a
-// seed.
+// Demo membership for `shopcrm demo`: a five-level scheme recycled monthly
+// (gold and up with a monthly member coupon), a recharge plan, a paid plan,
+// three points-mall items, and for the given users orders' growth and
+// points, check-ins, recharges and payments, some paid memberships, and the
+// month's benefit run, so the 360 page's membership card and the member
+// centre have something to show. Deterministic for a seed.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "marketing/templates.h"
+#include "membership/benefit_grants.h"
 #include "membership/check_ins.h"
 #include "membership/levels.h"
 #include "membership/paid.h"
 #include "membership/points.h"
+#include "membership/points_mall.h"
 #include "membership/stored_value.h"
 
 namespace shopcrm::membership {
@@ -28,6 +32,9 @@ struct MembershipDemoServices {
   StoredValue& stored_value;
   PaidMemberships& paid;
   CheckIns& check_ins;
+  PointsMall& mall;
+  BenefitGrants& grants;
+  marketing::Templates& templates;
   store::Database& db;
   const core::Clock& clock;
 };

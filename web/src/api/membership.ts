@@ -2,65 +2,16 @@
 // paid membership, and the newest entries of the two money-like ledgers.
 import { ApiError, api } from './client'
 
-export interface PointsAccount {
-  user_id: string
-  available: number
-  pending: number
-  next_expiry: string | null
-  next_expiry_points: number
-}
+import type {
+  MemberLevel,
+  PaidMembership,
+  PointsAccount,
+  PointsEntry,
+  StoredValueAccount,
+  StoredValueEntry,
+} from './membershipTypes'
 
-export interface StoredValueAccount {
-  user_id: string
-  balance: string
-  principal: string
-  bonus: string
-  currency: string
-}
-
-export interface MemberLevel {
-  user_id: string
-  level: number
-  name: string
-  growth: number
-  next: { level: number; name: string; threshold: number } | null
-  to_next: number
-  recycle_at: string | null
-  to_keep: number | null
-}
-
-export interface PaidMembership {
-  user_id: string
-  status: 'none' | 'active' | 'grace' | 'expired'
-  plan: { id: string; name: string } | null
-  expires_at: string | null
-  grace_until: string | null
-  terms: number
-}
-
-export interface PointsEntry {
-  id: string
-  kind: string
-  available_change: number
-  pending_change: number
-  available_after: number
-  reason: string
-  source_ref: string
-  at: string
-}
-
-export interface StoredValueEntry {
-  id: string
-  kind: string
-  principal_change: string
-  bonus_change: string
-  principal_after: string
-  bonus_after: string
-  order_id: string
-  payment_ref: string
-  reason: string
-  at: string
-}
+export type { MemberLevel, PaidMembership, PointsAccount, PointsEntry, StoredValueAccount, StoredValueEntry }
 
 const member = (id: string): string => `/api/v1/members/${encodeURIComponent(id)}`
 
@@ -94,4 +45,10 @@ export async function listPointsEntries(userId: string, limit = 10): Promise<Poi
 export async function listStoredValueEntries(userId: string, limit = 10): Promise<StoredValueEntry[]> {
   const body = await api.get<{ items: StoredValueEntry[] }>(`${member(userId)}/stored-value/entries?limit=${limit}`)
   return body.items
+}
+
+/** A member-centre URL signed for the member (as the mall would sign it); it lives two hours. */
+export async function memberCentreLink(userId: string): Promise<string> {
+  const body = await api.post<{ url: string }>(`${member(userId)}/member-token`)
+  return body.url
 }

@@ -41,5 +41,6 @@ export default {
     recharge_refund: 'Recharge refund',
   },
   empty: 'Nothing yet',
+  openCentre: 'Open the member centre as this member',
   unavailable: 'Not available',
 }

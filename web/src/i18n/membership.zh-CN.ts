@@ -42,5 +42,6 @@ export default {
     recharge_refund: '充值退款',
   },
   empty: '暂无记录',
+  openCentre: '以该会员身份打开会员中心',
   unavailable: '暂无法获取',
 }

@@ -1,0 +1,35 @@
+// What every tab of the member centre shares: the first screen's summary, reloading it,
+// and the short notices ("checked in", "not enough points") shown at the top.
+import { ref } from 'vue'
+import type { MeSummary } from '@/api/membershipTypes'
+import { MemberApiError, me } from './api'
+
+export const summary = ref<MeSummary | null>(null)
+/** 'token' when the token is missing or refused; 'other' for anything else. */
+export const fatal = ref<'token' | 'other' | null>(null)
+export const notice = ref<{ text: string; kind: 'ok' | 'error' } | null>(null)
+
+let noticeTimer: ReturnType<typeof setTimeout> | undefined
+
+export function notify(text: string, kind: 'ok' | 'error' = 'ok'): void {
+  notice.value = { text, kind }
+  clearTimeout(noticeTimer)
+  noticeTimer = setTimeout(() => (notice.value = null), 3000)
+}
+
+/** A refused token ends the visit; other failures are the caller's to show. */
+export function isTokenProblem(err: unknown): boolean {
+  if (err instanceof MemberApiError && err.status === 401) {
+    fatal.value = 'token'
+    return true
+  }
+  return false
+}
+
+export async function reload(): Promise<void> {
+  try {
+    summary.value = await me.get<MeSummary>()
+  } catch (err) {
+    if (!isTokenProblem(err)) fatal.value = 'other'
+  }
+}
