@@ -1,5 +1,6 @@
 #include "membership/check_ins.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace shopcrm::membership {
@@ -62,6 +63,105 @@ core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_
   return out;
 }
 
+core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_id,
+                                               const std::string& day, core::Instant now) {
+  static const std::regex kDay(R"((\d{4})-(\d{2})-(\d{2}))");
+  std::smatch m;
+  core::LocalDate date{std::chrono::year{0}, std::chrono::month{0}, std::chrono::day{0}};
+  if (std::regex_match(day, m, kDay)) {
+    date = core::LocalDate{std::chrono::year{std::stoi(m[1])},
+                           std::chrono::month{static_cast<unsigned>(std::stoi(m[2]))},
+                           std::chrono::day{static_cast<unsigned>(std::stoi(m[3]))}};
+  }
+  if (!date.ok()) {
+    return core::InvalidFields("invalid_fields",
+                               {{"day", "invalid", "must be a date like 2026-11-03"}});
+  }
+  const std::string today = core::FormatDate(tz_.DateOf(now));
+  if (day >= today || day.substr(0, 7) != today.substr(0, 7)) {
+    return core::Error(
+        core::ErrorCode::kFailedPrecondition, "make_up_out_of_range",
+        "only a missed day earlier this month (" + today.substr(0, 7) + ") can be made up");
+  }
+  // Touching the member's row serialises their make-ups (a row lock on
+  // PostgreSQL; SQLite writers are serial), so the count below is exact.
+  SHOPCRM_ASSIGN_OR_RETURN(int64_t found,
+                           s.Execute("UPDATE users SET id = id WHERE id = ?", {user_id}));
+  if (found == 0) {
+    return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
+  }
+  const std::string month = today.substr(0, 7);
+  SHOPCRM_ASSIGN_OR_RETURN(
+      store::Row used,
+      s.QueryOne("SELECT COUNT(*) FROM check_ins WHERE user_id = ? AND day >= ? AND day <= ? AND "
+                 "made_up = 1",
+                 {user_id, month + "-01", month + "-31"}, "count_failed", "count"));
+  if (used.Int(0) >= options_.make_ups_per_month) {
+    return core::Error(core::ErrorCode::kFailedPrecondition, "make_up_limit_reached",
+                       "the member has made up " + std::to_string(used.Int(0)) +
+                           " check-ins this month (at most " +
+                           std::to_string(options_.make_ups_per_month) + ")");
+  }
+  // The day before decides the streak; the days after are counted again.
+  const auto before =
+      core::FormatDate(core::LocalDate(std::chrono::sys_days(date) - std::chrono::days(1)));
+  SHOPCRM_ASSIGN_OR_RETURN(auto prev, s.Query("SELECT streak FROM check_ins WHERE user_id = ? AND "
+                                              "day = ?",
+                                              {user_id, before}));
+  int streak = prev.empty() ? 1 : static_cast<int>(prev.rows[0].Int(0)) + 1;
+  CheckInResult out;
+  out.check_in = {day, streak, options_.points, now, true};
+  auto inserted = s.Execute(
+      "INSERT INTO check_ins (user_id, day, streak, points, at, made_up) VALUES (?, ?, ?, ?, ?, 1)",
+      {user_id, day, int64_t{streak}, options_.points, core::ToUnixMicros(now)});
+  if (!inserted.ok() && inserted.error().reason() == "unique_violation") {
+    return core::Error(core::ErrorCode::kConflict, "already_checked_in",
+                       "the member has checked in on " + day + " already");
+  }
+  SHOPCRM_RETURN_IF_ERROR(inserted.status());
+  SHOPCRM_ASSIGN_OR_RETURN(auto after, s.Query("SELECT day FROM check_ins WHERE user_id = ? AND "
+                                               "day > ? AND day <= ? ORDER BY day",
+                                               {user_id, day, today}));
+  core::LocalDate expected = core::LocalDate(std::chrono::sys_days(date) + std::chrono::days(1));
+  for (const auto& r : after.rows) {
+    if (r.Text(0) != core::FormatDate(expected)) break;  // a gap ends the run
+    ++streak;
+    SHOPCRM_RETURN_IF_ERROR(
+        s.Execute("UPDATE check_ins SET streak = ? WHERE user_id = ? AND day = ?",
+                  {int64_t{streak}, user_id, r.Text(0)})
+            .status());
+    expected = core::LocalDate(std::chrono::sys_days(expected) + std::chrono::days(1));
+  }
+  if (options_.make_up_cost > 0) {
+    SpendRequest cost{user_id, options_.make_up_cost, "check_in", "make_up:" + day,
+                      "make-up check-in for " + day};
+    SHOPCRM_RETURN_IF_ERROR(points_.SpendIn(s, cost, now).status());
+  }
+  if (options_.points > 0) {
+    EarnRequest earn{user_id, options_.points, "check_in", "check_in:" + day, "made up"};
+    SHOPCRM_ASSIGN_OR_RETURN(auto change, points_.EarnIn(s, earn, now, "check_in"));
+    out.points = std::move(change.account);
+  } else {
+    SHOPCRM_ASSIGN_OR_RETURN(out.points, points_.AccountIn(s, user_id, now));
+  }
+  return out;
+}
+
+core::Result<int> CheckIns::MakeUpsLeft(int64_t user_id) {
+  const std::string month = core::FormatDate(tz_.DateOf(clock_.Now())).substr(0, 7);
+  int left = 0;
+  SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
+    SHOPCRM_ASSIGN_OR_RETURN(
+        store::Row used,
+        s.QueryOne("SELECT COUNT(*) FROM check_ins WHERE user_id = ? AND day >= ? AND day <= ? "
+                   "AND made_up = 1",
+                   {user_id, month + "-01", month + "-31"}, "count_failed", "count"));
+    left = std::max(0, options_.make_ups_per_month - static_cast<int>(used.Int(0)));
+    return core::Status::Ok();
+  }));
+  return left;
+}
+
 core::Result<CheckInResult> CheckIns::CheckInNow(int64_t user_id) {
   return store::TransactFor<CheckInResult>(db_, store::TxMode::kWrite, [&](store::Session& s) {
     return CheckInIn(s, user_id, clock_.Now());
@@ -76,13 +176,14 @@ core::Result<std::vector<CheckIn>> CheckIns::Month(int64_t user_id, const std::s
   }
   std::vector<CheckIn> out;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto rows, s.Query("SELECT day, streak, points, at FROM check_ins WHERE user_id = ? AND "
-                           "day >= ? AND day <= ? ORDER BY day",
-                           {user_id, month + "-01", month + "-31"}));
+    SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                             s.Query("SELECT day, streak, points, at, made_up FROM check_ins WHERE "
+                                     "user_id = ? AND "
+                                     "day >= ? AND day <= ? ORDER BY day",
+                                     {user_id, month + "-01", month + "-31"}));
     for (const auto& r : rows.rows) {
-      out.push_back(
-          {r.Text(0), static_cast<int>(r.Int(1)), r.Int(2), core::FromUnixMicros(r.Int(3))});
+      out.push_back({r.Text(0), static_cast<int>(r.Int(1)), r.Int(2),
+                     core::FromUnixMicros(r.Int(3)), r.Int(4) == 1});
     }
     return core::Status::Ok();
   }));

@@ -7,8 +7,17 @@
 // at 1. The points are earned in the same transaction (kind "check_in"), and
 // so is the level scheme's "check_in" growth when there is one.
 //
+// Make-up check-ins (补签): a member may check in later for a day they missed
+// earlier in the same business month, `make_ups_per_month` times a month at
+// most (make_up_limit_reached), paying `make_up_cost` points for it
+// (insufficient_points). A made-up day earns the plain check-in points (no
+// streak bonus, no growth), and the streaks of it and the days after it are
+// counted again, so a make-up can join two runs of days. Only a past day of
+// the current month can be made up (make_up_out_of_range).
+//
 // Owns table: check_ins. Thread-safety: safe from any thread.
-// Error reasons: user_not_found, already_checked_in, invalid_fields.
+// Error reasons: user_not_found, already_checked_in, invalid_fields,
+// make_up_out_of_range, make_up_limit_reached, insufficient_points.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +36,8 @@ struct CheckInOptions {
   int64_t points = 5;          // every check-in
   int streak_days = 7;         // every this many days in a row …
   int64_t streak_points = 20;  // … these points on top
+  int make_ups_per_month = 2;  // make-up check-ins a month at most (0: none)
+  int64_t make_up_cost = 20;   // points a make-up check-in costs
 };
 
 struct CheckIn {
@@ -34,6 +45,7 @@ struct CheckIn {
   int streak = 0;
   int64_t points = 0;
   core::Instant at;
+  bool made_up = false;
 };
 
 struct CheckInResult {
@@ -51,6 +63,12 @@ class CheckIns final {
   core::Result<CheckInResult> CheckInNow(int64_t user_id);
   // The same inside a caller's write transaction (an idempotency key's).
   core::Result<CheckInResult> CheckInIn(store::Session& s, int64_t user_id, core::Instant now);
+  // A make-up check-in for `day` ("YYYY-MM-DD"), inside a caller's write transaction.
+  core::Result<CheckInResult> MakeUpIn(store::Session& s, int64_t user_id, const std::string& day,
+                                       core::Instant now);
+  // Make-up check-ins left to the member this business month.
+  core::Result<int> MakeUpsLeft(int64_t user_id);
+  const CheckInOptions& options() const { return options_; }
   // The member's check-ins in one business month ("YYYY-MM"), oldest first.
   core::Result<std::vector<CheckIn>> Month(int64_t user_id, const std::string& month);
 

@@ -90,6 +90,35 @@ describe('member centre', () => {
     )
   })
 
+  test('a missed day of the month can be made up for points, and then counts as checked in', async () => {
+    await withPage(
+      'member-centre-make-up',
+      async (page) => {
+        const { link, summary } = await findMember(page, (s) => s.points.available >= 20 && s.check_in.make_ups_left > 0)
+        await openCentre(page, link)
+        if (summary.check_in.today.endsWith('-01')) {
+          // The first of the month has no earlier day to make up.
+          assert.equal(await page.locator(sel('m-day-missed')).count(), 0)
+          return
+        }
+        const missed = page.locator(sel('m-day-missed')).first()
+        const day = await missed.getAttribute('data-date')
+        assert.ok(day < summary.check_in.today)
+        await missed.tap()
+        await page.locator(sel('m-make-up')).waitFor()
+        assert.ok((await shown(page, 'm-make-up')).includes(String(summary.check_in.make_up_cost)))
+        await page.locator(sel('m-make-up-ok')).tap()
+        await page.locator(`${sel('m-day-done')}[data-date="${day}"]`).waitFor()
+        const after = await meGet(page, link.token)
+        assert.equal(after.check_in.make_ups_left, summary.check_in.make_ups_left - 1)
+        const month = await meGet(page, link.token, `/check-ins?month=${day.slice(0, 7)}`)
+        assert.ok(month.items.some((c) => c.day === day && c.made_up))
+        assert.equal(after.points.available, summary.points.available - summary.check_in.make_up_cost + month.items.find((c) => c.day === day).points)
+      },
+      PHONE,
+    )
+  })
+
   test('redeeming a points-mall coupon takes its points and puts the coupon in the wallet', async () => {
     await withPage(
       'member-centre-redeem',

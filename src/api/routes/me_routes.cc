@@ -31,10 +31,17 @@ void AddMeRoutes(Router& router, Services& s) {
          SHOPCRM_ASSIGN_OR_RETURN(auto stored, s.stored_value.Account(user));
          const std::string today = core::FormatDate(tz.DateOf(s.clock.Now()));
          SHOPCRM_ASSIGN_OR_RETURN(auto month, s.check_ins.Month(user, today.substr(0, 7)));
-         core::Json check_in = {{"today", today}, {"checked_in", false}, {"streak", 0}};
+         SHOPCRM_ASSIGN_OR_RETURN(int make_ups_left, s.check_ins.MakeUpsLeft(user));
+         core::Json check_in = {{"today", today},
+                                {"checked_in", false},
+                                {"streak", 0},
+                                {"make_ups_left", make_ups_left},
+                                {"make_up_cost", s.check_ins.options().make_up_cost}};
          for (const auto& c : month) {
-           if (c.day == today)
-             check_in = {{"today", today}, {"checked_in", true}, {"streak", c.streak}};
+           if (c.day == today) {
+             check_in["checked_in"] = true;
+             check_in["streak"] = c.streak;
+           }
          }
          return JsonResponse(
              200,

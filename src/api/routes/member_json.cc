@@ -74,6 +74,7 @@ core::Json CheckInJson(const membership::CheckIn& c) {
   return {{"day", c.day},
           {"streak", c.streak},
           {"points", c.points},
+          {"made_up", c.made_up},
           {"at", core::FormatRfc3339(c.at)}};
 }
 

@@ -78,6 +78,22 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
                     });
               }});
 
+  router.Add({"POST", v.base + "/check-ins/make-up", v.access, v.write,
+              [&s, &o](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto day = r.RequiredString("day", 10);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "check_in.make_up",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.MakeUpIn(ss, user, *day, now));
+                      return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
+                                             {"points", PointsAccountJson(c.points)}});
+                    });
+              }});
+
   router.Add({"GET", v.base + "/check-ins", v.access, Permission::kRead,
               [&s](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));

@@ -76,6 +76,7 @@ export interface CheckIn {
   day: string
   streak: number
   points: number
+  made_up: boolean
   at: string
 }
 
@@ -118,5 +119,5 @@ export interface MeSummary {
   benefits: MemberBenefits
   points: PointsAccount
   stored_value: StoredValueAccount
-  check_in: { today: string; checked_in: boolean; streak: number }
+  check_in: { today: string; checked_in: boolean; streak: number; make_ups_left: number; make_up_cost: number }
 }
