@@ -200,6 +200,8 @@ class BenchServer final {
                                points_mall_,
                                paid_,
                                benefit_grants_,
+                               tasks_,
+                               medals_,
                                core::Currency::Cny(),
                                o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
@@ -251,6 +253,8 @@ class BenchServer final {
   membership::PointsMall points_mall_{*db_, clock_, ids_, audit_, points_, coupons_};
   membership::PaidMemberships paid_{*db_, clock_, ids_, audit_, levels_};
   membership::BenefitGrants benefit_grants_{*db_, Tz(), levels_, paid_, points_, coupons_};
+  membership::Tasks tasks_{*db_, clock_, ids_, Tz(), audit_, points_, levels_, coupons_};
+  membership::Medals medals_{*db_, clock_, ids_, audit_};
   identity::MemberTokens member_tokens_{identity::MemberTokens::RandomSecret(), clock_};
   store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;

@@ -27,10 +27,12 @@
 #include "membership/benefit_grants.h"
 #include "membership/check_ins.h"
 #include "membership/levels.h"
+#include "membership/medals.h"
 #include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
 #include "membership/stored_value.h"
+#include "membership/tasks.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
 #include "profiles/import_runs.h"
@@ -91,6 +93,8 @@ struct Services {
   membership::PointsMall& points_mall;
   membership::PaidMemberships& paid;
   membership::BenefitGrants& benefit_grants;
+  membership::Tasks& tasks;
+  membership::Medals& medals;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

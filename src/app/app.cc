@@ -62,6 +62,9 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
       app->clock);
   app->benefit_grants = std::make_unique<membership::BenefitGrants>(
       *app->db, tz, *app->levels, *app->paid, *app->points, *app->coupons);
+  app->tasks = std::make_unique<membership::Tasks>(*app->db, app->clock, *app->ids, tz, *app->audit,
+                                                   *app->points, *app->levels, *app->coupons);
+  app->medals = std::make_unique<membership::Medals>(*app->db, app->clock, *app->ids, *app->audit);
   app->housekeeping = std::make_unique<membership::Housekeeping>(
       app->clock, *app->points, *app->levels, app->benefit_grants.get());
   if (config.membership_group_commit) {

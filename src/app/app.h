@@ -18,10 +18,12 @@
 #include "membership/check_ins.h"
 #include "membership/housekeeping.h"
 #include "membership/levels.h"
+#include "membership/medals.h"
 #include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
 #include "membership/stored_value.h"
+#include "membership/tasks.h"
 #include "profiles/directory.h"
 #include "profiles/import_runs.h"
 #include "profiles/ingest.h"
@@ -59,6 +61,8 @@ struct App {
   std::unique_ptr<membership::PaidMemberships> paid;
   std::unique_ptr<identity::MemberTokens> member_tokens;
   std::unique_ptr<membership::BenefitGrants> benefit_grants;
+  std::unique_ptr<membership::Tasks> tasks;
+  std::unique_ptr<membership::Medals> medals;
   // After points, levels and benefit_grants: it uses them.
   std::unique_ptr<membership::Housekeeping> housekeeping;
   std::unique_ptr<store::GroupCommitter>

@@ -104,10 +104,12 @@ core::Json GrowthEntryJson(const membership::GrowthEntry& e) {
           {"at", core::FormatRfc3339(e.at)}};
 }
 
-std::string GrowthChangeText(const membership::GrowthChange& c) {
-  return core::DumpJson({{"entry", c.entry ? GrowthEntryJson(*c.entry) : core::Json(nullptr)},
-                         {"upgraded", c.upgraded},
-                         {"member", LevelJson(c.member)}});
+std::string GrowthChangeText(const membership::GrowthChange& c, core::Json medals) {
+  core::Json j = {{"entry", c.entry ? GrowthEntryJson(*c.entry) : core::Json(nullptr)},
+                  {"upgraded", c.upgraded},
+                  {"member", LevelJson(c.member)}};
+  if (!medals.is_null()) j["medals_awarded"] = std::move(medals);
+  return core::DumpJson(j);
 }
 
 core::Json SchemeJson(const membership::LevelScheme& s) {
@@ -188,6 +190,54 @@ core::Json BenefitRunJson(const membership::BenefitRun& r) {
           {"status", r.status},
           {"started_at", core::FormatRfc3339(r.started_at)},
           {"finished_at", TimeOrNull(r.finished_at)}};
+}
+
+core::Json TaskJson(const membership::Task& t) {
+  return {{"id", std::to_string(t.id)},
+          {"code", t.spec.code},
+          {"name", t.spec.name},
+          {"kind", t.spec.kind},
+          {"points", t.spec.points},
+          {"coupon_template_id", t.spec.coupon_template_id
+                                     ? core::Json(std::to_string(*t.spec.coupon_template_id))
+                                     : core::Json(nullptr)},
+          {"status", t.status},
+          {"created_at", core::FormatRfc3339(t.created_at)},
+          {"updated_at", core::FormatRfc3339(t.updated_at)}};
+}
+
+core::Json TaskCompletionJson(const membership::TaskCompletion& c) {
+  return {
+      {"user_id", std::to_string(c.user_id)},
+      {"task_id", std::to_string(c.task_id)},
+      {"code", c.code},
+      {"name", c.name},
+      {"period", c.period},
+      {"points", c.points},
+      {"growth", c.growth},
+      {"coupon_id", c.coupon_id ? core::Json(std::to_string(*c.coupon_id)) : core::Json(nullptr)},
+      {"coupon_outcome", c.coupon_outcome},
+      {"at", core::FormatRfc3339(c.at)}};
+}
+
+core::Json MedalJson(const membership::Medal& m) {
+  return {{"id", std::to_string(m.id)},
+          {"code", m.spec.code},
+          {"name", m.spec.name},
+          {"description", m.spec.description},
+          {"metric", m.spec.metric},
+          {"threshold", m.spec.threshold},
+          {"status", m.status},
+          {"created_at", core::FormatRfc3339(m.created_at)},
+          {"updated_at", core::FormatRfc3339(m.updated_at)}};
+}
+
+core::Result<core::Json> AwardMedals(Services& s, store::Session& ss, int64_t user,
+                                     core::Instant now) {
+  SHOPCRM_ASSIGN_OR_RETURN(auto awarded, s.medals.AwardIn(ss, user, now));
+  core::Json out = core::Json::array();
+  for (const auto& m : awarded) out.push_back(MedalJson(m));
+  return out;
 }
 
 core::Result<int64_t> MemberOf(const Request& req) {

@@ -27,7 +27,8 @@ core::Json PlanJson(const membership::RechargePlan& p, core::Currency cur);
 core::Json CheckInJson(const membership::CheckIn& c);
 core::Json LevelJson(const membership::MemberLevel& m);
 core::Json GrowthEntryJson(const membership::GrowthEntry& e);
-std::string GrowthChangeText(const membership::GrowthChange& c);
+// With `medals` (not null), also "medals_awarded".
+std::string GrowthChangeText(const membership::GrowthChange& c, core::Json medals = nullptr);
 core::Json SchemeJson(const membership::LevelScheme& s);
 core::Json MallItemJson(const membership::MallItem& i);
 core::Json RedemptionJson(const membership::Redemption& r);
@@ -35,6 +36,14 @@ core::Json PaidPlanJson(const membership::PaidPlan& p, core::Currency cur);
 core::Json PaidMembershipJson(const membership::PaidMembership& m, core::Currency cur);
 core::Json BenefitGrantJson(const membership::BenefitGrant& g);
 core::Json BenefitRunJson(const membership::BenefitRun& r);
+core::Json TaskJson(const membership::Task& t);
+core::Json TaskCompletionJson(const membership::TaskCompletion& c);
+core::Json MedalJson(const membership::Medal& m);
+
+// Awards the medals `user` has earned (Medals::AwardIn) in the change's
+// transaction; their JSON, for the change's answer as "medals_awarded".
+core::Result<core::Json> AwardMedals(Services& s, store::Session& ss, int64_t user,
+                                     core::Instant now);
 
 // The member a request is about: the member token's (Access::kMember) or
 // the path's {user_id}.

@@ -73,8 +73,10 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
                     s, req, "check_in",
                     [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
                       SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.CheckInIn(ss, user, now));
+                      SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
                       return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
-                                             {"points", PointsAccountJson(c.points)}});
+                                             {"points", PointsAccountJson(c.points)},
+                                             {"medals_awarded", std::move(medals)}});
                     });
               }});
 
@@ -89,8 +91,10 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
                     s, req, "check_in.make_up",
                     [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
                       SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.MakeUpIn(ss, user, *day, now));
+                      SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
                       return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
-                                             {"points", PointsAccountJson(c.points)}});
+                                             {"points", PointsAccountJson(c.points)},
+                                             {"medals_awarded", std::move(medals)}});
                     });
               }});
 
@@ -139,8 +143,10 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
                     [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
                       SHOPCRM_ASSIGN_OR_RETURN(auto x,
                                                s.points_mall.RedeemIn(ss, user, *item, now));
+                      SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
                       return core::DumpJson({{"redemption", RedemptionJson(x.redemption)},
-                                             {"points", PointsAccountJson(x.points)}});
+                                             {"points", PointsAccountJson(x.points)},
+                                             {"medals_awarded", std::move(medals)}});
                     });
               }});
 
@@ -422,7 +428,8 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                       SHOPCRM_ASSIGN_OR_RETURN(
                           auto c, s.levels.AddGrowthIn(ss, user, *task, paid.value_or(0),
                                                        ref.value_or(""), now));
-                      return GrowthChangeText(c);
+                      SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
+                      return GrowthChangeText(c, std::move(medals));
                     });
               }});
 
@@ -533,30 +540,31 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(200, PaidPlanJson(plan, cur));
               }});
 
-  router.Add(
-      {"POST", base + "/paid-membership/purchases", Access::kAuthenticated, Permission::kIntegrate,
-       [&s, &o, cur](Request& req) -> core::Result<Response> {
-         SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-         SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-         core::JsonObjectReader r(body);
-         auto plan_text = r.RequiredString("plan_id", 32);
-         auto amount = ReadAmount(r, "amount", cur, true);
-         auto ref = r.RequiredString("payment_ref", 128);
-         std::optional<int64_t> plan;
-         if (plan_text) {
-           plan = core::ParseId(*plan_text);
-           if (!plan) r.AddError(r.Path("plan_id"), "invalid_id", "expected a plan id");
-         }
-         SHOPCRM_RETURN_IF_ERROR(r.Finish());
-         return Mutate(
-             s, req, "paid_membership.purchase",
-             [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
-               SHOPCRM_ASSIGN_OR_RETURN(auto x,
-                                        s.paid.PurchaseIn(ss, user, *plan, *amount, *ref, now));
-               return core::DumpJson(
-                   {{"kind", x.kind}, {"membership", PaidMembershipJson(x.membership, cur)}});
-             });
-       }});
+  router.Add({"POST", base + "/paid-membership/purchases", Access::kAuthenticated,
+              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto plan_text = r.RequiredString("plan_id", 32);
+                auto amount = ReadAmount(r, "amount", cur, true);
+                auto ref = r.RequiredString("payment_ref", 128);
+                std::optional<int64_t> plan;
+                if (plan_text) {
+                  plan = core::ParseId(*plan_text);
+                  if (!plan) r.AddError(r.Path("plan_id"), "invalid_id", "expected a plan id");
+                }
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "paid_membership.purchase",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(
+                          auto x, s.paid.PurchaseIn(ss, user, *plan, *amount, *ref, now));
+                      SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
+                      return core::DumpJson({{"kind", x.kind},
+                                             {"membership", PaidMembershipJson(x.membership, cur)},
+                                             {"medals_awarded", std::move(medals)}});
+                    });
+              }});
 
   // Benefit runs: the worker starts each month's and day's; an operator may
   // start one now (it runs once per period either way).

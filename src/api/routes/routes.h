@@ -23,6 +23,8 @@ void AddSegmentRoutes(Router& router, Services& services, const ServerOptions& o
 void AddSavedSegmentRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddCouponRoutes(Router& router, Services& services, const ServerOptions& options);
 // /api/v1/me: the member centre (Access::kMember).
+// Tasks and medals: definitions, completions, a member's view.
+void AddTaskAndMedalRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddMeRoutes(Router& router, Services& services);
 void AddMemberRoutes(Router& router, Services& services, const ServerOptions& options);
 
