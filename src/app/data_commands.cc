@@ -111,7 +111,7 @@ int DemoCommand(const Config& config, int64_t users, uint64_t seed) {
   auto& a = **app;
   auto members = membership::GenerateMembershipDemo(
       {*a.levels, *a.points, *a.stored_value, *a.paid, *a.check_ins, *a.points_mall,
-       *a.benefit_grants, *a.coupon_templates, *a.db, a.clock},
+       *a.benefit_grants, *a.tasks, *a.medals, *a.coupon_templates, *a.db, a.clock},
       user_ids, seed);
   if (!members.ok()) return Fail(members.error());
   std::cout << "membership: " << members->members << " members, " << members->recharged

@@ -66,6 +66,20 @@ core::Result<MembershipDemoReport> GenerateMembershipDemo(const MembershipDemoSe
   card.benefits.free_shipping_per_month = 4;
   SHOPCRM_ASSIGN_OR_RETURN(auto paid_plan, s.paid.CreatePlan(card, actor));
 
+  const std::vector<TaskSpec> tasks{{"profile", "完善个人资料", "once", 50, std::nullopt},
+                                    {"first_review", "发表首条评价", "once", 30, std::nullopt},
+                                    {"invite", "邀请好友注册", "once", 100, mall_coupon.id},
+                                    {"share", "分享商品", "daily", 10, std::nullopt}};
+  for (const auto& t : tasks) SHOPCRM_RETURN_IF_ERROR(s.tasks.Create(t, actor).status());
+  const std::vector<MedalSpec> medals{
+      {"first_check_in", "初来乍到", "第一次签到", "check_ins", 1},
+      {"streak_7", "签到达人", "连续签到 7 天", "check_in_streak", 7},
+      {"first_redemption", "积分玩家", "在积分商城兑换 1 次", "redemptions", 1},
+      {"first_task", "行动派", "完成 1 个任务", "tasks", 1},
+      {"gold", "黄金会员", "达到黄金会员", "level", 3},
+      {"plus_regular", "PLUS 老友", "开通 PLUS 会员 2 期", "paid_terms", 2}};
+  for (const auto& m : medals) SHOPCRM_RETURN_IF_ERROR(s.medals.Create(m, actor).status());
+
   std::mt19937_64 rng(seed ^ 0x6d656d62ULL);
   MembershipDemoReport report;
   for (size_t i = 0; i < user_ids.size(); ++i) {
@@ -100,6 +114,14 @@ core::Result<MembershipDemoReport> GenerateMembershipDemo(const MembershipDemoSe
       SHOPCRM_RETURN_IF_ERROR(s.paid.Purchase(user, paid_plan.id, 1500, "demo-plus-" + n).status());
       ++report.paid;
     }
+    if (rng() % 3 == 0) {
+      SHOPCRM_RETURN_IF_ERROR(s.db.Transact(store::TxMode::kWrite, [&](store::Session& ss) {
+        return s.tasks.CompleteIn(ss, user, "profile", s.clock.Now()).status();
+      }));
+    }
+    SHOPCRM_RETURN_IF_ERROR(s.db.Transact(store::TxMode::kWrite, [&](store::Session& ss) {
+      return s.medals.AwardIn(ss, user, s.clock.Now()).status();
+    }));
     ++report.members;
   }
   SHOPCRM_RETURN_IF_ERROR(s.grants.RunMonthly(s.clock.Now()).status());

@@ -174,6 +174,35 @@ describe('member centre', () => {
     )
   })
 
+  test('a task the mall reports done shows as done, and the medal it earned as held', async () => {
+    await withPage(
+      'member-centre-tasks-medals',
+      async (page) => {
+        const { user, link } = await findMember(page, () => true)
+        const tasks = await meGet(page, link.token, '/tasks')
+        const open = tasks.items.find((t) => !t.done && t.kind === 'once')
+        assert.ok(open, 'the member has a task to do')
+        const before = await meGet(page, link.token)
+        const res = await apiPost(page, `/api/v1/members/${user.id}/tasks/${open.code}/complete`, {})
+        assert.equal(res.status, 201, JSON.stringify(res.body))
+        await openCentre(page, link)
+        await page.locator(`${sel('m-task')}[data-done="yes"]:has-text("${open.name}")`).waitFor()
+        const medals = await meGet(page, link.token, '/medals')
+        const held = medals.items.filter((m) => m.awarded_at).map((m) => m.name)
+        assert.ok(held.includes('行动派'), `the first-task medal is held: ${held}`)
+        assert.deepEqual(
+          (await page.locator(sel('m-medal-held')).allInnerTexts()).map((x) => x.trim().split('\n').pop().trim()),
+          held,
+        )
+        assert.equal(await page.locator(sel('m-medal-open')).count(), medals.items.length - held.length)
+        const after = await meGet(page, link.token)
+        assert.equal(after.points.available, before.points.available + open.points)
+        await page.locator(sel('m-medals')).screenshot({ path: path.join(RESULTS_DIR, 'member-centre-medals.png') })
+      },
+      PHONE,
+    )
+  })
+
   test('the language switch turns every tab to English and is remembered on reload', async () => {
     await withPage(
       'member-centre-english',

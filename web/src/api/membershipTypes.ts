@@ -121,3 +121,27 @@ export interface MeSummary {
   stored_value: StoredValueAccount
   check_in: { today: string; checked_in: boolean; streak: number; make_ups_left: number; make_up_cost: number }
 }
+
+export interface MemberTask {
+  id: string
+  code: string
+  name: string
+  kind: 'once' | 'daily' | string
+  points: number
+  coupon_template_id: string | null
+  status: string
+  done?: boolean
+  done_at?: string | null
+}
+
+export interface Medal {
+  id: string
+  code: string
+  name: string
+  description: string
+  metric: string
+  threshold: number
+  status: string
+  awarded_at?: string | null
+  progress?: number
+}

@@ -26,6 +26,12 @@ export function isTokenProblem(err: unknown): boolean {
   return false
 }
 
+/** Tells the member a change went through, with the medals it earned (its answer's `medals_awarded`). */
+export function announce(done: string, answer: unknown, medalText: (name: string) => string): void {
+  const medals = (answer as { medals_awarded?: { name: string }[] } | null)?.medals_awarded ?? []
+  notify([done, ...medals.map((m) => medalText(m.name))].join(' · '))
+}
+
 export async function reload(): Promise<void> {
   try {
     summary.value = await me.get<MeSummary>()
