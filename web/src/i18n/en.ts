@@ -1,5 +1,6 @@
 import type zhCN from './zh-CN'
 import coupons from './coupons.en'
+import memberAdmin from './memberAdmin.en'
 import membership from './membership.en'
 
 // English. Typed against zh-CN so a missing key fails the type check.
@@ -694,6 +695,7 @@ const en: typeof zhCN = {
   },
   coupons,
   membership,
+  memberAdmin,
   pager: {
     prev: 'Previous',
     next: 'Next',

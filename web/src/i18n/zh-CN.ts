@@ -1,4 +1,5 @@
 import coupons from './coupons.zh-CN'
+import memberAdmin from './memberAdmin.zh-CN'
 import membership from './membership.zh-CN'
 
 // Simplified Chinese, the console's default language. en.ts must have the same keys.
@@ -693,6 +694,7 @@ export default {
   },
   coupons,
   membership,
+  memberAdmin,
   pager: {
     prev: '上一页',
     next: '下一页',

@@ -114,6 +114,50 @@ const routes: RouteRecordRaw[] = [
         ],
       },
       {
+        path: 'membership',
+        component: () => import('@/views/membership/MembershipView.vue'),
+        meta: { titleKey: 'nav.membership' },
+        children: [
+          { path: '', name: 'membership', redirect: { name: 'membership-members' } },
+          {
+            path: 'members',
+            name: 'membership-members',
+            component: () => import('@/views/membership/MembersView.vue'),
+            meta: { titleKey: 'nav.membership' },
+          },
+          {
+            path: 'metrics',
+            name: 'membership-metrics',
+            component: () => import('@/views/membership/MembershipMetricsView.vue'),
+            meta: { titleKey: 'nav.membership' },
+          },
+          {
+            path: 'levels',
+            name: 'membership-levels',
+            component: () => import('@/views/membership/LevelSchemeView.vue'),
+            meta: { titleKey: 'nav.membership' },
+          },
+          {
+            path: 'plans',
+            name: 'membership-plans',
+            component: () => import('@/views/membership/PlansView.vue'),
+            meta: { titleKey: 'nav.membership' },
+          },
+          {
+            path: 'mall',
+            name: 'membership-mall',
+            component: () => import('@/views/membership/MallItemsView.vue'),
+            meta: { titleKey: 'nav.membership' },
+          },
+          {
+            path: 'tasks',
+            name: 'membership-tasks',
+            component: () => import('@/views/membership/TasksMedalsView.vue'),
+            meta: { titleKey: 'nav.membership' },
+          },
+        ],
+      },
+      {
         path: 'coupons',
         name: 'coupons',
         component: () => import('@/views/coupons/CouponTemplateListView.vue'),

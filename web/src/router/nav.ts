@@ -40,7 +40,7 @@ export const NAV: NavItem[] = [
   { key: 'segments', path: '/segments', titleKey: 'nav.segments', icon: PieChart },
   { key: 'analytics', path: '/analytics', titleKey: 'nav.analytics', icon: DataAnalysis },
   { key: 'coupons', path: '/coupons', titleKey: 'nav.coupons', icon: Ticket },
-  { key: 'membership', path: '/membership', titleKey: 'nav.membership', icon: Medal, comingSoon: true },
+  { key: 'membership', path: '/membership', titleKey: 'nav.membership', icon: Medal },
   { key: 'plays', path: '/plays', titleKey: 'nav.plays', icon: Promotion, comingSoon: true },
   { key: 'channels', path: '/channels', titleKey: 'nav.channels', icon: ChatDotRound, comingSoon: true },
   { key: 'metrics', path: '/metrics', titleKey: 'nav.metrics', icon: TrendCharts, comingSoon: true },

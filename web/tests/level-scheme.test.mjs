@@ -1,0 +1,5 @@
+// (being written)
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+
+test('placeholder', () => assert.ok(true))
