@@ -202,6 +202,7 @@ class BenchServer final {
                                benefit_grants_,
                                tasks_,
                                medals_,
+                               member_reports_,
                                core::Currency::Cny(),
                                o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
@@ -255,6 +256,7 @@ class BenchServer final {
   membership::BenefitGrants benefit_grants_{*db_, Tz(), levels_, paid_, points_, coupons_};
   membership::Tasks tasks_{*db_, clock_, ids_, Tz(), audit_, points_, levels_, coupons_};
   membership::Medals medals_{*db_, clock_, ids_, audit_};
+  membership::Reports member_reports_{*db_, clock_, Tz()};
   identity::MemberTokens member_tokens_{identity::MemberTokens::RandomSecret(), clock_};
   store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;

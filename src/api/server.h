@@ -31,6 +31,7 @@
 #include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
+#include "membership/reports.h"
 #include "membership/stored_value.h"
 #include "membership/tasks.h"
 #include "profiles/directory.h"
@@ -95,6 +96,7 @@ struct Services {
   membership::BenefitGrants& benefit_grants;
   membership::Tasks& tasks;
   membership::Medals& medals;
+  membership::Reports& member_reports;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

@@ -65,6 +65,7 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   app->tasks = std::make_unique<membership::Tasks>(*app->db, app->clock, *app->ids, tz, *app->audit,
                                                    *app->points, *app->levels, *app->coupons);
   app->medals = std::make_unique<membership::Medals>(*app->db, app->clock, *app->ids, *app->audit);
+  app->member_reports = std::make_unique<membership::Reports>(*app->db, app->clock, tz);
   app->housekeeping = std::make_unique<membership::Housekeeping>(
       app->clock, *app->points, *app->levels, app->benefit_grants.get());
   if (config.membership_group_commit) {

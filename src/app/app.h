@@ -22,6 +22,7 @@
 #include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
+#include "membership/reports.h"
 #include "membership/stored_value.h"
 #include "membership/tasks.h"
 #include "profiles/directory.h"
@@ -63,6 +64,7 @@ struct App {
   std::unique_ptr<membership::BenefitGrants> benefit_grants;
   std::unique_ptr<membership::Tasks> tasks;
   std::unique_ptr<membership::Medals> medals;
+  std::unique_ptr<membership::Reports> member_reports;
   // After points, levels and benefit_grants: it uses them.
   std::unique_ptr<membership::Housekeeping> housekeeping;
   std::unique_ptr<store::GroupCommitter>

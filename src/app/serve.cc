@@ -67,17 +67,37 @@ int Serve(const Config& config) {
     core::log::Warn("console not built; serving the API only",
                     {{"static_dir", options.static_dir}});
   }
-  api::Services services{
-      *app.db,           app.clock,          *app.audit,
-      *app.api_keys,     *app.console_users, *app.member_tokens,
-      app.metrics,       config.time_zone,   app.clock.Now(),
-      *app.ingest,       *app.directory,     *app.tags,
-      *app.import_runs,  *app.segments,      *app.segment_store,
-      *app.facts,        *app.lifecycle,     *app.coupon_templates,
-      *app.coupons,      *app.issuing,       *app.points,
-      *app.stored_value, *app.check_ins,     *app.levels,
-      *app.points_mall,  *app.paid,          *app.benefit_grants,
-      *app.tasks,        *app.medals,        *core::Currency::Parse(config.currency)};
+  api::Services services{*app.db,
+                         app.clock,
+                         *app.audit,
+                         *app.api_keys,
+                         *app.console_users,
+                         *app.member_tokens,
+                         app.metrics,
+                         config.time_zone,
+                         app.clock.Now(),
+                         *app.ingest,
+                         *app.directory,
+                         *app.tags,
+                         *app.import_runs,
+                         *app.segments,
+                         *app.segment_store,
+                         *app.facts,
+                         *app.lifecycle,
+                         *app.coupon_templates,
+                         *app.coupons,
+                         *app.issuing,
+                         *app.points,
+                         *app.stored_value,
+                         *app.check_ins,
+                         *app.levels,
+                         *app.points_mall,
+                         *app.paid,
+                         *app.benefit_grants,
+                         *app.tasks,
+                         *app.medals,
+                         *app.member_reports,
+                         *core::Currency::Parse(config.currency)};
   services.member_commits = app.member_commits.get();
   // Builds the index at once, then keeps it current and records stage changes.
   app.segments->StartRefresher(app.lifecycle.get());

@@ -524,13 +524,17 @@ core::Result<RecycleReport> Levels::Recycle(core::Instant period_end) {
           auto members, s.Query("SELECT user_id, level, growth FROM member_levels WHERE user_id "
                                 "> ? ORDER BY user_id LIMIT ?",
                                 {position, int64_t{kRecycleChunk}}));
-      int64_t changed = 0;
+      int64_t changed = 0, above_first = 0, kept_level = 0;
       for (const auto& m : members.rows) {
         const int64_t user = m.Int(0);
         const int level_before = static_cast<int>(m.Int(1));
         const int64_t growth_before = m.Int(2);
         const int64_t kept = growth_before * spec.keep_percent / 100;
         const int level = LevelOf(spec, kept).level;
+        if (level_before > 1) {
+          ++above_first;
+          if (level >= level_before) ++kept_level;
+        }
         if (kept == growth_before && level == level_before) continue;
         SHOPCRM_RETURN_IF_ERROR(
             s.Execute("UPDATE member_levels SET growth = ?, level = ?, level_since = CASE WHEN "
@@ -552,9 +556,9 @@ core::Result<RecycleReport> Levels::Recycle(core::Instant period_end) {
       SHOPCRM_ASSIGN_OR_RETURN(
           int64_t advanced,
           s.Execute("UPDATE level_recycles SET members = members + ?, changed = changed + ?, "
-                    "position = ?, status = ?, finished_at = ? WHERE period_end = ? AND "
-                    "position = ?",
-                    {static_cast<int64_t>(members.size()), changed,
+                    "above_first = above_first + ?, kept = kept + ?, position = ?, status = ?, "
+                    "finished_at = ? WHERE period_end = ? AND position = ?",
+                    {static_cast<int64_t>(members.size()), changed, above_first, kept_level,
                      members.empty() ? position : members.rows.back().Int(0),
                      last ? "finished" : "running",
                      last ? store::Value(core::ToUnixMicros(clock_.Now())) : store::Null(), end,

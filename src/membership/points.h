@@ -116,6 +116,7 @@ class Points final {
                                        const std::string& source_ref, const std::string& reason,
                                        core::Instant now);
   core::Result<PointsAccount> AccountIn(store::Session& s, int64_t user_id, core::Instant now);
+  const PointsOptions& options() const { return options_; }
 
  private:
   core::Status Validate(int64_t user_id, int64_t amount) const;
