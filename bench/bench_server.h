@@ -203,6 +203,7 @@ class BenchServer final {
                                tasks_,
                                medals_,
                                member_reports_,
+                               order_rewards_,
                                core::Currency::Cny(),
                                o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
@@ -257,6 +258,7 @@ class BenchServer final {
   membership::Tasks tasks_{*db_, clock_, ids_, Tz(), audit_, points_, levels_, coupons_};
   membership::Medals medals_{*db_, clock_, ids_, audit_};
   membership::Reports member_reports_{*db_, clock_, Tz()};
+  membership::OrderRewards order_rewards_{points_, levels_, paid_, {}};
   identity::MemberTokens member_tokens_{identity::MemberTokens::RandomSecret(), clock_};
   store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;

@@ -28,6 +28,7 @@
 #include "membership/check_ins.h"
 #include "membership/levels.h"
 #include "membership/medals.h"
+#include "membership/order_rewards.h"
 #include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
@@ -97,6 +98,7 @@ struct Services {
   membership::Tasks& tasks;
   membership::Medals& medals;
   membership::Reports& member_reports;
+  membership::OrderRewards& order_rewards;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

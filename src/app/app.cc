@@ -66,6 +66,8 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
                                                    *app->points, *app->levels, *app->coupons);
   app->medals = std::make_unique<membership::Medals>(*app->db, app->clock, *app->ids, *app->audit);
   app->member_reports = std::make_unique<membership::Reports>(*app->db, app->clock, tz);
+  app->order_rewards = std::make_unique<membership::OrderRewards>(*app->points, *app->levels,
+                                                                  *app->paid, config.order_rewards);
   app->housekeeping = std::make_unique<membership::Housekeeping>(
       app->clock, *app->points, *app->levels, app->benefit_grants.get());
   if (config.membership_group_commit) {

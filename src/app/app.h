@@ -19,6 +19,7 @@
 #include "membership/housekeeping.h"
 #include "membership/levels.h"
 #include "membership/medals.h"
+#include "membership/order_rewards.h"
 #include "membership/paid.h"
 #include "membership/points.h"
 #include "membership/points_mall.h"
@@ -65,6 +66,7 @@ struct App {
   std::unique_ptr<membership::Tasks> tasks;
   std::unique_ptr<membership::Medals> medals;
   std::unique_ptr<membership::Reports> member_reports;
+  std::unique_ptr<membership::OrderRewards> order_rewards;
   // After points, levels and benefit_grants: it uses them.
   std::unique_ptr<membership::Housekeeping> housekeeping;
   std::unique_ptr<store::GroupCommitter>

@@ -13,6 +13,7 @@
 #include "identity/console_users.h"
 #include "marketing/coupons.h"
 #include "membership/check_ins.h"
+#include "membership/order_rewards.h"
 #include "membership/points.h"
 #include "segments/segments.h"
 #include "store/database.h"
@@ -30,6 +31,7 @@ struct Config {
   marketing::CouponsOptions coupons;
   membership::PointsOptions points;
   membership::CheckInOptions check_ins;
+  membership::OrderRewardOptions order_rewards;
   bool membership_group_commit = true;
   // The secret the mall signs member tokens with (identity/member_tokens.h);
   // when empty, the server makes a random one at start-up, so only the

@@ -97,6 +97,7 @@ int Serve(const Config& config) {
                          *app.tasks,
                          *app.medals,
                          *app.member_reports,
+                         *app.order_rewards,
                          *core::Currency::Parse(config.currency)};
   services.member_commits = app.member_commits.get();
   // Builds the index at once, then keeps it current and records stage changes.

@@ -232,6 +232,16 @@ core::Json MedalJson(const membership::Medal& m) {
           {"updated_at", core::FormatRfc3339(m.updated_at)}};
 }
 
+std::string OrderRewardText(const membership::OrderReward& r, core::Json medals) {
+  return core::DumpJson({{"order_id", r.order_id},
+                         {"points_percent", r.points_percent},
+                         {"points", r.points},
+                         {"growth", r.growth},
+                         {"points_account", PointsAccountJson(r.account)},
+                         {"level", r.level ? LevelJson(*r.level) : core::Json(nullptr)},
+                         {"medals_awarded", std::move(medals)}});
+}
+
 core::Result<core::Json> AwardMedals(Services& s, store::Session& ss, int64_t user,
                                      core::Instant now) {
   SHOPCRM_ASSIGN_OR_RETURN(auto awarded, s.medals.AwardIn(ss, user, now));

@@ -39,6 +39,7 @@ core::Json BenefitRunJson(const membership::BenefitRun& r);
 core::Json TaskJson(const membership::Task& t);
 core::Json TaskCompletionJson(const membership::TaskCompletion& c);
 core::Json MedalJson(const membership::Medal& m);
+std::string OrderRewardText(const membership::OrderReward& r, core::Json medals);
 
 // Awards the medals `user` has earned (Medals::AwardIn) in the change's
 // transaction; their JSON, for the change's answer as "medals_awarded".

@@ -566,6 +566,39 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                     });
               }});
 
+  // Order rewards: points (times the member's multiplier) and growth for a
+  // paid order, and their take-back when it is refunded.
+  router.Add({"POST", base + "/orders/{order_id}/rewards", Access::kAuthenticated,
+              Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                const std::string order = req.path_params.at("order_id");
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto paid = ReadAmount(r, "paid_amount", cur, true);
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                return Mutate(
+                    s, req, "order.reward",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(
+                          auto x, s.order_rewards.RewardIn(ss, user, order, *paid, now));
+                      SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
+                      return OrderRewardText(x, std::move(medals));
+                    });
+              }});
+
+  router.Add({"POST", base + "/orders/{order_id}/rewards/take-back", Access::kAuthenticated,
+              Permission::kIntegrate, [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+                const std::string order = req.path_params.at("order_id");
+                return Mutate(
+                    s, req, "order.take_back",
+                    [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
+                      SHOPCRM_ASSIGN_OR_RETURN(auto x,
+                                               s.order_rewards.TakeBackIn(ss, user, order, now));
+                      return OrderRewardText(x, core::Json::array());
+                    });
+              }});
+
   // Benefit runs: the worker starts each month's and day's; an operator may
   // start one now (it runs once per period either way).
   router.Add({"GET", "/api/v1/benefit-runs", Access::kAuthenticated, Permission::kRead,

@@ -26,7 +26,7 @@ export function fetchStoredValue(userId: string): Promise<StoredValueAccount> {
 /** The member's level, or null while no level scheme is set up. */
 export async function fetchLevel(userId: string): Promise<MemberLevel | null> {
   try {
-    return await api.get<MemberLevel>(`${member(userId)}/level`)
+    return await api.get<MemberLevel>(`${member(userId)}/level`, undefined, { silent: true })
   } catch (err) {
     if (err instanceof ApiError && err.reason === 'no_level_scheme') return null
     throw err
