@@ -51,7 +51,8 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   app->levels =
       std::make_unique<membership::Levels>(*app->db, app->clock, *app->ids, tz, *app->audit);
   app->check_ins = std::make_unique<membership::CheckIns>(*app->db, app->clock, tz, *app->points,
-                                                          config.check_ins, app->levels.get());
+                                                          config.check_ins, app->levels.get(),
+                                                          app->coupons.get());
   app->points_mall = std::make_unique<membership::PointsMall>(
       *app->db, app->clock, *app->ids, *app->audit, *app->points, *app->coupons);
   app->paid = std::make_unique<membership::PaidMemberships>(*app->db, app->clock, *app->ids,
@@ -66,8 +67,12 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
                                                    *app->points, *app->levels, *app->coupons);
   app->medals = std::make_unique<membership::Medals>(*app->db, app->clock, *app->ids, *app->audit);
   app->member_reports = std::make_unique<membership::Reports>(*app->db, app->clock, tz);
-  app->order_rewards = std::make_unique<membership::OrderRewards>(*app->points, *app->levels,
-                                                                  *app->paid, config.order_rewards);
+  SHOPCRM_ASSIGN_OR_RETURN(core::Currency currency, core::Currency::Parse(config.currency));
+  membership::OrderRewardOptions rewards = config.order_rewards;
+  rewards.minor_per_major = 1;
+  for (int i = 0; i < currency.minor_digits(); ++i) rewards.minor_per_major *= 10;
+  app->order_rewards =
+      std::make_unique<membership::OrderRewards>(*app->points, *app->levels, *app->paid, rewards);
   app->housekeeping = std::make_unique<membership::Housekeeping>(
       app->clock, *app->points, *app->levels, app->benefit_grants.get());
   if (config.membership_group_commit) {

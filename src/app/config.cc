@@ -220,6 +220,15 @@ const std::vector<Setting>& Settings() {
       {"membership.order_points_hold_days",
        IntIn(0, 365,
              [](Config& c, int64_t n) { c.order_rewards.hold_days = static_cast<int>(n); })},
+      {"membership.check_in_streak_coupon_template_id",
+       [](Config& c, const std::string& v, std::string& err) {
+         if (auto id = core::ParseId(v)) {
+           c.check_ins.streak_coupon_template_id = *id;
+           return true;
+         }
+         err = "must be a coupon template id";
+         return false;
+       }},
       {"membership.make_ups_per_month",
        IntIn(0, 31,
              [](Config& c, int64_t n) { c.check_ins.make_ups_per_month = static_cast<int>(n); })},

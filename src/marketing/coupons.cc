@@ -145,6 +145,11 @@ core::Result<int64_t> ExpireIn(Session& s, internal::TermsCache& cache, core::Id
 
 }  // namespace
 
+bool IsRefusal(const core::Error& e) {
+  return e.code() == core::ErrorCode::kFailedPrecondition ||
+         e.code() == core::ErrorCode::kNotFound || e.code() == core::ErrorCode::kConflict;
+}
+
 std::string_view SourceName(Source s) {
   switch (s) {
     case Source::kSelf:
@@ -229,6 +234,23 @@ core::Status Coupons::RecordRefusal(Session& s, const IssueRequest& r, std::stri
           0,
           0};
   return AppendStep(s, ids_, st, core::ToUnixMicros(now));
+}
+
+core::Result<Coupons::Attempt> Coupons::TryIssueIn(Session& s, const IssueRequest& r,
+                                                   core::Instant now) {
+  SHOPCRM_RETURN_IF_ERROR(s.Execute("SAVEPOINT try_issue").status());
+  auto issued = IssueIn(s, r, now);
+  Attempt out;
+  if (issued.ok()) {
+    out.coupon = std::move(issued).value();
+    SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT try_issue").status());
+    return out;
+  }
+  if (!IsRefusal(issued.error())) return std::move(issued).error();
+  out.refusal = issued.error().reason();
+  SHOPCRM_RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT try_issue").status());
+  SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT try_issue").status());
+  return out;
 }
 
 core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::Instant now_t,

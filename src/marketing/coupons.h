@@ -66,6 +66,11 @@ struct CouponsOptions {
 enum class Source { kSelf, kCrm, kCode, kBenefit };
 std::string_view SourceName(Source s);  // self | crm | code | benefit
 
+// Whether `e` refuses one issue (an archived template, no stock or budget left,
+// a closed window, a user limit, an unknown user or template): a bulk grant
+// or an entitlement records it and goes on to the next member.
+bool IsRefusal(const core::Error& e);
+
 struct IssueRequest {
   int64_t template_id = 0;
   int64_t user_id = 0;
@@ -156,6 +161,13 @@ class Coupons final {
   // caller must roll back (a savepoint) what this call wrote.
   core::Result<Coupon> IssueIn(store::Session& s, const IssueRequest& r, core::Instant now,
                                const CouponTemplate* tmpl = nullptr);
+  // IssueIn inside a savepoint: a refusal (IsRefusal) is rolled back and
+  // returned as `refusal` rather than failing the caller's transaction.
+  struct Attempt {
+    std::optional<Coupon> coupon;
+    std::string refusal;  // the reason, when refused
+  };
+  core::Result<Attempt> TryIssueIn(store::Session& s, const IssueRequest& r, core::Instant now);
   // Records a refused CRM grant (a `refused` step with its reason).
   core::Status RecordRefusal(store::Session& s, const IssueRequest& r, std::string_view reason,
                              core::Instant now);

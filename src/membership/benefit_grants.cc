@@ -32,13 +32,6 @@ constexpr const char kMemberSelect[] =
     "LEFT JOIN paid_memberships pm ON pm.user_id = u.id "
     "WHERE u.id > ? AND u.erased_at IS NULL AND (ml.user_id IS NOT NULL OR pm.expires_at > ?) ";
 
-// A coupon refusal the run records and goes on from (a template that is
-// archived, out of stock, over budget or past its window; a user limit).
-bool Refusal(const core::Error& e) {
-  return e.code() == core::ErrorCode::kFailedPrecondition ||
-         e.code() == core::ErrorCode::kNotFound || e.code() == core::ErrorCode::kConflict;
-}
-
 }  // namespace
 
 struct BenefitGrants::Member {
@@ -69,26 +62,40 @@ core::Status BenefitGrants::GiveCoupon(Session& s, int64_t user_id, int64_t temp
   if (!first) return core::Status::Ok();
   marketing::IssueRequest r{template_id, user_id, marketing::Source::kBenefit,
                             benefit + ":" + period, "membership"};
-  SHOPCRM_RETURN_IF_ERROR(s.Execute("SAVEPOINT benefit_coupon").status());
-  auto issued = coupons_.IssueIn(s, r, now);
-  if (issued.ok()) {
-    ++run.granted;
-    SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT benefit_coupon").status());
-    return s
-        .Execute(
-            "UPDATE benefit_grants SET coupon_id = ? WHERE user_id = ? AND benefit = ? AND "
-            "period = ?",
-            {issued->id, user_id, benefit, period})
-        .status();
-  }
-  if (!Refusal(issued.error())) return std::move(issued).error();
-  SHOPCRM_RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT benefit_coupon").status());
-  SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT benefit_coupon").status());
-  ++run.refused;
+  SHOPCRM_ASSIGN_OR_RETURN(auto attempt, coupons_.TryIssueIn(s, r, now));
+  attempt.coupon ? ++run.granted : ++run.refused;
   return s
       .Execute(
-          "UPDATE benefit_grants SET outcome = ? WHERE user_id = ? AND benefit = ? AND period = ?",
-          {issued.error().reason(), user_id, benefit, period})
+          "UPDATE benefit_grants SET coupon_id = ?, outcome = ? WHERE user_id = ? AND benefit = ? "
+          "AND period = ?",
+          {attempt.coupon ? store::Value(attempt.coupon->id) : store::Value(),
+           attempt.coupon ? std::string("granted") : attempt.refusal, user_id, benefit, period})
+      .status();
+}
+
+core::Status BenefitGrants::GivePoints(Session& s, int64_t user_id, int64_t points,
+                                       const std::string& benefit, const std::string& period,
+                                       core::Instant now, BenefitRun& run) {
+  // One member's refusal is recorded as the grant's outcome; the run goes on.
+  SHOPCRM_RETURN_IF_ERROR(s.Execute("SAVEPOINT benefit_points").status());
+  EarnRequest earn{user_id, points, "benefit", benefit + ":" + period, "birthday gift"};
+  auto earned = points_.EarnIn(s, earn, now, "birthday");
+  std::string outcome = "granted";
+  if (earned.ok()) {
+    ++run.granted;
+    SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT benefit_points").status());
+  } else {
+    if (!marketing::IsRefusal(earned.error())) return std::move(earned).error();
+    ++run.refused;
+    outcome = earned.error().reason();
+    SHOPCRM_RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT benefit_points").status());
+    SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT benefit_points").status());
+  }
+  return s
+      .Execute(
+          "UPDATE benefit_grants SET points = ?, outcome = ? WHERE user_id = ? AND "
+          "benefit = ? AND period = ?",
+          {earned.ok() ? points : int64_t{0}, outcome, user_id, benefit, period})
       .status();
 }
 
@@ -209,15 +216,8 @@ core::Result<BenefitRun> BenefitGrants::RunBirthdays(core::Instant now) {
         if (m.benefits.birthday_points > 0) {
           SHOPCRM_ASSIGN_OR_RETURN(bool first, Claim(s, m.user_id, "birthday_points", year, at));
           if (first) {
-            EarnRequest earn{m.user_id, m.benefits.birthday_points, "benefit",
-                             "birthday_points:" + year, "birthday gift"};
-            SHOPCRM_RETURN_IF_ERROR(points_.EarnIn(s, earn, now, "birthday").status());
-            SHOPCRM_RETURN_IF_ERROR(
-                s.Execute("UPDATE benefit_grants SET points = ? WHERE user_id = ? AND "
-                          "benefit = 'birthday_points' AND period = ?",
-                          {m.benefits.birthday_points, m.user_id, year})
-                    .status());
-            ++run.granted;
+            SHOPCRM_RETURN_IF_ERROR(GivePoints(s, m.user_id, m.benefits.birthday_points,
+                                               "birthday_points", year, now, run));
           }
         }
         if (m.benefits.birthday_coupon_template_id) {

@@ -90,6 +90,9 @@ class BenefitGrants final {
   // Grants `benefit` for `period` once: false when it was granted before.
   core::Result<bool> Claim(store::Session& s, int64_t user_id, const std::string& benefit,
                            const std::string& period, int64_t now);
+  core::Status GivePoints(store::Session& s, int64_t user_id, int64_t points,
+                          const std::string& benefit, const std::string& period, core::Instant now,
+                          BenefitRun& run);
   core::Status GiveCoupon(store::Session& s, int64_t user_id, int64_t template_id,
                           const std::string& benefit, const std::string& period, core::Instant now,
                           BenefitRun& run);

@@ -6,15 +6,45 @@
 namespace shopcrm::membership {
 
 CheckIns::CheckIns(store::Database& db, const core::Clock& clock, const core::BusinessTimeZone& tz,
-                   Points& points, CheckInOptions options, Levels* levels)
-    : db_(db), clock_(clock), tz_(tz), points_(points), levels_(levels), options_(options) {}
+                   Points& points, CheckInOptions options, Levels* levels,
+                   marketing::Coupons* coupons)
+    : db_(db),
+      clock_(clock),
+      tz_(tz),
+      points_(points),
+      levels_(levels),
+      coupons_(coupons),
+      options_(options) {}
+
+namespace {
+
+// Touching the member's row serialises their check-ins and make-ups (a row
+// lock on PostgreSQL; SQLite writers are serial), so each sees the other's
+// days when it counts streaks and make-ups.
+core::Status LockMember(store::Session& s, int64_t user_id) {
+  SHOPCRM_ASSIGN_OR_RETURN(int64_t found,
+                           s.Execute("UPDATE users SET id = id WHERE id = ?", {user_id}));
+  if (found == 0) {
+    return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
+  }
+  return core::Status::Ok();
+}
+
+// Make-up check-ins of `month` ("YYYY-MM").
+core::Result<int64_t> MakeUpsIn(store::Session& s, int64_t user_id, const std::string& month) {
+  SHOPCRM_ASSIGN_OR_RETURN(
+      store::Row used,
+      s.QueryOne("SELECT COUNT(*) FROM check_ins WHERE user_id = ? AND day >= ? AND day <= ? AND "
+                 "made_up = 1",
+                 {user_id, month + "-01", month + "-31"}, "count_failed", "count"));
+  return used.Int(0);
+}
+
+}  // namespace
 
 core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_id,
                                                 core::Instant now) {
-  SHOPCRM_ASSIGN_OR_RETURN(auto user, s.Query("SELECT 1 FROM users WHERE id = ?", {user_id}));
-  if (user.empty()) {
-    return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
-  }
+  SHOPCRM_RETURN_IF_ERROR(LockMember(s, user_id));
   const core::LocalDate today = tz_.DateOf(now);
   const std::string day = core::FormatDate(today);
   const std::string yesterday =
@@ -33,9 +63,8 @@ core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_
   }
   CheckInResult out;
   out.check_in = {day, streak, options_.points, now};
-  if (options_.streak_days > 0 && streak % options_.streak_days == 0) {
-    out.check_in.points += options_.streak_points;
-  }
+  const bool streak_day = options_.streak_days > 0 && streak % options_.streak_days == 0;
+  if (streak_day) out.check_in.points += options_.streak_points;
   auto inserted =
       s.Execute("INSERT INTO check_ins (user_id, day, streak, points, at) VALUES (?, ?, ?, ?, ?)",
                 {user_id, day, int64_t{streak}, out.check_in.points, core::ToUnixMicros(now)});
@@ -60,6 +89,13 @@ core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_
       return std::move(grown).error();
     }
   }
+  if (streak_day && options_.streak_coupon_template_id && coupons_ != nullptr) {
+    marketing::IssueRequest issue{*options_.streak_coupon_template_id, user_id,
+                                  marketing::Source::kBenefit, "check_in:" + day, "check_in"};
+    SHOPCRM_ASSIGN_OR_RETURN(auto attempt, coupons_->TryIssueIn(s, issue, now));
+    if (attempt.coupon) out.coupon_id = attempt.coupon->id;
+    out.coupon_outcome = attempt.coupon ? "granted" : attempt.refusal;
+  }
   return out;
 }
 
@@ -83,22 +119,11 @@ core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_i
         core::ErrorCode::kFailedPrecondition, "make_up_out_of_range",
         "only a missed day earlier this month (" + today.substr(0, 7) + ") can be made up");
   }
-  // Touching the member's row serialises their make-ups (a row lock on
-  // PostgreSQL; SQLite writers are serial), so the count below is exact.
-  SHOPCRM_ASSIGN_OR_RETURN(int64_t found,
-                           s.Execute("UPDATE users SET id = id WHERE id = ?", {user_id}));
-  if (found == 0) {
-    return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
-  }
-  const std::string month = today.substr(0, 7);
-  SHOPCRM_ASSIGN_OR_RETURN(
-      store::Row used,
-      s.QueryOne("SELECT COUNT(*) FROM check_ins WHERE user_id = ? AND day >= ? AND day <= ? AND "
-                 "made_up = 1",
-                 {user_id, month + "-01", month + "-31"}, "count_failed", "count"));
-  if (used.Int(0) >= options_.make_ups_per_month) {
+  SHOPCRM_RETURN_IF_ERROR(LockMember(s, user_id));
+  SHOPCRM_ASSIGN_OR_RETURN(int64_t used, MakeUpsIn(s, user_id, today.substr(0, 7)));
+  if (used >= options_.make_ups_per_month) {
     return core::Error(core::ErrorCode::kFailedPrecondition, "make_up_limit_reached",
-                       "the member has made up " + std::to_string(used.Int(0)) +
+                       "the member has made up " + std::to_string(used) +
                            " check-ins this month (at most " +
                            std::to_string(options_.make_ups_per_month) + ")");
   }
@@ -151,12 +176,8 @@ core::Result<int> CheckIns::MakeUpsLeft(int64_t user_id) {
   const std::string month = core::FormatDate(tz_.DateOf(clock_.Now())).substr(0, 7);
   int left = 0;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(
-        store::Row used,
-        s.QueryOne("SELECT COUNT(*) FROM check_ins WHERE user_id = ? AND day >= ? AND day <= ? "
-                   "AND made_up = 1",
-                   {user_id, month + "-01", month + "-31"}, "count_failed", "count"));
-    left = std::max(0, options_.make_ups_per_month - static_cast<int>(used.Int(0)));
+    SHOPCRM_ASSIGN_OR_RETURN(int64_t used, MakeUpsIn(s, user_id, month));
+    left = std::max(0, options_.make_ups_per_month - static_cast<int>(used));
     return core::Status::Ok();
   }));
   return left;

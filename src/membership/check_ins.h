@@ -5,7 +5,10 @@
 // exactly, under concurrent requests: the (member, day) primary key decides.
 // The streak counts consecutive business days; a missed day starts it again
 // at 1. The points are earned in the same transaction (kind "check_in"), and
-// so is the level scheme's "check_in" growth when there is one.
+// so is the level scheme's "check_in" growth when there is one. With a
+// `streak_coupon_template_id`, every `streak_days`-th day in a row also
+// gives a coupon of it (source "benefit", channel "check_in"); a refusal of
+// the coupon engine is the result's coupon outcome and leaves the check-in.
 //
 // Make-up check-ins (补签): a member may check in later for a day they missed
 // earlier in the same business month, `make_ups_per_month` times a month at
@@ -21,11 +24,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "marketing/coupons.h"
 #include "membership/levels.h"
 #include "membership/points.h"
 #include "store/database.h"
@@ -33,11 +38,12 @@
 namespace shopcrm::membership {
 
 struct CheckInOptions {
-  int64_t points = 5;          // every check-in
-  int streak_days = 7;         // every this many days in a row …
-  int64_t streak_points = 20;  // … these points on top
-  int make_ups_per_month = 2;  // make-up check-ins a month at most (0: none)
-  int64_t make_up_cost = 20;   // points a make-up check-in costs
+  int64_t points = 5;                                // every check-in
+  int streak_days = 7;                               // every this many days in a row …
+  int64_t streak_points = 20;                        // … these points on top
+  std::optional<int64_t> streak_coupon_template_id;  // … and a coupon of it
+  int make_ups_per_month = 2;                        // make-up check-ins a month at most (0: none)
+  int64_t make_up_cost = 20;                         // points a make-up check-in costs
 };
 
 struct CheckIn {
@@ -51,14 +57,17 @@ struct CheckIn {
 struct CheckInResult {
   CheckIn check_in;
   PointsAccount points;
+  std::optional<int64_t> coupon_id;  // the streak coupon given
+  std::string coupon_outcome;        // "" without one, granted, or the refusal's reason
 };
 
 class CheckIns final {
  public:
   // With `levels`, a check-in also gives the level scheme's "check_in" growth
-  // (when the scheme lists that task).
+  // (when the scheme lists that task); `coupons` issue the streak coupon.
   CheckIns(store::Database& db, const core::Clock& clock, const core::BusinessTimeZone& tz,
-           Points& points, CheckInOptions options, Levels* levels = nullptr);
+           Points& points, CheckInOptions options, Levels* levels = nullptr,
+           marketing::Coupons* coupons = nullptr);
 
   core::Result<CheckInResult> CheckInNow(int64_t user_id);
   // The same inside a caller's write transaction (an idempotency key's).
@@ -78,6 +87,7 @@ class CheckIns final {
   const core::BusinessTimeZone tz_;
   Points& points_;
   Levels* const levels_;
+  marketing::Coupons* const coupons_;
   const CheckInOptions options_;
 };
 

@@ -14,15 +14,28 @@ Housekeeping::~Housekeeping() {
 }
 
 core::Status Housekeeping::RunOnce() {
+  // Each step runs whatever the others did: a failing one is logged and
+  // reported, and is tried again next round.
+  core::Status first = core::Status::Ok();
+  const auto step = [&first](std::string_view what, core::Status st) {
+    if (st.ok()) return;
+    core::log::Warn("membership housekeeping step failed",
+                    {{"step", std::string(what)}, {"error", st.error().ToString()}});
+    if (first.ok()) first = std::move(st);
+  };
   auto settled = points_.SettleDue();
-  if (!settled.ok()) return std::move(settled).error();
-  if (*settled > 0) core::log::Info("points settled", {{"entries", *settled}});
-  SHOPCRM_RETURN_IF_ERROR(RecycleEnded());
-  if (grants_ == nullptr) return core::Status::Ok();
-  // After recycling, so that a new month's coupons follow the new levels.
+  if (settled.ok() && *settled > 0) core::log::Info("points settled", {{"entries", *settled}});
+  step("settle points", settled.status());
+  auto recycle = RecycleEnded();
+  const bool recycled = recycle.ok();
+  step("recycle levels", std::move(recycle));
+  if (grants_ == nullptr) return first;
   const core::Instant now = clock_.Now();
-  SHOPCRM_RETURN_IF_ERROR(grants_->RunMonthly(now).status());
-  return grants_->RunBirthdays(now).status();
+  // After recycling, so that a new month's coupons follow the new levels:
+  // not before a failed recycle is done.
+  if (recycled) step("monthly benefits", grants_->RunMonthly(now).status());
+  step("birthday gifts", grants_->RunBirthdays(now).status());
+  return first;
 }
 
 core::Status Housekeeping::RecycleEnded() {

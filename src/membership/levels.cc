@@ -85,7 +85,8 @@ core::Json IdOrNull(const std::optional<int64_t>& id) {
   return id ? core::Json(std::to_string(*id)) : core::Json(nullptr);
 }
 
-// An optional coupon template id (a decimal string).
+}  // namespace
+
 std::optional<int64_t> ReadTemplateId(core::JsonObjectReader& r, std::string_view name) {
   auto text = r.OptionalString(name, 32);
   if (!text) return std::nullopt;
@@ -93,8 +94,6 @@ std::optional<int64_t> ReadTemplateId(core::JsonObjectReader& r, std::string_vie
   if (!id) r.AddError(r.Path(name), "invalid_id", "expected a coupon template id");
   return id;
 }
-
-}  // namespace
 
 core::Json BenefitsJson(const LevelBenefits& b) {
   return {{"points_percent", b.points_percent},
@@ -351,22 +350,25 @@ MemberLevel Levels::Describe(const LevelScheme& scheme, int64_t user_id, int lev
   return m;
 }
 
+core::Result<MemberLevel> Levels::MemberIn(Session& s, int64_t user_id, core::Instant now) {
+  SHOPCRM_ASSIGN_OR_RETURN(LevelScheme scheme, LoadActive(s));
+  SHOPCRM_ASSIGN_OR_RETURN(
+      auto rows, s.Query("SELECT level, growth FROM member_levels WHERE user_id = ?", {user_id}));
+  if (!rows.empty()) {
+    return Describe(scheme, user_id, static_cast<int>(rows.rows[0].Int(0)), rows.rows[0].Int(1),
+                    now);
+  }
+  SHOPCRM_ASSIGN_OR_RETURN(auto user, s.Query("SELECT 1 FROM users WHERE id = ?", {user_id}));
+  if (user.empty()) {
+    return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
+  }
+  return Describe(scheme, user_id, 1, 0, now);
+}
+
 core::Result<MemberLevel> Levels::Member(int64_t user_id) {
   std::optional<MemberLevel> out;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](Session& s) -> core::Status {
-    SHOPCRM_ASSIGN_OR_RETURN(LevelScheme scheme, LoadActive(s));
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto rows, s.Query("SELECT level, growth FROM member_levels WHERE user_id = ?", {user_id}));
-    if (rows.empty()) {
-      SHOPCRM_ASSIGN_OR_RETURN(auto user, s.Query("SELECT 1 FROM users WHERE id = ?", {user_id}));
-      if (user.empty()) {
-        return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
-      }
-      out = Describe(scheme, user_id, 1, 0, clock_.Now());
-    } else {
-      out = Describe(scheme, user_id, static_cast<int>(rows.rows[0].Int(0)), rows.rows[0].Int(1),
-                     clock_.Now());
-    }
+    SHOPCRM_ASSIGN_OR_RETURN(out, MemberIn(s, user_id, clock_.Now()));
     return core::Status::Ok();
   }));
   return std::move(*out);

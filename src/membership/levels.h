@@ -124,6 +124,9 @@ struct RecycleReport {
   std::string status;   // running | finished
 };
 
+// An optional coupon template id field (a decimal string); invalid_id when it is not one.
+std::optional<int64_t> ReadTemplateId(core::JsonObjectReader& r, std::string_view name);
+
 // Benefits as JSON and back; the reader appends its errors, with paths under `prefix`.
 core::Json BenefitsJson(const LevelBenefits& b);
 LevelBenefits ReadBenefits(const core::Json& json, const std::string& prefix,
@@ -141,6 +144,7 @@ class Levels final {
   core::Result<LevelScheme> Active();
   core::Result<LevelScheme> SetScheme(const LevelSchemeSpec& spec, const audit::Actor& actor);
   core::Result<MemberLevel> Member(int64_t user_id);
+  core::Result<MemberLevel> MemberIn(store::Session& s, int64_t user_id, core::Instant now);
 
   // `task` "order" with `paid_minor` (minor units paid), or another task of
   // the scheme. In a caller's write transaction.

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 
 #include "core/json.h"
+#include "membership/internal/codes.h"
 
 namespace shopcrm::membership {
 namespace {
@@ -52,11 +52,8 @@ std::string MedalText(const Medal& m) {
 }
 
 core::Status Validate(const MedalSpec& s) {
-  static const std::regex kCode("[a-z0-9_]{1,40}");
   std::vector<core::FieldError> errors;
-  if (!std::regex_match(s.code, kCode)) {
-    errors.push_back({"code", "invalid", "1 to 40 of a-z, 0-9 and _"});
-  }
+  internal::CheckCode(s.code, errors);
   if (s.name.empty() || s.name.size() > 100) {
     errors.push_back({"name", "required", "must be 1 to 100 characters"});
   }

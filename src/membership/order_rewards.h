@@ -9,12 +9,14 @@
 // - Growth: the level scheme's "order" task for the same amount (when there
 //   is a scheme), with its daily cap.
 // - Once per order: a second reward of the same order is refused
-//   (order_rewarded). The take-back reverses the order's points (a debt when
-//   they were spent) and its growth; nothing to take back is
-//   nothing_to_reverse.
+//   (order_rewarded), exactly under concurrent requests (the order_rewards
+//   primary key). The take-back reverses the order's points (a debt when
+//   they were spent) and its growth, once; an order never rewarded, or taken
+//   back already, is nothing_to_reverse. The points lot and the growth entry
+//   carry source_ref "order:<order id>".
 //
-// Thread-safety: safe from any thread. Error reasons: order_rewarded,
-// nothing_to_reverse, user_not_found, invalid_fields.
+// Owns table: order_rewards. Thread-safety: safe from any thread. Error
+// reasons: order_rewarded, nothing_to_reverse, user_not_found, invalid_fields.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +35,7 @@ namespace shopcrm::membership {
 struct OrderRewardOptions {
   int64_t points_per_yuan = 1;
   int hold_days = 7;
+  int64_t minor_per_major = 100;  // of the business currency: 100 for CNY, 1 for JPY
 };
 
 struct OrderReward {
@@ -49,7 +52,8 @@ class OrderRewards final {
   OrderRewards(Points& points, Levels& levels, PaidMemberships& paid, OrderRewardOptions options)
       : points_(points), levels_(levels), paid_(paid), options_(options) {}
 
-  // Rewards order `order_id` paid with `paid_minor` (minor units), in a caller's write transaction.
+  // Rewards order `order_id` paid with `paid_minor` (minor units, at most
+  // 10^12), in a caller's write transaction.
   core::Result<OrderReward> RewardIn(store::Session& s, int64_t user_id,
                                      const std::string& order_id, int64_t paid_minor,
                                      core::Instant now);

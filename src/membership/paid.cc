@@ -229,9 +229,19 @@ core::Result<PaidMembership> PaidMemberships::Member(int64_t user_id) {
 }
 
 core::Result<MemberBenefits> PaidMemberships::Benefits(int64_t user_id) {
-  SHOPCRM_ASSIGN_OR_RETURN(PaidMembership paid, Member(user_id));
+  std::optional<MemberBenefits> out;
+  SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](Session& s) -> core::Status {
+    SHOPCRM_ASSIGN_OR_RETURN(out, BenefitsIn(s, user_id, clock_.Now()));
+    return core::Status::Ok();
+  }));
+  return std::move(*out);
+}
+
+core::Result<MemberBenefits> PaidMemberships::BenefitsIn(Session& s, int64_t user_id,
+                                                         core::Instant now) {
+  SHOPCRM_ASSIGN_OR_RETURN(PaidMembership paid, LoadMember(s, user_id, now));
   MemberBenefits out;
-  auto level = levels_.Member(user_id);
+  auto level = levels_.MemberIn(s, user_id, now);
   if (level.ok()) {
     out.level = level->level;
     out.benefits = level->benefits;

@@ -86,6 +86,7 @@ class PaidMemberships final {
                                       const std::string& payment_ref);
   core::Result<PaidMembership> Member(int64_t user_id);
   core::Result<MemberBenefits> Benefits(int64_t user_id);
+  core::Result<MemberBenefits> BenefitsIn(store::Session& s, int64_t user_id, core::Instant now);
 
  private:
   store::Database& db_;

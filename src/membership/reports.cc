@@ -123,8 +123,9 @@ core::Result<std::vector<MonthMetrics>> Reports::Metrics(const std::string& from
     // When each member became one: their first growth or paid purchase.
     SHOPCRM_ASSIGN_OR_RETURN(
         auto since_rows,
-        s.Query("SELECT MIN(at) FROM (SELECT user_id, at FROM growth_entries UNION ALL SELECT "
-                "user_id, at FROM paid_membership_events) x GROUP BY user_id"));
+        s.Query("SELECT MIN(x.at) FROM (SELECT user_id, at FROM growth_entries UNION ALL SELECT "
+                "user_id, at FROM paid_membership_events) x JOIN users u ON u.id = x.user_id "
+                "WHERE u.erased_at IS NULL GROUP BY x.user_id"));
     std::vector<int64_t> since;
     since.reserve(since_rows.size());
     for (const auto& r : since_rows.rows) since.push_back(r.Int(0));

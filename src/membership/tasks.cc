@@ -1,8 +1,7 @@
 #include "membership/tasks.h"
 
-#include <regex>
-
 #include "core/json.h"
+#include "membership/internal/codes.h"
 
 namespace shopcrm::membership {
 namespace {
@@ -32,11 +31,8 @@ std::string TaskText(const Task& t) {
 }
 
 core::Status Validate(const TaskSpec& s) {
-  static const std::regex kCode("[a-z0-9_]{1,40}");
   std::vector<core::FieldError> errors;
-  if (!std::regex_match(s.code, kCode)) {
-    errors.push_back({"code", "invalid", "1 to 40 of a-z, 0-9 and _"});
-  } else if (s.code == "order") {
+  if (internal::CheckCode(s.code, errors) && s.code == "order") {
     errors.push_back({"code", "reserved", "orders give growth per yuan, not as a task"});
   }
   if (s.name.empty() || s.name.size() > 100) {
@@ -50,12 +46,6 @@ core::Status Validate(const TaskSpec& s) {
   }
   if (errors.empty()) return core::Status::Ok();
   return core::InvalidFields("invalid_fields", std::move(errors));
-}
-
-// A refusal of the coupon engine the completion records and goes on from.
-bool CouponRefused(const core::Error& e) {
-  return e.code() == core::ErrorCode::kFailedPrecondition ||
-         e.code() == core::ErrorCode::kNotFound || e.code() == core::ErrorCode::kConflict;
 }
 
 }  // namespace
@@ -190,18 +180,9 @@ core::Result<TaskCompletion> Tasks::CompleteIn(Session& s, int64_t user_id, cons
   if (task.spec.coupon_template_id) {
     marketing::IssueRequest issue{*task.spec.coupon_template_id, user_id,
                                   marketing::Source::kBenefit, ref, "task"};
-    SHOPCRM_RETURN_IF_ERROR(s.Execute("SAVEPOINT task_coupon").status());
-    auto coupon = coupons_.IssueIn(s, issue, now);
-    if (coupon.ok()) {
-      SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT task_coupon").status());
-      c.coupon_id = coupon->id;
-      c.coupon_outcome = "granted";
-    } else {
-      if (!CouponRefused(coupon.error())) return std::move(coupon).error();
-      SHOPCRM_RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT task_coupon").status());
-      SHOPCRM_RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT task_coupon").status());
-      c.coupon_outcome = coupon.error().reason();
-    }
+    SHOPCRM_ASSIGN_OR_RETURN(auto attempt, coupons_.TryIssueIn(s, issue, now));
+    if (attempt.coupon) c.coupon_id = attempt.coupon->id;
+    c.coupon_outcome = attempt.coupon ? "granted" : attempt.refusal;
   }
   SHOPCRM_RETURN_IF_ERROR(
       s.Execute(

@@ -191,6 +191,33 @@ TEST_P(TasksTest, ConcurrentAwardsGiveAMedalOnce) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM member_medals WHERE user_id = 4"), 1);
 }
 
+TEST_P(TasksTest, EveryStreakDayGivesTheStreakCoupon) {
+  CheckInOptions o;
+  o.streak_days = 2;
+  o.streak_coupon_template_id = Template(1);
+  CheckIns check_ins(t_->db(), clock_, tz_, *points_, o, nullptr, coupons_.get());
+  auto day1 = check_ins.CheckInNow(5);
+  ASSERT_TRUE(day1.ok()) << day1.error().ToString();
+  EXPECT_FALSE(day1->coupon_id.has_value());
+  EXPECT_EQ(day1->coupon_outcome, "");
+  clock_.Advance(24h);
+  auto day2 = check_ins.CheckInNow(5);
+  ASSERT_TRUE(day2.ok()) << day2.error().ToString();
+  ASSERT_TRUE(day2->coupon_id.has_value());
+  EXPECT_EQ(day2->coupon_outcome, "granted");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM coupons WHERE user_id = 5 AND channel = 'check_in' AND "
+                  "source = 'benefit'"),
+            1);
+  clock_.Advance(24h);
+  EXPECT_EQ(check_ins.CheckInNow(5)->coupon_outcome, "");  // day 3: not a streak day
+  clock_.Advance(24h);  // day 4: the stock of one is gone, the check-in still counts
+  auto day4 = check_ins.CheckInNow(5);
+  ASSERT_TRUE(day4.ok()) << day4.error().ToString();
+  EXPECT_EQ(day4->check_in.streak, 4);
+  EXPECT_EQ(day4->coupon_outcome, "coupon_stock_exhausted");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM check_ins WHERE user_id = 5"), 4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, TasksTest,
                          ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
                          [](const auto& param_info) {

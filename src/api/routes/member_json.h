@@ -81,4 +81,20 @@ void AddLedgerRoute(Router& router, Access access, const std::string& path, Fetc
               }});
 }
 
+// POST `path` {status: active | archived}, operators.
+template <typename SetStatus, typename ToJson>
+void AddStatusRoute(Router& router, const ServerOptions& o, const std::string& path,
+                    SetStatus set_status, ToJson to_json) {
+  router.Add({"POST", path, Access::kAuthenticated, identity::Permission::kOperate,
+              [&o, set_status, to_json](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                core::JsonObjectReader r(body);
+                auto status = r.RequiredEnum("status", {"active", "archived"});
+                SHOPCRM_RETURN_IF_ERROR(r.Finish());
+                SHOPCRM_ASSIGN_OR_RETURN(auto x, set_status(id, *status, req.Actor()));
+                return JsonResponse(200, to_json(x));
+              }});
+}
+
 }  // namespace shopcrm::api

@@ -74,9 +74,13 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
                     [&](store::Session& ss, core::Instant now) -> core::Result<std::string> {
                       SHOPCRM_ASSIGN_OR_RETURN(auto c, s.check_ins.CheckInIn(ss, user, now));
                       SHOPCRM_ASSIGN_OR_RETURN(auto medals, AwardMedals(s, ss, user, now));
-                      return core::DumpJson({{"check_in", CheckInJson(c.check_in)},
-                                             {"points", PointsAccountJson(c.points)},
-                                             {"medals_awarded", std::move(medals)}});
+                      return core::DumpJson(
+                          {{"check_in", CheckInJson(c.check_in)},
+                           {"points", PointsAccountJson(c.points)},
+                           {"coupon_id", c.coupon_id ? core::Json(std::to_string(*c.coupon_id))
+                                                     : core::Json(nullptr)},
+                           {"coupon_outcome", c.coupon_outcome},
+                           {"medals_awarded", std::move(medals)}});
                     });
               }});
 
@@ -178,6 +182,10 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
   router.Add({"GET", v.base + "/benefit-grants", v.access, Permission::kRead,
               [&s](Request& req) -> core::Result<Response> {
                 SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                if (req.Query("cursor")) {
+                  return core::InvalidFields(
+                      "invalid_query", {{"cursor", "not_allowed", "the newest grants, by limit"}});
+                }
                 SHOPCRM_ASSIGN_OR_RETURN(auto page, ParsePageParams(req));
                 SHOPCRM_ASSIGN_OR_RETURN(auto list, s.benefit_grants.ForMember(user, page.limit));
                 core::Json items = core::Json::array();
@@ -360,17 +368,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(201, PlanJson(p, cur));
               }});
 
-  router.Add({"POST", "/api/v1/recharge-plans/{id}/status", Access::kAuthenticated,
-              Permission::kOperate, [&s, &o, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                core::JsonObjectReader r(body);
-                auto status = r.RequiredEnum("status", {"active", "archived"});
-                SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(auto p,
-                                         s.stored_value.SetPlanStatus(id, *status, req.Actor()));
-                return JsonResponse(200, PlanJson(p, cur));
-              }});
+  AddStatusRoute(
+      router, o, "/api/v1/recharge-plans/{id}/status",
+      [&s](int64_t id, const std::string& status, const audit::Actor& actor) {
+        return s.stored_value.SetPlanStatus(id, status, actor);
+      },
+      [cur](const membership::RechargePlan& p) { return PlanJson(p, cur); });
   // Levels and growth.
   router.Add({"GET", "/api/v1/level-scheme", Access::kAuthenticated, Permission::kRead,
               [&s](Request&) -> core::Result<Response> {
@@ -478,17 +481,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(201, MallItemJson(item));
               }});
 
-  router.Add({"POST", "/api/v1/points-mall/items/{id}/status", Access::kAuthenticated,
-              Permission::kOperate, [&s, &o](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                core::JsonObjectReader r(body);
-                auto status = r.RequiredEnum("status", {"active", "archived"});
-                SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(auto item,
-                                         s.points_mall.SetStatus(id, *status, req.Actor()));
-                return JsonResponse(200, MallItemJson(item));
-              }});
+  AddStatusRoute(
+      router, o, "/api/v1/points-mall/items/{id}/status",
+      [&s](int64_t id, const std::string& status, const audit::Actor& actor) {
+        return s.points_mall.SetStatus(id, status, actor);
+      },
+      MallItemJson);
 
   // Paid membership.
   router.Add({"GET", "/api/v1/paid-plans", Access::kAuthenticated, Permission::kRead,
@@ -529,16 +527,12 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
                 return JsonResponse(201, PaidPlanJson(plan, cur));
               }});
 
-  router.Add({"POST", "/api/v1/paid-plans/{id}/status", Access::kAuthenticated,
-              Permission::kOperate, [&s, &o, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                core::JsonObjectReader r(body);
-                auto status = r.RequiredEnum("status", {"active", "archived"});
-                SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(auto plan, s.paid.SetPlanStatus(id, *status, req.Actor()));
-                return JsonResponse(200, PaidPlanJson(plan, cur));
-              }});
+  AddStatusRoute(
+      router, o, "/api/v1/paid-plans/{id}/status",
+      [&s](int64_t id, const std::string& status, const audit::Actor& actor) {
+        return s.paid.SetPlanStatus(id, status, actor);
+      },
+      [cur](const membership::PaidPlan& p) { return PaidPlanJson(p, cur); });
 
   router.Add({"POST", base + "/paid-membership/purchases", Access::kAuthenticated,
               Permission::kIntegrate, [&s, &o, cur](Request& req) -> core::Result<Response> {
@@ -625,16 +619,24 @@ void AddMemberRoutes(Router& router, Services& s, const ServerOptions& o) {
 
   // A member-centre link for a member, as the mall would sign it: the
   // console's "open the member centre as this user".
-  router.Add({"POST", base + "/member-token", Access::kAuthenticated, Permission::kOperate,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
-                SHOPCRM_ASSIGN_OR_RETURN(auto u, s.directory.Get(user));
-                constexpr std::chrono::hours kTtl{2};
-                const std::string token = s.member_tokens.Issue(u.external_id, kTtl);
-                return JsonResponse(201, {{"token", token},
-                                          {"expires_at", core::FormatRfc3339(s.clock.Now() + kTtl)},
-                                          {"url", "/m/?token=" + token}});
-              }});
+  // The token acts as the member (it can check in and spend their points), so
+  // only admins may have one, and each is audited.
+  router.Add(
+      {"POST", base + "/member-token", Access::kAuthenticated, Permission::kAdminister,
+       [&s](Request& req) -> core::Result<Response> {
+         SHOPCRM_ASSIGN_OR_RETURN(int64_t user, PathId(req, "user_id"));
+         SHOPCRM_ASSIGN_OR_RETURN(auto u, s.directory.Get(user));
+         constexpr std::chrono::hours kTtl{2};
+         SHOPCRM_RETURN_IF_ERROR(s.db.Transact(store::TxMode::kWrite, [&](store::Session& ss) {
+           return s.audit.Record(
+               ss, req.Actor(), "member_token.issue", "user", std::to_string(user), std::nullopt,
+               core::DumpJson({{"external_id", u.external_id}, {"hours", kTtl.count()}}));
+         }));
+         const std::string token = s.member_tokens.Issue(u.external_id, kTtl);
+         return JsonResponse(201, {{"token", token},
+                                   {"expires_at", core::FormatRfc3339(s.clock.Now() + kTtl)},
+                                   {"url", "/m/?token=" + token}});
+       }});
 }
 
 }  // namespace shopcrm::api

@@ -6,35 +6,6 @@
 #include "api/routes/routes.h"
 
 namespace shopcrm::api {
-namespace {
-
-// An optional coupon template id field (a decimal string).
-std::optional<int64_t> ReadTemplateId(core::JsonObjectReader& r) {
-  auto text = r.OptionalString("coupon_template_id", 32);
-  if (!text) return std::nullopt;
-  auto id = core::ParseId(*text);
-  if (!id) r.AddError(r.Path("coupon_template_id"), "invalid_id", "expected a coupon template id");
-  return id;
-}
-
-// POST `path` {status: active | archived}, operators.
-template <typename SetStatus, typename ToJson>
-void AddStatusRoute(Router& router, const ServerOptions& o, const std::string& path,
-                    SetStatus set_status, ToJson to_json) {
-  router.Add({"POST", path, Access::kAuthenticated, identity::Permission::kOperate,
-              [&o, set_status, to_json](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                core::JsonObjectReader r(body);
-                auto status = r.RequiredEnum("status", {"active", "archived"});
-                SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(auto x, set_status(id, *status, req.Actor()));
-                return JsonResponse(200, to_json(x));
-              }});
-}
-
-}  // namespace
-
 void AddTaskAndMedalRoutes(Router& router, Services& s, const ServerOptions& o) {
   using identity::Permission;
 
@@ -56,7 +27,7 @@ void AddTaskAndMedalRoutes(Router& router, Services& s, const ServerOptions& o) 
                 spec.name = r.RequiredString("name", 100).value_or("x");
                 spec.kind = r.OptionalString("kind", 10).value_or("once");
                 spec.points = r.OptionalInt("points").value_or(0);
-                spec.coupon_template_id = ReadTemplateId(r);
+                spec.coupon_template_id = membership::ReadTemplateId(r, "coupon_template_id");
                 SHOPCRM_RETURN_IF_ERROR(r.Finish());
                 SHOPCRM_ASSIGN_OR_RETURN(auto task, s.tasks.Create(spec, req.Actor()));
                 return JsonResponse(201, TaskJson(task));

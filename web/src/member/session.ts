@@ -17,9 +17,11 @@ export function notify(text: string, kind: 'ok' | 'error' = 'ok'): void {
   noticeTimer = setTimeout(() => (notice.value = null), 3000)
 }
 
-/** A refused token ends the visit; other failures are the caller's to show. */
+/** A refused token (or one naming a user the server does not know) ends the visit; other
+ * failures are the caller's to show. */
 export function isTokenProblem(err: unknown): boolean {
-  if (err instanceof MemberApiError && err.status === 401) {
+  const refused = err instanceof MemberApiError && (err.status === 401 || err.reason === 'user_not_found')
+  if (refused) {
     fatal.value = 'token'
     return true
   }
