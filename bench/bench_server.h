@@ -226,6 +226,7 @@ class BenchServer final {
   membership::Points& points() { return points_; }
   membership::StoredValue& stored_value() { return stored_value_; }
   membership::Levels& levels() { return levels_; }
+  membership::BenefitGrants& benefit_grants() { return benefit_grants_; }
 
  private:
   static core::BusinessTimeZone Tz() { return *core::BusinessTimeZone::Load("Asia/Shanghai"); }

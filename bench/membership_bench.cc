@@ -12,6 +12,11 @@
 //     Members with random growth under a five-level scheme keeping 50 % a
 //     month; times one recycling run over all of them.
 //
+//   shopcrm_membership_bench benefits [--db PATH|postgres] [--members 1000000]
+//     The same members; levels 3 to 5 have a monthly member coupon. Times the
+//     month's benefit run (one coupon each, through the coupon engine), then
+//     checks that every such member has exactly one.
+//
 // See docs/benchmarks.md for results and the exact commands.
 #include <chrono>
 #include <iostream>
@@ -106,10 +111,8 @@ membership::LevelSchemeSpec FiveLevels() {
   return s;
 }
 
-int Recycle(const Flags& f) {
-  const int64_t members = f.Int("members", 1'000'000);
-  bench::BenchServer server(bench::OpenFresh(bench::Target(f, "/tmp/shopcrm-bench-recycle.db"),
-                                             f.Text("synchronous", "full"), 8));
+// `members` users with random growth and the level it gives under FiveLevels().
+void AddMembers(bench::BenchServer& server, int64_t members) {
   bench::AddUsers(server.db(), members);
   std::mt19937_64 rng(11);
   bench::InsertRows(
@@ -125,6 +128,13 @@ int Recycle(const Flags& f) {
         return "(" + std::to_string(j) + "," + std::to_string(level) + "," +
                std::to_string(growth) + ",0,0)";
       });
+}
+
+int Recycle(const Flags& f) {
+  const int64_t members = f.Int("members", 1'000'000);
+  bench::BenchServer server(bench::OpenFresh(bench::Target(f, "/tmp/shopcrm-bench-recycle.db"),
+                                             f.Text("synchronous", "full"), 8));
+  AddMembers(server, members);
   if (!server.levels().SetScheme(FiveLevels(), {"cli", "", "bench", ""}).ok()) Die("scheme");
   const auto start = std::chrono::steady_clock::now();
   auto report = server.levels().Recycle(*core::ParseRfc3339("2026-12-01T00:00:00+08:00"));
@@ -139,6 +149,43 @@ int Recycle(const Flags& f) {
   return off == 0 && report->members == members ? 0 : 1;
 }
 
+int Benefits(const Flags& f) {
+  const int64_t members = f.Int("members", 1'000'000);
+  bench::BenchServer server(bench::OpenFresh(bench::Target(f, "/tmp/shopcrm-bench-benefits.db"),
+                                             f.Text("synchronous", "full"), 8));
+  AddMembers(server, members);
+  const audit::Actor actor{"cli", "", "bench", ""};
+  marketing::TemplateSpec coupon;
+  coupon.name = "会员月券";
+  coupon.terms.kind = marketing::CouponKind::kRedPacket;
+  coupon.terms.discount = 800;
+  coupon.validity.use_days = 30;
+  auto tmpl = server.templates().Create(coupon, actor);
+  if (!tmpl.ok()) Die(tmpl.error().ToString());
+  auto scheme = FiveLevels();
+  for (auto& l : scheme.levels) {
+    if (l.level >= 3) l.benefits.monthly_coupon_template_id = tmpl->id;
+  }
+  if (!server.levels().SetScheme(scheme, actor).ok()) Die("scheme");
+  const int64_t entitled =
+      bench::CountOf(server.db(), "SELECT COUNT(*) FROM member_levels WHERE level >= 3");
+  const auto start = std::chrono::steady_clock::now();
+  auto run = server.benefit_grants().RunMonthly(*core::ParseRfc3339("2026-12-01T09:00:00+08:00"));
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!run.ok()) Die(run.error().ToString());
+  std::cout << "benefits (" << store::BackendName(server.db().backend()) << "): " << run->members
+            << " members, " << run->granted << " coupons, " << run->refused << " refused, in " << s
+            << " s = " << static_cast<double>(run->members) / s << " members/s, "
+            << static_cast<double>(run->granted) / s << " coupons/s\n";
+  const int64_t coupons = bench::CountOf(
+      server.db(), "SELECT COUNT(DISTINCT user_id) FROM coupons WHERE source = 'benefit'");
+  const int64_t total =
+      bench::CountOf(server.db(), "SELECT COUNT(*) FROM coupons WHERE source = 'benefit'");
+  std::cout << "check: " << entitled << " entitled, " << coupons << " members with a coupon, "
+            << total << " coupons\n";
+  return run->members == members && coupons == entitled && total == entitled ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace shopcrm
 
@@ -147,6 +194,7 @@ int main(int argc, char** argv) {
   shopcrm::core::log::Init(shopcrm::core::log::Level::kWarn, shopcrm::core::log::Format::kJson);
   if (f.mode == "ledger") return shopcrm::Ledger(f);
   if (f.mode == "recycle") return shopcrm::Recycle(f);
-  std::cerr << "usage: shopcrm_membership_bench ledger|recycle [--flag value …]\n";
+  if (f.mode == "benefits") return shopcrm::Benefits(f);
+  std::cerr << "usage: shopcrm_membership_bench ledger|recycle|benefits [--flag value …]\n";
   return 2;
 }
