@@ -1,6 +1,7 @@
 #include "membership/points_mall.h"
 
 #include "core/json.h"
+#include "membership/internal/accounts.h"
 
 namespace shopcrm::membership {
 namespace {
@@ -86,14 +87,7 @@ core::Result<MallItem> PointsMall::Create(const MallItemSpec& spec, const audit:
   SHOPCRM_RETURN_IF_ERROR(Validate(spec));
   return store::TransactFor<MallItem>(
       db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<MallItem> {
-        if (spec.coupon_template_id) {
-          SHOPCRM_ASSIGN_OR_RETURN(auto t, s.Query("SELECT 1 FROM coupon_templates WHERE id = ?",
-                                                   {*spec.coupon_template_id}));
-          if (t.empty()) {
-            return core::InvalidFields(
-                "invalid_fields", {{"coupon_template_id", "not_found", "no such coupon template"}});
-          }
-        }
+        SHOPCRM_RETURN_IF_ERROR(internal::CheckTemplate(s, spec.coupon_template_id));
         MallItem i{ids_.Next(), spec, 0, "active", clock_.Now(), {}};
         i.updated_at = i.created_at;
         const int64_t now = core::ToUnixMicros(i.created_at);

@@ -1,6 +1,7 @@
 #include "membership/tasks.h"
 
 #include "core/json.h"
+#include "membership/internal/accounts.h"
 #include "membership/internal/codes.h"
 
 namespace shopcrm::membership {
@@ -77,14 +78,7 @@ core::Result<Task> Tasks::Create(const TaskSpec& spec, const audit::Actor& actor
   SHOPCRM_RETURN_IF_ERROR(Validate(spec));
   return store::TransactFor<Task>(
       db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<Task> {
-        if (spec.coupon_template_id) {
-          SHOPCRM_ASSIGN_OR_RETURN(auto t, s.Query("SELECT 1 FROM coupon_templates WHERE id = ?",
-                                                   {*spec.coupon_template_id}));
-          if (t.empty()) {
-            return core::InvalidFields(
-                "invalid_fields", {{"coupon_template_id", "not_found", "no such coupon template"}});
-          }
-        }
+        SHOPCRM_RETURN_IF_ERROR(internal::CheckTemplate(s, spec.coupon_template_id));
         Task t{ids_.Next(), spec, "active", clock_.Now(), {}};
         t.updated_at = t.created_at;
         const int64_t now = core::ToUnixMicros(t.created_at);

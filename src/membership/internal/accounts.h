@@ -1,8 +1,10 @@
-// What the ledgers share: making a member's balance row on first use.
+// What the membership modules share: making a member's balance row on first use,
+// checking a coupon template named by a definition.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,15 @@ inline core::Status EnsureMemberRow(store::Session& s, std::string_view insert_s
     return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id));
   }
   return std::move(made).error();
+}
+
+// invalid_fields on coupon_template_id when `id` is set and names no coupon template.
+inline core::Status CheckTemplate(store::Session& s, const std::optional<int64_t>& id) {
+  if (!id) return core::Status::Ok();
+  SHOPCRM_ASSIGN_OR_RETURN(auto t, s.Query("SELECT 1 FROM coupon_templates WHERE id = ?", {*id}));
+  if (!t.empty()) return core::Status::Ok();
+  return core::InvalidFields("invalid_fields",
+                             {{"coupon_template_id", "not_found", "no such coupon template"}});
 }
 
 }  // namespace shopcrm::membership::internal

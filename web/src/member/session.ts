@@ -3,6 +3,7 @@
 import { ref } from 'vue'
 import type { MeSummary } from '@/api/membershipTypes'
 import { MemberApiError, me } from './api'
+import { memberI18n } from './i18n'
 
 export const summary = ref<MeSummary | null>(null)
 /** 'token' when the token is missing or refused; 'other' for anything else. */
@@ -32,6 +33,15 @@ export function isTokenProblem(err: unknown): boolean {
 export function announce(done: string, answer: unknown, medalText: (name: string) => string): void {
   const medals = (answer as { medals_awarded?: { name: string }[] } | null)?.medals_awarded ?? []
   notify([done, ...medals.map((m) => medalText(m.name))].join(' · '))
+}
+
+/** Shows why a change failed — the reason in the member's words when there are any, else a
+ * network notice; a refused token ends the visit instead. */
+export function failed(err: unknown): void {
+  if (isTokenProblem(err)) return
+  const { t, te } = memberI18n.global
+  const reason = err instanceof MemberApiError ? err.reason : ''
+  notify(te(`errors.${reason}`) ? t(`errors.${reason}`) : t('errors.network'), 'error')
 }
 
 export async function reload(): Promise<void> {
