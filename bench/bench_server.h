@@ -204,6 +204,7 @@ class BenchServer final {
                                medals_,
                                member_reports_,
                                order_rewards_,
+                               member_rules_,
                                core::Currency::Cny(),
                                o.member_group_commit ? &member_commits_ : nullptr});
     if (!server_->Bind().ok()) Die("bind");
@@ -260,6 +261,7 @@ class BenchServer final {
   membership::Medals medals_{*db_, clock_, ids_, audit_};
   membership::Reports member_reports_{*db_, clock_, Tz()};
   membership::OrderRewards order_rewards_{points_, levels_, paid_, {}};
+  membership::Rules member_rules_{*db_, clock_, audit_, points_, check_ins_, order_rewards_};
   identity::MemberTokens member_tokens_{identity::MemberTokens::RandomSecret(), clock_};
   store::GroupCommitter member_commits_{*db_, {}};
   std::unique_ptr<api::ApiServer> server_;

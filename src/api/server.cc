@@ -194,7 +194,7 @@ ApiServer::ApiServer(ServerOptions options, Services services)
   AddMemberRoutes(impl_->router, impl_->services, impl_->options);
   AddMeRoutes(impl_->router, impl_->services);
   AddTaskAndMedalRoutes(impl_->router, impl_->services, impl_->options);
-  AddMemberReportRoutes(impl_->router, impl_->services);
+  AddMemberReportRoutes(impl_->router, impl_->services, impl_->options);
 
   auto& http = impl_->http;
   const auto threads = static_cast<size_t>(impl_->options.threads);

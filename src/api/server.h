@@ -33,6 +33,7 @@
 #include "membership/points.h"
 #include "membership/points_mall.h"
 #include "membership/reports.h"
+#include "membership/rules.h"
 #include "membership/stored_value.h"
 #include "membership/tasks.h"
 #include "profiles/directory.h"
@@ -99,6 +100,7 @@ struct Services {
   membership::Medals& medals;
   membership::Reports& member_reports;
   membership::OrderRewards& order_rewards;
+  membership::Rules& member_rules;
   core::Currency currency;  // the business currency: every amount on the wire
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.

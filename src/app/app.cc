@@ -73,8 +73,12 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   for (int i = 0; i < currency.minor_digits(); ++i) rewards.minor_per_major *= 10;
   app->order_rewards =
       std::make_unique<membership::OrderRewards>(*app->points, *app->levels, *app->paid, rewards);
+  app->member_rules = std::make_unique<membership::Rules>(
+      *app->db, app->clock, *app->audit, *app->points, *app->check_ins, *app->order_rewards);
+  // The points rules operators saved replace the configured ones.
+  SHOPCRM_RETURN_IF_ERROR(app->member_rules->Load());
   app->housekeeping = std::make_unique<membership::Housekeeping>(
-      app->clock, *app->points, *app->levels, app->benefit_grants.get());
+      app->clock, *app->points, *app->levels, app->benefit_grants.get(), app->member_rules.get());
   if (config.membership_group_commit) {
     app->member_commits = std::make_unique<store::GroupCommitter>(
         *app->db, store::GroupCommitOptions{config.coupons.group_commit_batch,

@@ -24,6 +24,7 @@
 #include "membership/points.h"
 #include "membership/points_mall.h"
 #include "membership/reports.h"
+#include "membership/rules.h"
 #include "membership/stored_value.h"
 #include "membership/tasks.h"
 #include "profiles/directory.h"
@@ -67,6 +68,7 @@ struct App {
   std::unique_ptr<membership::Medals> medals;
   std::unique_ptr<membership::Reports> member_reports;
   std::unique_ptr<membership::OrderRewards> order_rewards;
+  std::unique_ptr<membership::Rules> member_rules;  // after points, check_ins and order_rewards
   // After points, levels and benefit_grants: it uses them.
   std::unique_ptr<membership::Housekeeping> housekeeping;
   std::unique_ptr<store::GroupCommitter>

@@ -98,6 +98,7 @@ int Serve(const Config& config) {
                          *app.medals,
                          *app.member_reports,
                          *app.order_rewards,
+                         *app.member_rules,
                          *core::Currency::Parse(config.currency)};
   services.member_commits = app.member_commits.get();
   // Builds the index at once, then keeps it current and records stage changes.

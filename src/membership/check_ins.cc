@@ -44,6 +44,7 @@ core::Result<int64_t> MakeUpsIn(store::Session& s, int64_t user_id, const std::s
 
 core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_id,
                                                 core::Instant now) {
+  const CheckInOptions o = options_.Get();
   SHOPCRM_RETURN_IF_ERROR(LockMember(s, user_id));
   const core::LocalDate today = tz_.DateOf(now);
   const std::string day = core::FormatDate(today);
@@ -62,9 +63,9 @@ core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_
     streak = static_cast<int>(r.Int(1)) + 1;
   }
   CheckInResult out;
-  out.check_in = {day, streak, options_.points, now};
-  const bool streak_day = options_.streak_days > 0 && streak % options_.streak_days == 0;
-  if (streak_day) out.check_in.points += options_.streak_points;
+  out.check_in = {day, streak, o.points, now};
+  const bool streak_day = o.streak_days > 0 && streak % o.streak_days == 0;
+  if (streak_day) out.check_in.points += o.streak_points;
   auto inserted =
       s.Execute("INSERT INTO check_ins (user_id, day, streak, points, at) VALUES (?, ?, ?, ?, ?)",
                 {user_id, day, int64_t{streak}, out.check_in.points, core::ToUnixMicros(now)});
@@ -89,8 +90,8 @@ core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_
       return std::move(grown).error();
     }
   }
-  if (streak_day && options_.streak_coupon_template_id && coupons_ != nullptr) {
-    marketing::IssueRequest issue{*options_.streak_coupon_template_id, user_id,
+  if (streak_day && o.streak_coupon_template_id && coupons_ != nullptr) {
+    marketing::IssueRequest issue{*o.streak_coupon_template_id, user_id,
                                   marketing::Source::kBenefit, "check_in:" + day, "check_in"};
     SHOPCRM_ASSIGN_OR_RETURN(auto attempt, coupons_->TryIssueIn(s, issue, now));
     if (attempt.coupon) out.coupon_id = attempt.coupon->id;
@@ -101,6 +102,7 @@ core::Result<CheckInResult> CheckIns::CheckInIn(store::Session& s, int64_t user_
 
 core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_id,
                                                const std::string& day, core::Instant now) {
+  const CheckInOptions o = options_.Get();
   static const std::regex kDay(R"((\d{4})-(\d{2})-(\d{2}))");
   std::smatch m;
   core::LocalDate date{std::chrono::year{0}, std::chrono::month{0}, std::chrono::day{0}};
@@ -121,11 +123,11 @@ core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_i
   }
   SHOPCRM_RETURN_IF_ERROR(LockMember(s, user_id));
   SHOPCRM_ASSIGN_OR_RETURN(int64_t used, MakeUpsIn(s, user_id, today.substr(0, 7)));
-  if (used >= options_.make_ups_per_month) {
+  if (used >= o.make_ups_per_month) {
     return core::Error(core::ErrorCode::kFailedPrecondition, "make_up_limit_reached",
                        "the member has made up " + std::to_string(used) +
                            " check-ins this month (at most " +
-                           std::to_string(options_.make_ups_per_month) + ")");
+                           std::to_string(o.make_ups_per_month) + ")");
   }
   // The day before decides the streak; the days after are counted again.
   const auto before =
@@ -135,10 +137,10 @@ core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_i
                                               {user_id, before}));
   int streak = prev.empty() ? 1 : static_cast<int>(prev.rows[0].Int(0)) + 1;
   CheckInResult out;
-  out.check_in = {day, streak, options_.points, now, true};
+  out.check_in = {day, streak, o.points, now, true};
   auto inserted = s.Execute(
       "INSERT INTO check_ins (user_id, day, streak, points, at, made_up) VALUES (?, ?, ?, ?, ?, 1)",
-      {user_id, day, int64_t{streak}, options_.points, core::ToUnixMicros(now)});
+      {user_id, day, int64_t{streak}, o.points, core::ToUnixMicros(now)});
   if (!inserted.ok() && inserted.error().reason() == "unique_violation") {
     return core::Error(core::ErrorCode::kConflict, "already_checked_in",
                        "the member has checked in on " + day + " already");
@@ -157,13 +159,13 @@ core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_i
             .status());
     expected = core::LocalDate(std::chrono::sys_days(expected) + std::chrono::days(1));
   }
-  if (options_.make_up_cost > 0) {
-    SpendRequest cost{user_id, options_.make_up_cost, "check_in", "make_up:" + day,
+  if (o.make_up_cost > 0) {
+    SpendRequest cost{user_id, o.make_up_cost, "check_in", "make_up:" + day,
                       "make-up check-in for " + day};
     SHOPCRM_RETURN_IF_ERROR(points_.SpendIn(s, cost, now).status());
   }
-  if (options_.points > 0) {
-    EarnRequest earn{user_id, options_.points, "check_in", "check_in:" + day, "made up"};
+  if (o.points > 0) {
+    EarnRequest earn{user_id, o.points, "check_in", "check_in:" + day, "made up"};
     SHOPCRM_ASSIGN_OR_RETURN(auto change, points_.EarnIn(s, earn, now, "check_in"));
     out.points = std::move(change.account);
   } else {
@@ -173,11 +175,12 @@ core::Result<CheckInResult> CheckIns::MakeUpIn(store::Session& s, int64_t user_i
 }
 
 core::Result<int> CheckIns::MakeUpsLeft(int64_t user_id) {
+  const CheckInOptions o = options_.Get();
   const std::string month = core::FormatDate(tz_.DateOf(clock_.Now())).substr(0, 7);
   int left = 0;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(int64_t used, MakeUpsIn(s, user_id, month));
-    left = std::max(0, options_.make_ups_per_month - static_cast<int>(used));
+    left = std::max(0, o.make_ups_per_month - static_cast<int>(used));
     return core::Status::Ok();
   }));
   return left;

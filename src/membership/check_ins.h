@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "marketing/coupons.h"
+#include "membership/internal/live.h"
 #include "membership/levels.h"
 #include "membership/points.h"
 #include "store/database.h"
@@ -77,7 +78,8 @@ class CheckIns final {
                                        core::Instant now);
   // Make-up check-ins left to the member this business month.
   core::Result<int> MakeUpsLeft(int64_t user_id);
-  const CheckInOptions& options() const { return options_; }
+  CheckInOptions options() const { return options_.Get(); }
+  void SetOptions(const CheckInOptions& o) { options_.Set(o); }
   // The member's check-ins in one business month ("YYYY-MM"), oldest first.
   core::Result<std::vector<CheckIn>> Month(int64_t user_id, const std::string& month);
 
@@ -88,7 +90,7 @@ class CheckIns final {
   Points& points_;
   Levels* const levels_;
   marketing::Coupons* const coupons_;
-  const CheckInOptions options_;
+  internal::Live<CheckInOptions> options_;
 };
 
 }  // namespace shopcrm::membership

@@ -23,6 +23,7 @@ core::Status Housekeeping::RunOnce() {
                     {{"step", std::string(what)}, {"error", st.error().ToString()}});
     if (first.ok()) first = std::move(st);
   };
+  if (rules_ != nullptr) step("load rules", rules_->Load());
   auto settled = points_.SettleDue();
   if (settled.ok() && *settled > 0) core::log::Info("points settled", {{"entries", *settled}});
   step("settle points", settled.status());

@@ -2,7 +2,8 @@
 // that fell due (Points::SettleDue); when a recycling period of the active
 // level scheme has ended, runs its recycle (Levels::Recycle, once per period
 // end); then, with `grants`, gives the month's coupons and the day's birthday
-// gifts (BenefitGrants, once per month and day).
+// gifts (BenefitGrants, once per month and day). With `rules`, each round
+// first applies the points rules saved by any server (Rules::Load).
 //
 // Only period ends after the scheme was saved are recycled. A recycle that
 // runs late (the server was down when the period ended) recycles the growth
@@ -22,14 +23,15 @@
 #include "membership/benefit_grants.h"
 #include "membership/levels.h"
 #include "membership/points.h"
+#include "membership/rules.h"
 
 namespace shopcrm::membership {
 
 class Housekeeping final {
  public:
   Housekeeping(const core::Clock& clock, Points& points, Levels& levels,
-               BenefitGrants* grants = nullptr)
-      : clock_(clock), points_(points), levels_(levels), grants_(grants) {}
+               BenefitGrants* grants = nullptr, Rules* rules = nullptr)
+      : clock_(clock), points_(points), levels_(levels), grants_(grants), rules_(rules) {}
   ~Housekeeping();
   Housekeeping(const Housekeeping&) = delete;
   Housekeeping& operator=(const Housekeeping&) = delete;
@@ -47,6 +49,7 @@ class Housekeeping final {
   Points& points_;
   Levels& levels_;
   BenefitGrants* const grants_;
+  Rules* const rules_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

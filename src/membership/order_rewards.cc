@@ -13,6 +13,7 @@ std::string Ref(const std::string& order_id) { return "order:" + order_id; }
 core::Result<OrderReward> OrderRewards::RewardIn(store::Session& s, int64_t user_id,
                                                  const std::string& order_id, int64_t paid_minor,
                                                  core::Instant now) {
+  const OrderRewardOptions o = options_.Get();
   if (order_id.empty() || order_id.size() > 128) {
     return core::InvalidFields("invalid_fields", {{"order_id", "invalid", "1 to 128 characters"}});
   }
@@ -28,7 +29,7 @@ core::Result<OrderReward> OrderRewards::RewardIn(store::Session& s, int64_t user
   // At most 10^12 yuan × 1000 points per yuan × 1000 % — 10^18, within 64
   // bits — then capped at what one earning may give.
   const int64_t points =
-      paid_minor / options_.minor_per_major * options_.points_per_yuan * r.points_percent / 100;
+      paid_minor / o.minor_per_major * o.points_per_yuan * r.points_percent / 100;
   r.points = std::min(points, int64_t{1'000'000'000'000});
   auto claimed = s.Execute(
       "INSERT INTO order_rewards (user_id, order_id, points, growth, status, at) VALUES (?, ?, ?, "
@@ -45,7 +46,7 @@ core::Result<OrderReward> OrderRewards::RewardIn(store::Session& s, int64_t user
                        "order " + order_id + " was rewarded already");
   }
   if (r.points > 0) {
-    EarnRequest earn{user_id, r.points, "order", Ref(order_id), "order paid", options_.hold_days};
+    EarnRequest earn{user_id, r.points, "order", Ref(order_id), "order paid", o.hold_days};
     SHOPCRM_ASSIGN_OR_RETURN(auto change, points_.EarnIn(s, earn, now));
     r.account = std::move(change.account);
   } else {

@@ -25,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "membership/internal/live.h"
 #include "membership/levels.h"
 #include "membership/paid.h"
 #include "membership/points.h"
@@ -60,13 +61,14 @@ class OrderRewards final {
   // Takes back what the order gave (it was refunded).
   core::Result<OrderReward> TakeBackIn(store::Session& s, int64_t user_id,
                                        const std::string& order_id, core::Instant now);
-  const OrderRewardOptions& options() const { return options_; }
+  OrderRewardOptions options() const { return options_.Get(); }
+  void SetOptions(const OrderRewardOptions& o) { options_.Set(o); }
 
  private:
   Points& points_;
   Levels& levels_;
   PaidMemberships& paid_;
-  const OrderRewardOptions options_;
+  internal::Live<OrderRewardOptions> options_;
 };
 
 }  // namespace shopcrm::membership

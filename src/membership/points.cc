@@ -161,11 +161,12 @@ core::Status Points::Validate(int64_t user_id, int64_t amount) const {
 }
 
 std::optional<int64_t> Points::ExpiryOf(core::Instant released) const {
-  switch (options_.expiry) {
+  const PointsOptions o = options_.Get();
+  switch (o.expiry) {
     case PointsExpiry::kNever:
       return std::nullopt;
     case PointsExpiry::kDays:
-      return core::ToUnixMicros(released) + options_.expiry_days * kDayMicros;
+      return core::ToUnixMicros(released) + o.expiry_days * kDayMicros;
     case PointsExpiry::kYearEnd: {
       // The end of the business year after the one the points were released in.
       const auto year = tz_.DateOf(released).year() + std::chrono::years(2);

@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "membership/internal/live.h"
 #include "store/database.h"
 
 namespace shopcrm::membership {
@@ -116,7 +117,9 @@ class Points final {
                                        const std::string& source_ref, const std::string& reason,
                                        core::Instant now);
   core::Result<PointsAccount> AccountIn(store::Session& s, int64_t user_id, core::Instant now);
-  const PointsOptions& options() const { return options_; }
+  PointsOptions options() const { return options_.Get(); }
+  // New rules for what is released from now on (membership/rules.h).
+  void SetOptions(const PointsOptions& o) { options_.Set(o); }
 
  private:
   core::Status Validate(int64_t user_id, int64_t amount) const;
@@ -130,7 +133,7 @@ class Points final {
   const core::Clock& clock_;
   core::IdGenerator& ids_;
   const core::BusinessTimeZone tz_;
-  const PointsOptions options_;
+  internal::Live<PointsOptions> options_;
 };
 
 }  // namespace shopcrm::membership

@@ -67,24 +67,19 @@ class TestServer final {
 
   // Another server over the same services, not bound.
   std::unique_ptr<api::ApiServer> MakeServer(const api::ServerOptions& options) {
-    return std::make_unique<api::ApiServer>(options,
-                                            api::Services{db_->db(),       clock_,
-                                                          audit_,          *keys_,
-                                                          *users_,         member_tokens_,
-                                                          metrics_,        "Asia/Shanghai",
-                                                          clock_.Now(),    ingest_,
-                                                          directory_,      tags_,
-                                                          imports_,        segments_,
-                                                          segment_store_,  facts_,
-                                                          lifecycle_,      coupon_templates_,
-                                                          coupons_,        issuing_,
-                                                          points_,         stored_value_,
-                                                          check_ins_,      levels_,
-                                                          points_mall_,    paid_,
-                                                          benefit_grants_, tasks_,
-                                                          medals_,         member_reports_,
-                                                          order_rewards_,  core::Currency::Cny(),
-                                                          &member_commits_});
+    return std::make_unique<api::ApiServer>(
+        options, api::Services{db_->db(),       clock_,          audit_,
+                               *keys_,          *users_,         member_tokens_,
+                               metrics_,        "Asia/Shanghai", clock_.Now(),
+                               ingest_,         directory_,      tags_,
+                               imports_,        segments_,       segment_store_,
+                               facts_,          lifecycle_,      coupon_templates_,
+                               coupons_,        issuing_,        points_,
+                               stored_value_,   check_ins_,      levels_,
+                               points_mall_,    paid_,           benefit_grants_,
+                               tasks_,          medals_,         member_reports_,
+                               order_rewards_,  member_rules_,   core::Currency::Cny(),
+                               &member_commits_});
   }
 
   int port() const { return server_->port(); }
@@ -131,6 +126,7 @@ class TestServer final {
   membership::Reports member_reports_{db_->db(), clock_,
                                       *core::BusinessTimeZone::Load("Asia/Shanghai")};
   membership::OrderRewards order_rewards_{points_, levels_, paid_, {}};
+  membership::Rules member_rules_{db_->db(), clock_, audit_, points_, check_ins_, order_rewards_};
   identity::MemberTokens member_tokens_{"test-member-token-secret-0123456789abcdef", clock_};
   store::GroupCommitter member_commits_{db_->db(), {}};
   std::unique_ptr<api::ApiServer> server_;

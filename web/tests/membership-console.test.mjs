@@ -130,14 +130,27 @@ describe('membership console', () => {
     })
   })
 
-  test('the tasks tab shows the configured rules, and adds a task and a medal', async () => {
+  test('an operator changes the points rules, which apply as the API then says, and adds a task and a medal', async () => {
     await withPage('membership-tasks', async (page) => {
       await logIn(page)
       await openTab(page, 'tasks')
-      const settings = await apiGet(page, '/api/v1/membership/settings')
-      const makeUp = (await page.locator(sel('rule-make-up')).innerText()).trim()
-      assert.ok(makeUp.includes(String(settings.check_in.make_ups_per_month)) && makeUp.includes(String(settings.check_in.make_up_cost)))
-      assert.ok((await page.locator(sel('rule-check-in')).innerText()).includes(String(settings.check_in.points)))
+      const before = await apiGet(page, '/api/v1/membership/settings')
+      const points = page.locator(sel('rules-check-in-points')).locator('input')
+      assert.equal(await points.inputValue(), String(before.check_in.points))
+      assert.equal(await page.locator(sel('rules-make-ups')).locator('input').inputValue(), String(before.check_in.make_ups_per_month))
+      await points.fill(String(before.check_in.points + 3))
+      await page.locator(sel('rules-save')).click()
+      await page.locator(`${sel('rules-version')}[data-version="${before.version + 1}"]`).waitFor()
+      const after = await apiGet(page, '/api/v1/membership/settings')
+      assert.equal(after.check_in.points, before.check_in.points + 3)
+      assert.deepEqual(after.orders, before.orders, 'the rest stays')
+      // Back as they were, for the tests that follow.
+      const { csrf_token: csrf } = await apiGet(page, '/api/v1/auth/me')
+      const restored = await page.request.put(`${BASE_URL}/api/v1/membership/settings`, {
+        data: { check_in: { points: before.check_in.points } },
+        headers: { 'X-CSRF-Token': csrf },
+      })
+      assert.equal(restored.status(), 200)
 
       const code = `review_${RUN}`
       await page.locator(sel('task-new')).click()

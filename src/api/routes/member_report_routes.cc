@@ -1,6 +1,7 @@
 // /api/v1/membership/…: what the console shows about membership as a whole —
-// the members list, the monthly metrics, and the rules set in configuration
-// (points expiry, check-in points, make-ups). Every role reads.
+// the members list, the monthly metrics, and the points rules (points expiry,
+// check-in points, make-ups, order points), which operators may change.
+// Every role reads.
 #include <cmath>
 
 #include "api/routes/coupon_json.h"
@@ -18,7 +19,7 @@ core::Json RatioJson(std::optional<double> r) {
 
 }  // namespace
 
-void AddMemberReportRoutes(Router& router, Services& s) {
+void AddMemberReportRoutes(Router& router, Services& s, const ServerOptions& o) {
   using identity::Permission;
   const core::Currency cur = s.currency;
   const core::BusinessTimeZone tz = *core::BusinessTimeZone::Load(s.time_zone);
@@ -115,22 +116,29 @@ void AddMemberReportRoutes(Router& router, Services& s) {
                 return JsonResponse(200, {{"items", std::move(items)}});
               }});
 
+  // The points rules: saved in the console, else as configured.
+  const auto rules_json = [&s](const membership::SavedRules& r) {
+    core::Json j = membership::RuleSetJson(r.rules);
+    j["time_zone"] = s.time_zone;
+    j["version"] = r.version;
+    j["updated_by"] = r.updated_by.empty() ? core::Json(nullptr) : core::Json(r.updated_by);
+    j["updated_at"] = TimeOrNull(r.updated_at);
+    return j;
+  };
+
   router.Add({"GET", "/api/v1/membership/settings", Access::kAuthenticated, Permission::kRead,
-              [&s](Request&) -> core::Result<Response> {
-                const auto& p = s.points.options();
-                const auto& c = s.check_ins.options();
-                const char* expiry = p.expiry == membership::PointsExpiry::kNever  ? "never"
-                                     : p.expiry == membership::PointsExpiry::kDays ? "days"
-                                                                                   : "year_end";
-                return JsonResponse(
-                    200, {{"time_zone", s.time_zone},
-                          {"points", {{"expiry", expiry}, {"expiry_days", p.expiry_days}}},
-                          {"check_in",
-                           {{"points", c.points},
-                            {"streak_days", c.streak_days},
-                            {"streak_points", c.streak_points},
-                            {"make_ups_per_month", c.make_ups_per_month},
-                            {"make_up_cost", c.make_up_cost}}}});
+              [&s, rules_json](Request&) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(auto r, s.member_rules.Current());
+                return JsonResponse(200, rules_json(r));
+              }});
+
+  router.Add({"PUT", "/api/v1/membership/settings", Access::kAuthenticated, Permission::kOperate,
+              [&s, &o, rules_json](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+                SHOPCRM_ASSIGN_OR_RETURN(auto current, s.member_rules.Current());
+                SHOPCRM_ASSIGN_OR_RETURN(auto rules, membership::ReadRuleSet(body, current.rules));
+                SHOPCRM_ASSIGN_OR_RETURN(auto saved, s.member_rules.Set(rules, req.Actor()));
+                return JsonResponse(200, rules_json(saved));
               }});
 }
 

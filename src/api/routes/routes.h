@@ -25,8 +25,8 @@ void AddCouponRoutes(Router& router, Services& services, const ServerOptions& op
 // /api/v1/me: the member centre (Access::kMember).
 // Tasks and medals: definitions, completions, a member's view.
 void AddTaskAndMedalRoutes(Router& router, Services& services, const ServerOptions& options);
-// /api/v1/membership/…: the members list, metrics and settings for the console.
-void AddMemberReportRoutes(Router& router, Services& services);
+// /api/v1/membership/…: the members list, metrics and the points rules for the console.
+void AddMemberReportRoutes(Router& router, Services& services, const ServerOptions& options);
 void AddMeRoutes(Router& router, Services& services);
 void AddMemberRoutes(Router& router, Services& services, const ServerOptions& options);
 

@@ -54,14 +54,34 @@ export async function fetchMembershipMetrics(from?: string, to?: string): Promis
   return (await api.get<{ items: MembershipMonth[] }>('/api/v1/membership/metrics', { from, to })).items
 }
 
-export interface MembershipSettings {
-  time_zone: string
+/** The points rules (the configured ones until operators save their own). */
+export interface PointsRules {
   points: { expiry: 'never' | 'days' | 'year_end'; expiry_days: number }
-  check_in: { points: number; streak_days: number; streak_points: number; make_ups_per_month: number; make_up_cost: number }
+  check_in: {
+    points: number
+    streak_days: number
+    streak_points: number
+    streak_coupon_template_id: string | null
+    make_ups_per_month: number
+    make_up_cost: number
+  }
+  orders: { points_per_yuan: number; hold_days: number }
+}
+
+export interface MembershipSettings extends PointsRules {
+  time_zone: string
+  /** 0 while the configured rules apply. */
+  version: number
+  updated_by: string | null
+  updated_at: string | null
 }
 
 export function fetchMembershipSettings(): Promise<MembershipSettings> {
   return api.get<MembershipSettings>('/api/v1/membership/settings')
+}
+
+export function saveMembershipSettings(rules: PointsRules): Promise<MembershipSettings> {
+  return api.put<MembershipSettings>('/api/v1/membership/settings', rules)
 }
 
 export interface Benefits {
