@@ -30,15 +30,7 @@ class BenefitGrantsTest : public MembershipTest {
   }
 
   int64_t Template(std::optional<int64_t> stock = std::nullopt) {
-    marketing::TemplateSpec s;
-    s.name = "会员月券";
-    s.terms.kind = marketing::CouponKind::kRedPacket;
-    s.terms.discount = 500;
-    s.validity.use_days = 30;
-    s.limits.stock = stock;
-    auto t = templates_->Create(s, actor_);
-    EXPECT_TRUE(t.ok()) << t.error().ToString();
-    return t.ok() ? t->id : 0;
+    return MakeRedPacket(*templates_, "会员月券", 500, stock);
   }
 
   // Four levels; level 2 and up get `benefits`.

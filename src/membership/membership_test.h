@@ -9,11 +9,13 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "marketing/templates.h"
 #include "membership/check_ins.h"
 #include "membership/points.h"
 #include "membership/stored_value.h"
@@ -23,6 +25,21 @@
 #include "testing/test_database.h"
 
 namespace shopcrm::membership {
+
+// A red-packet coupon template worth `discount` fen, usable for 30 days after
+// issue, with at most `stock` coupons; its id (0 after a failed expectation).
+inline int64_t MakeRedPacket(marketing::Templates& templates, const std::string& name,
+                             int64_t discount, std::optional<int64_t> stock = std::nullopt) {
+  marketing::TemplateSpec s;
+  s.name = name;
+  s.terms.kind = marketing::CouponKind::kRedPacket;
+  s.terms.discount = discount;
+  s.validity.use_days = 30;
+  s.limits.stock = stock;
+  auto t = templates.Create(s, {"cli", "", "tester", ""});
+  EXPECT_TRUE(t.ok()) << t.error().ToString();
+  return t.ok() ? t->id : 0;
+}
 
 class MembershipTest : public ::testing::TestWithParam<shopcrm::testing::TestBackend> {
  protected:

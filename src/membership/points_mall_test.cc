@@ -21,16 +21,7 @@ class PointsMallTest : public MembershipTest {
     mall_ = std::make_unique<PointsMall>(t_->db(), clock_, ids_, audit_, *points_, *coupons_);
   }
 
-  int64_t Template() {
-    marketing::TemplateSpec s;
-    s.name = "无门槛 5 元";
-    s.terms.kind = marketing::CouponKind::kRedPacket;
-    s.terms.discount = 500;
-    s.validity.use_days = 30;
-    auto t = templates_->Create(s, actor_);
-    EXPECT_TRUE(t.ok()) << t.error().ToString();
-    return t.ok() ? t->id : 0;
-  }
+  int64_t Template() { return MakeRedPacket(*templates_, "无门槛 5 元", 500); }
 
   int64_t Item(MallItemSpec spec) {
     auto i = mall_->Create(spec, actor_);

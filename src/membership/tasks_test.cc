@@ -31,15 +31,7 @@ class TasksTest : public MembershipTest {
   }
 
   int64_t Template(std::optional<int64_t> stock = std::nullopt) {
-    marketing::TemplateSpec s;
-    s.name = "任务奖励券";
-    s.terms.kind = marketing::CouponKind::kRedPacket;
-    s.terms.discount = 300;
-    s.validity.use_days = 30;
-    s.limits.stock = stock;
-    auto t = templates_->Create(s, actor_);
-    EXPECT_TRUE(t.ok()) << t.error().ToString();
-    return t.ok() ? t->id : 0;
+    return MakeRedPacket(*templates_, "任务奖励券", 300, stock);
   }
 
   core::Result<TaskCompletion> Complete(int64_t user, const std::string& code) {

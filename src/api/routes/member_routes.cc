@@ -32,16 +32,25 @@ struct MemberView {
   identity::Permission write;  // what a mall key needs to change (not for members)
 };
 
+// GET `v.base + path`: what `fetch` renders of the member.
+template <typename Fetch>
+void AddMemberGet(Router& router, const MemberView& v, const std::string& path, Fetch fetch) {
+  router.Add({"GET", v.base + path, v.access, identity::Permission::kRead,
+              [fetch](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
+                SHOPCRM_ASSIGN_OR_RETURN(core::Json j, fetch(user));
+                return JsonResponse(200, j);
+              }});
+}
+
 void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, const MemberView& v) {
   using identity::Permission;
   const core::Currency cur = s.currency;
   // Points.
-  router.Add({"GET", v.base + "/points", v.access, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.points.Account(user));
-                return JsonResponse(200, PointsAccountJson(a));
-              }});
+  AddMemberGet(router, v, "/points", [&s](int64_t user) -> core::Result<core::Json> {
+    SHOPCRM_ASSIGN_OR_RETURN(auto a, s.points.Account(user));
+    return PointsAccountJson(a);
+  });
 
   AddLedgerRoute(
       router, v.access, v.base + "/points/entries",
@@ -51,12 +60,10 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
       PointsEntryJson);
 
   // Stored value.
-  router.Add({"GET", v.base + "/stored-value", v.access, Permission::kRead,
-              [&s, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto a, s.stored_value.Account(user));
-                return JsonResponse(200, StoredValueAccountJson(a, cur));
-              }});
+  AddMemberGet(router, v, "/stored-value", [&s, cur](int64_t user) -> core::Result<core::Json> {
+    SHOPCRM_ASSIGN_OR_RETURN(auto a, s.stored_value.Account(user));
+    return StoredValueAccountJson(a, cur);
+  });
 
   AddLedgerRoute(
       router, v.access, v.base + "/stored-value/entries",
@@ -116,12 +123,10 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
                 return JsonResponse(200, {{"month", *month}, {"items", std::move(items)}});
               }});
 
-  router.Add({"GET", v.base + "/level", v.access, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.levels.Member(user));
-                return JsonResponse(200, LevelJson(m));
-              }});
+  AddMemberGet(router, v, "/level", [&s](int64_t user) -> core::Result<core::Json> {
+    SHOPCRM_ASSIGN_OR_RETURN(auto m, s.levels.Member(user));
+    return LevelJson(m);
+  });
 
   AddLedgerRoute(
       router, v.access, v.base + "/growth/entries",
@@ -160,23 +165,18 @@ void AddMemberViewRoutes(Router& router, Services& s, const ServerOptions& o, co
         return s.points_mall.Redemptions(user, before, limit);
       },
       RedemptionJson);
-  router.Add({"GET", v.base + "/paid-membership", v.access, Permission::kRead,
-              [&s, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto m, s.paid.Member(user));
-                return JsonResponse(200, PaidMembershipJson(m, cur));
-              }});
+  AddMemberGet(router, v, "/paid-membership", [&s, cur](int64_t user) -> core::Result<core::Json> {
+    SHOPCRM_ASSIGN_OR_RETURN(auto m, s.paid.Member(user));
+    return PaidMembershipJson(m, cur);
+  });
 
-  router.Add({"GET", v.base + "/benefits", v.access, Permission::kRead,
-              [&s](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(int64_t user, MemberOf(req));
-                SHOPCRM_ASSIGN_OR_RETURN(auto b, s.paid.Benefits(user));
-                return JsonResponse(
-                    200, {{"user_id", std::to_string(user)},
-                          {"level", b.level ? core::Json(*b.level) : core::Json(nullptr)},
-                          {"paid", b.paid},
-                          {"benefits", membership::BenefitsJson(b.benefits)}});
-              }});
+  AddMemberGet(router, v, "/benefits", [&s](int64_t user) -> core::Result<core::Json> {
+    SHOPCRM_ASSIGN_OR_RETURN(auto b, s.paid.Benefits(user));
+    return core::Json{{"user_id", std::to_string(user)},
+                      {"level", b.level ? core::Json(*b.level) : core::Json(nullptr)},
+                      {"paid", b.paid},
+                      {"benefits", membership::BenefitsJson(b.benefits)}};
+  });
 
   // The latest grants (a member has two or three a month at most).
   router.Add({"GET", v.base + "/benefit-grants", v.access, Permission::kRead,
