@@ -67,6 +67,27 @@ core::Status Facts::ScanCountingOrders(const std::function<core::Status(const Or
               });
 }
 
+core::Status Facts::ScanMembers(const std::function<core::Status(const MemberFact&)>& fn) {
+  // As the membership metrics count them: a member from their first growth
+  // entry or paid purchase.
+  return Page(db_, page_rows_,
+              "SELECT u.id, (SELECT MIN(g.at) FROM growth_entries g WHERE g.user_id = u.id), "
+              "(SELECT MIN(e.at) FROM paid_membership_events e WHERE e.user_id = u.id), "
+              "(SELECT l.level FROM member_levels l WHERE l.user_id = u.id) FROM users u "
+              "WHERE u.id > ? AND (EXISTS (SELECT 1 FROM growth_entries g WHERE g.user_id = u.id) "
+              "OR EXISTS (SELECT 1 FROM paid_membership_events e WHERE e.user_id = u.id)) "
+              "ORDER BY u.id LIMIT ?",
+              [&](const store::Row& r) {
+                MemberFact m;
+                m.user_id = r.Int(0);
+                const auto growth = r.OptionalInt(1);
+                const auto paid = r.OptionalInt(2);
+                m.since_micros = std::min(growth.value_or(INT64_MAX), paid.value_or(INT64_MAX));
+                if (auto level = r.OptionalInt(3)) m.level = static_cast<int>(*level);
+                return fn(m);
+              });
+}
+
 core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&)>& fn) {
   return Page(db_, page_rows_,
               "SELECT id, user_id, type, occurred_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
@@ -144,9 +165,11 @@ core::Result<std::string> Facts::Version() {
                              s.Query("SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
                                      "(SELECT COALESCE(MAX(id), 0) FROM orders), "
                                      "(SELECT COALESCE(MAX(id), 0) FROM order_status_history), "
-                                     "(SELECT COALESCE(MAX(updated_at), 0) FROM users)"));
+                                     "(SELECT COALESCE(MAX(updated_at), 0) FROM users), "
+                                     "(SELECT COALESCE(MAX(id), 0) FROM growth_entries), "
+                                     "(SELECT COALESCE(MAX(id), 0) FROM paid_membership_events)"));
     const store::Row& r = rows.rows.at(0);
-    for (size_t i = 0; i < 4; ++i) out += std::to_string(r.Int(i)) + ".";
+    for (size_t i = 0; i < 6; ++i) out += std::to_string(r.Int(i)) + ".";
     SHOPCRM_ASSIGN_OR_RETURN(int64_t audited, audit::AuditLog::LatestId(s));
     out += std::to_string(audited);
     return core::Status::Ok();

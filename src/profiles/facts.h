@@ -54,6 +54,13 @@ struct TagFact {
   int64_t tag_id = 0;
 };
 
+// A member (docs/membership.md): a user with growth or a paid membership.
+struct MemberFact {
+  int64_t user_id = 0;
+  int64_t since_micros = 0;  // their first growth entry or paid purchase
+  std::optional<int> level;  // their level now; none for paid-only members
+};
+
 struct TagName {
   int64_t id = 0;
   std::string group;
@@ -71,13 +78,16 @@ class Facts final {
   core::Status ScanEvents(const std::function<core::Status(const EventFact&)>& fn);
   core::Status ScanUserTags(const std::function<core::Status(const TagFact&)>& fn);
   core::Status ScanTagNames(const std::function<core::Status(const TagName&)>& fn);
+  // Members in user id order.
+  core::Status ScanMembers(const std::function<core::Status(const MemberFact&)>& fn);
 
   // The external ids of the given users (ids not found are left out).
   core::Result<std::vector<std::pair<int64_t, std::string>>> ExternalIds(
       const std::vector<int64_t>& user_ids);
 
   // A fingerprint of everything the scans return: it changes when a user,
-  // order, order update or event is written, or a tag change or erasure is
+  // order, order update, event, growth entry or paid purchase is written, or
+  // a tag change or erasure is
   // audited (by any process). Index lookups only. Ids and times are taken
   // before commit, so a transaction that commits after a later one may not
   // change it: readers should look again a little later (segments does).

@@ -42,6 +42,7 @@ const FieldCatalog& Features() {
         {"m_score", FieldType::kNumber, false, false},
         {"pareto_tier", FieldType::kText, false, false},
         {"aidees", FieldType::kText, false, false},
+        {"level", FieldType::kNumber, false, false},
     };
     for (const auto& [field, type] : kEventCounts) {
       specs.push_back({std::string(field), FieldType::kCount, true, false});

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <functional>
 #include <numeric>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -13,13 +14,16 @@
 #include "segments/internal/bitmap.h"
 #include "segments/internal/columns.h"
 #include "segments/internal/models.h"
+#include "segments/internal/parallel.h"
 
 namespace shopcrm::segments {
 namespace {
 
 using internal::Csr;
 using internal::Dict;
-using internal::kDayMicros;
+using internal::kDay;
+using internal::Seconds;
+using internal::Time;
 
 // An order or event as added to a Builder.
 struct Fact {
@@ -109,9 +113,14 @@ struct FeatureIndex::Data : internal::Columns {
   internal::Bitmap Eval(const Filter& f, const AsOf& as_of,
                         const internal::Bitmap* within = nullptr) const;
   int Cost(const Filter& f) const;
+  // A condition answered by testing users one at a time (not by bitmaps).
+  bool Scanned(const Filter& f) const { return f.kind == Filter::Kind::kPredicate && Cost(f) >= 2; }
   internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of,
                                  const internal::Bitmap* within) const;
   internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
+  // recency in [a, b] days, from the users' latest order days.
+  internal::Bitmap EvalRecency(int64_t a, int64_t b, const AsOf& as_of,
+                               const internal::Bitmap* within) const;
   internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m,
                              const internal::Bitmap* within) const;
   const Dict* DictOf(std::string_view field) const;
@@ -119,30 +128,33 @@ struct FeatureIndex::Data : internal::Columns {
   using ValueOf = std::function<std::optional<int64_t>(uint32_t)>;
   ValueOf Getter(const std::string& field, std::optional<int> window, const AsOf& as_of) const;
   // Calls visit(fn) with fn(u) -> std::optional<int64_t>, the feature's value
-  // for user u, and returns what visit returns: Getter without an indirect
-  // call per user, for scans.
+  // for user u: Getter without an indirect call per user, for scans.
   template <typename Visit>
-  internal::Bitmap WithGetter(const std::string& field, std::optional<int> window,
-                              const AsOf& as_of, Visit&& visit, bool raw_time = false) const;
+  void WithGetter(const std::string& field, std::optional<int> window, const AsOf& as_of,
+                  Visit&& visit, bool raw_time = false) const;
   // The users of each value of a text dimension, by value, then those with none.
   std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> Values(
       const std::string& dim, const AsOf& as_of) const;
   // What a scan over scattered candidates fetches ahead: a user's run of
-  // facts, or one fixed-size value per user.
+  // facts (and their amounts), or one fixed-size value per user.
   struct Prefetch {
     const Csr* csr = nullptr;
     const char* base = nullptr;
     size_t stride = 0;
   };
-  template <typename Fn, typename Match>
-  internal::Bitmap Scan(Fn value_of, Match match, const internal::Bitmap* within = nullptr,
-                        const Prefetch& prefetch = {}) const;
+  // Calls visit(test, prefetch) with test(u) -> bool, whether user u passes
+  // the scanned predicate `p`.
+  template <typename Visit>
+  void WithTest(const Predicate& p, const AsOf& as_of, Visit&& visit) const;
+  // Keeps, of the users c[0, n), those that pass one test, in order, and
+  // returns how many: the test inlined in a loop without a branch per user.
+  using Sieve = std::function<size_t(uint32_t* c, size_t n)>;
   template <typename Fn>
-  internal::Bitmap Scan(const Predicate& p, Fn value_of, const internal::Bitmap* within = nullptr,
-                        const Prefetch& prefetch = {}) const {
-    return Scan(
-        value_of, [&p](int64_t v) { return Compare(p.op, v, p.values); }, within, prefetch);
-  }
+  static Sieve MakeSieve(Fn test, const Prefetch& prefetch);
+  // The users (of `within`, or all) that pass every sieve. Users go through
+  // in blocks, each block through every sieve while its facts are in the
+  // cache; parts of the users run at once, one per core.
+  internal::Bitmap ScanAll(const std::vector<Sieve>& sieves, const internal::Bitmap* within) const;
 };
 
 // How much a condition costs to evaluate: bitmaps first, then the models
@@ -181,9 +193,34 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       for (const auto& c : f.children) order.push_back(&c);
       std::stable_sort(order.begin(), order.end(),
                        [&](const Filter* a, const Filter* b) { return Cost(*a) < Cost(*b); });
-      internal::Bitmap acc = Eval(*order.front(), as_of, within);
-      for (size_t i = 1; i < order.size() && !acc.Empty(); ++i) acc = Eval(*order[i], as_of, &acc);
-      return acc;
+      // The scanned predicates go last, all in one pass over the users the
+      // others leave.
+      std::stable_partition(order.begin(), order.end(),
+                            [&](const Filter* c) { return !Scanned(*c); });
+      const auto scanned = static_cast<size_t>(
+          std::find_if(order.begin(), order.end(), [&](const Filter* c) { return Scanned(*c); }) -
+          order.begin());
+      if (order.size() - scanned < 2) {  // no scans to share a pass
+        internal::Bitmap acc = Eval(*order.front(), as_of, within);
+        for (size_t i = 1; i < order.size() && !acc.Empty(); ++i) {
+          acc = Eval(*order[i], as_of, &acc);
+        }
+        return acc;
+      }
+      internal::Bitmap acc;
+      const internal::Bitmap* users = within;
+      for (size_t i = 0; i < scanned; ++i) {
+        acc = Eval(*order[i], as_of, users);
+        users = &acc;
+        if (acc.Empty()) return acc;
+      }
+      std::vector<Sieve> sieves;
+      for (size_t i = scanned; i < order.size(); ++i) {
+        WithTest(order[i]->predicate, as_of, [&](auto test, const Prefetch& prefetch) {
+          sieves.push_back(MakeSieve(test, prefetch));
+        });
+      }
+      return ScanAll(sieves, users);
     }
     case Filter::Kind::kOr: {
       // Manual tags are united where they lie; other parts are evaluated first.
@@ -192,8 +229,7 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       std::vector<const internal::Bitmap*> inputs;
       for (const auto& c : f.children) {
         if (c.kind == Filter::Kind::kHasTag && internal::FindSystemTags(c.tag).empty()) {
-          auto it = tags.find(c.tag);
-          if (it != tags.end()) inputs.push_back(&it->second);
+          if (const internal::Bitmap* b = Tag(c.tag)) inputs.push_back(b);
           continue;
         }
         parts.push_back(Eval(c, as_of, within));
@@ -215,7 +251,7 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
     }
     case Filter::Kind::kHasTag: {
       internal::Bitmap out;
-      if (auto it = tags.find(f.tag); it != tags.end()) out = it->second;
+      if (const internal::Bitmap* b = Tag(f.tag)) out = *b;
       if (const auto system = internal::FindSystemTags(f.tag); !system.empty()) {
         auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
         std::vector<uint32_t> members;
@@ -291,45 +327,79 @@ internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p, const interna
   return MatchCodes(*t.codes, t.names, p, within);
 }
 
-template <typename Fn, typename Match>
-internal::Bitmap FeatureIndex::Data::Scan(Fn value_of, Match match, const internal::Bitmap* within,
-                                          const Prefetch& prefetch) const {
-  std::vector<uint32_t> hits;
-  auto test = [&](uint32_t u) {
-    const std::optional<int64_t> v = value_of(u);
-    if (v && match(*v)) hits.push_back(u);
-  };
-  if (within == nullptr) {
-    for (uint32_t u = 0; u < size(); ++u) test(u);  // sequential: the hardware prefetches
-    return internal::Bitmap(hits);
-  }
-  // Candidates are scattered: each would miss the cache twice (the user's
-  // offset, then their facts), so both are fetched ahead.
-  const std::vector<uint32_t> candidates = within->ToVector();
-  const size_t n = candidates.size();
-  constexpr size_t kFar = 16;
-  constexpr size_t kNear = 8;
-  for (size_t i = 0; i < n; ++i) {
-    if (prefetch.csr != nullptr) {
-      if (i + kFar < n) __builtin_prefetch(&prefetch.csr->off[candidates[i + kFar]]);
-      if (i + kNear < n) {
-        const uint32_t o = prefetch.csr->off[candidates[i + kNear]];
-        if (o < prefetch.csr->at.size()) __builtin_prefetch(&prefetch.csr->at[o]);
-      }
-    } else if (prefetch.base != nullptr && i + kFar < n) {
-      __builtin_prefetch(prefetch.base + size_t{candidates[i + kFar]} * prefetch.stride);
-    }
-    test(candidates[i]);
-  }
-  return internal::Bitmap(hits);
+namespace {
+
+// Runs fn(part, begin, end) over [0, n) split into parts run at once, one
+// per core, when there is enough to share; `parts` gets how many.
+template <typename Fn>
+void Split(size_t n, size_t* parts, Fn fn) {
+  constexpr size_t kMinPart = 32768;
+  const size_t p = std::clamp<size_t>(n / kMinPart, 1, internal::ScanThreads());
+  *parts = p;
+  internal::RunParts(p, [&](size_t k) { fn(k, n * k / p, n * (k + 1) / p); });
 }
 
-internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of,
-                                                   const internal::Bitmap* within) const {
-  if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
-  if (internal::IsTextModel(p.field)) {
-    return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
-  }
+}  // namespace
+
+template <typename Fn>
+FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch& prefetch) {
+  return [test, p = prefetch](uint32_t* c, size_t n) {
+    // Scattered users would miss the cache once per column and twice per run
+    // of facts (the user's offset, then the facts), so all are fetched ahead.
+    constexpr size_t kFar = 48;
+    constexpr size_t kNear = 24;
+    size_t k = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (p.csr != nullptr) {
+        if (i + kFar < n) __builtin_prefetch(p.csr->off.data() + c[i + kFar]);
+        if (i + kNear < n) {
+          const uint32_t o = p.csr->off[c[i + kNear]];
+          __builtin_prefetch(p.csr->at.data() + o);
+          if (!p.csr->amount.empty()) __builtin_prefetch(p.csr->amount.data() + o);
+        }
+      } else if (p.base != nullptr && i + kFar < n) {
+        __builtin_prefetch(p.base + size_t{c[i + kFar]} * p.stride);
+      }
+      const uint32_t u = c[i];
+      c[k] = u;  // k <= i: nothing unread is overwritten
+      k += test(u) ? 1U : 0U;
+    }
+    return k;
+  };
+}
+
+internal::Bitmap FeatureIndex::Data::ScanAll(const std::vector<Sieve>& sieves,
+                                             const internal::Bitmap* within) const {
+  // Parts are ranges of users; each makes a bitmap of its own, and the
+  // bitmaps, being apart, are put together at the end.
+  std::vector<internal::Bitmap> hits(internal::ScanThreads());
+  size_t parts = 1;
+  Split(size(), &parts, [&](size_t part, size_t b, size_t e) {
+    constexpr uint32_t kBlock = 2048;
+    std::array<uint32_t, kBlock> block;
+    std::vector<uint32_t> mine;
+    auto sift = [&](uint32_t* users, size_t n) {
+      for (size_t i = 0; i < sieves.size() && n > 0; ++i) n = sieves[i](users, n);
+      mine.insert(mine.end(), users, users + n);
+    };
+    if (within != nullptr) {
+      within->ForEachBlock(static_cast<uint32_t>(b), static_cast<uint32_t>(e), block.data(), kBlock,
+                           sift);
+    } else {
+      for (auto at = static_cast<uint32_t>(b); at < e; at += kBlock) {
+        const auto n = static_cast<uint32_t>(std::min<size_t>(kBlock, e - at));
+        std::iota(block.begin(), block.begin() + n, at);
+        sift(block.data(), n);
+      }
+    }
+    hits[part] = internal::Bitmap(mine);
+  });
+  hits.resize(parts);
+  return internal::Bitmap::Concat(hits);
+}
+
+template <typename Visit>
+void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&& visit) const {
   // Money in a filter is in hundredths of the major unit; amounts are in the
   // business currency's minor units. For a currency with two minor digits
   // they are the same; otherwise compare v * 10^(2 - d) (yen) or the literals
@@ -342,16 +412,20 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
     for (int i = 2; i < money_digits; ++i) {
       for (auto& v : scaled.values) v = std::get<int64_t>(v) * 10;
     }
-    return WithGetter(p.field, p.window_days, as_of, [&](auto value_of) {
-      return Scan(
-          value_of, [&](int64_t v) { return Compare(scaled.op, v * value_scale, scaled.values); },
-          within);
+    WithGetter(p.field, p.window_days, as_of, [&](auto value_of) {
+      visit(
+          [value_of, scaled, value_scale](uint32_t u) {
+            const std::optional<int64_t> v = value_of(u);
+            return v && Compare(scaled.op, *v * value_scale, scaled.values);
+          },
+          Prefetch{&orders});
     });
+    return;
   }
   Prefetch prefetch;
   const std::string& f = p.field;
   if (f == "recency") {
-    prefetch = {nullptr, reinterpret_cast<const char*>(last_order.data()), sizeof(int64_t)};
+    prefetch = {nullptr, reinterpret_cast<const char*>(last_day.data()), sizeof(uint16_t)};
   } else if (f == "orders" || f == "spend" || f == "aov" || f == "first_order_days") {
     prefetch.csr = &orders;
   } else if (const auto type = f == "last_visit_days" ? std::string_view("visit") : EventTypeOf(f);
@@ -359,36 +433,150 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
     auto it = events.find(std::string(type));
     if (it != events.end()) prefetch.csr = &it->second;
   } else if (f == "registered_days") {
-    prefetch = {nullptr, reinterpret_cast<const char*>(registered_micros.data()), sizeof(int64_t)};
+    prefetch = {nullptr, reinterpret_cast<const char*>(registered.data()), sizeof(Time)};
   } else if (f == "age") {
     prefetch = {nullptr, reinterpret_cast<const char*>(birth_ymd.data()), sizeof(int32_t)};
   }
+  const auto range = Interval(p);
+  if (!range) {
+    WithGetter(p.field, p.window_days, as_of, [&](auto value_of) {
+      visit(
+          [value_of, &p](uint32_t u) {
+            const std::optional<int64_t> v = value_of(u);
+            return v && Compare(p.op, *v, p.values);
+          },
+          prefetch);
+    });
+    return;
+  }
   // Comparisons that select one interval of values test `lo <= v <= hi`;
   // on a "days since" feature, the interval of days becomes one of times.
-  if (auto range = Interval(p)) {
-    auto [lo, hi] = *range;
-    const bool days = f == "recency" || f == "first_order_days" || f == "last_visit_days" ||
-                      f == "registered_days";
-    if (days) {
-      // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
-      constexpr int64_t kMaxDays = 10'000'000;
-      const int64_t a = std::max<int64_t>(lo, 0);
-      const int64_t b = std::min<int64_t>(hi, kMaxDays);
-      const int64_t t = core::ToUnixMicros(as_of.at);
-      if (a > b) return {};
-      lo = t - (b + 1) * kDayMicros + 1;
-      hi = t - a * kDayMicros;
+  auto [lo, hi] = *range;
+  const bool days =
+      f == "recency" || f == "first_order_days" || f == "last_visit_days" || f == "registered_days";
+  if (days) {
+    // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
+    constexpr int64_t kMaxDays = 10'000'000;
+    const int64_t a = std::max<int64_t>(lo, 0);
+    const int64_t b = std::min<int64_t>(hi, kMaxDays);
+    if (a > b) {
+      visit([](uint32_t) { return false; }, Prefetch{});
+      return;
     }
-    return WithGetter(
-        p.field, p.window_days, as_of,
-        [&](auto value_of) {
-          return Scan(
-              value_of, [lo, hi](int64_t v) { return v >= lo && v <= hi; }, within, prefetch);
-        },
-        days);
+    const int64_t t = Seconds(core::ToUnixMicros(as_of.at));
+    lo = t - (b + 1) * kDay + 1;
+    hi = t - a * kDay;
+    if (f == "recency") {
+      // The day of each user's latest order answers most users without their
+      // orders: a latest order on a day strictly inside the interval's is in
+      // it, one before the first day is not. When no order is after `hi` (as
+      // in a count as of now), one on the last day is in it too. The rest
+      // look at their orders.
+      const auto day = [](int64_t s) {
+        return internal::DayOf(static_cast<Time>(std::clamp<int64_t>(s, 0, internal::kNoTime - 1)));
+      };
+      const uint16_t first = day(lo);
+      const uint16_t last = day(hi);
+      const bool none_after = hi >= int64_t{latest_order};
+      // d is strictly inside when (uint16_t)(d - first - 1) < span; no order (0) never is.
+      const auto span = static_cast<uint16_t>(none_after     ? UINT16_MAX - first
+                                              : last > first ? last - first - 1
+                                                             : 0);
+      visit(
+          [this, first, last, span, none_after, lo, hi, t](uint32_t u) {
+            const uint16_t d = last_day[u];
+            if (d == first || (!none_after && d >= last)) [[unlikely]] {
+              const auto [rb, re] = orders.Range(u, INT64_MIN, t);
+              return rb != re && int64_t{orders.at[re - 1]} >= lo &&
+                     int64_t{orders.at[re - 1]} <= hi;
+            }
+            return static_cast<uint16_t>(d - first - 1) < span;
+          },
+          prefetch);
+      return;
+    }
   }
-  return WithGetter(p.field, p.window_days, as_of,
-                    [&](auto value_of) { return Scan(p, value_of, within, prefetch); });
+  WithGetter(
+      p.field, p.window_days, as_of,
+      [&](auto value_of) {
+        visit(
+            [value_of, lo, hi](uint32_t u) {
+              const std::optional<int64_t> v = value_of(u);
+              return v && *v >= lo && *v <= hi;
+            },
+            prefetch);
+      },
+      days);
+}
+
+internal::Bitmap FeatureIndex::Data::EvalRecency(int64_t a, int64_t b, const AsOf& as_of,
+                                                 const internal::Bitmap* within) const {
+  // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
+  constexpr int64_t kMaxDays = 10'000'000;
+  a = std::max<int64_t>(a, 0);
+  b = std::min<int64_t>(b, kMaxDays);
+  if (a > b || last_days.empty()) return {};
+  const int64_t t = Seconds(core::ToUnixMicros(as_of.at));
+  const int64_t lo = t - (b + 1) * kDay + 1;
+  const int64_t hi = t - a * kDay;
+  // Days as positions in last_days, clamped to the days there are.
+  const auto pos = [&](int64_t s) {
+    const int64_t day = 1 + std::max<int64_t>(s, 0) / kDay;
+    return std::clamp<int64_t>(day - first_day, -1, static_cast<int64_t>(last_days.size()));
+  };
+  const int64_t first = pos(lo);
+  const int64_t last = pos(hi);
+  // A latest order on a day strictly between lo's and hi's is in the
+  // interval; when no order is after hi (as in a count as of now), one on
+  // hi's day is too. The rest of lo's day, and with later orders (analyses
+  // of the past) hi's day and after, look at their orders.
+  const bool none_after = hi >= int64_t{latest_order};
+  const int64_t inner_end = none_after ? static_cast<int64_t>(last_days.size()) : last;
+  std::vector<const internal::Bitmap*> inner;
+  for (int64_t i = std::max<int64_t>(first + 1, 0); i < inner_end; ++i) {
+    inner.push_back(&last_days[static_cast<size_t>(i)]);
+  }
+  internal::Bitmap out = internal::Bitmap::Union(inner);
+  if (within != nullptr) out.And(*within);
+  std::vector<uint32_t> edge;
+  auto exact = [&](int64_t i) {
+    if (i < 0 || i >= static_cast<int64_t>(last_days.size())) return;
+    internal::Bitmap users = last_days[static_cast<size_t>(i)];
+    if (within != nullptr) users.And(*within);
+    users.ForEachFrom(0, [&](uint32_t u) {
+      const auto [rb, re] = orders.Range(u, INT64_MIN, t);
+      if (rb != re && int64_t{orders.at[re - 1]} >= lo && int64_t{orders.at[re - 1]} <= hi) {
+        edge.push_back(u);
+      }
+      return true;
+    });
+  };
+  exact(first);
+  if (!none_after) {
+    for (int64_t i = std::max(last, first + 1); i < static_cast<int64_t>(last_days.size()); ++i) {
+      exact(i);
+    }
+  }
+  if (!edge.empty()) out.Or(internal::Bitmap(edge));
+  return out;
+}
+
+internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsOf& as_of,
+                                                   const internal::Bitmap* within) const {
+  if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
+  // Recency over everyone unites the days of latest orders; over fewer
+  // candidates, a sieve looks at each one's day.
+  if (p.field == "recency" && within == nullptr) {
+    if (auto range = Interval(p)) return EvalRecency(range->first, range->second, as_of, nullptr);
+  }
+  if (internal::IsTextModel(p.field)) {
+    return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
+  }
+  std::vector<Sieve> sieve;
+  WithTest(p, as_of, [&](auto test, const Prefetch& prefetch) {
+    sieve.push_back(MakeSieve(test, prefetch));
+  });
+  return ScanAll(sieve, within);
 }
 
 const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
@@ -400,18 +588,17 @@ const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
 }
 
 template <typename Visit>
-internal::Bitmap FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> window,
-                                                const AsOf& as_of, Visit&& visit,
-                                                bool raw_time) const {
-  const int64_t hi = core::ToUnixMicros(as_of.at);
-  const int64_t lo = window ? hi - int64_t{*window} * kDayMicros : INT64_MIN;
+void FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> window,
+                                    const AsOf& as_of, Visit&& visit, bool raw_time) const {
+  const int64_t hi = Seconds(core::ToUnixMicros(as_of.at));
+  const int64_t lo = window ? hi - int64_t{*window} * kDay : INT64_MIN;
   // With raw_time, a "days since" feature gives the time itself (the caller
   // turned its comparison into one on times: no division per user).
   auto days_since = [hi, raw_time](int64_t t) -> std::optional<int64_t> {
-    return raw_time ? t : (hi - t) / kDayMicros;
+    return raw_time ? t : (hi - t) / kDay;
   };
   if (f == "r_score" || f == "f_score" || f == "m_score") {
-    auto m = models.Get(*this, hi, model_options);
+    auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
     const std::vector<uint8_t>* score = f == "r_score" ? &m->r : f == "f_score" ? &m->f : &m->m;
     return visit([m, score](uint32_t u) -> std::optional<int64_t> {
       if ((*score)[u] == 0) return std::nullopt;
@@ -420,19 +607,17 @@ internal::Bitmap FeatureIndex::Data::WithGetter(const std::string& f, std::optio
   }
   if (f == "orders") {
     return visit([this, lo, hi](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = orders.Range(u, lo, hi);
-      return static_cast<int64_t>(e - b);
+      return static_cast<int64_t>(orders.Count(u, lo, hi));
     });
   }
   if (f == "spend" || f == "aov") {
     const bool aov = f == "aov";
     return visit([this, lo, hi, aov](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = orders.Range(u, lo, hi);
-      int64_t sum = 0;
-      for (size_t i = b; i < e; ++i) sum += orders.amount[i];
+      size_t count = 0;
+      const int64_t sum = orders.Sum(u, lo, hi, &count);
       if (!aov) return sum;
-      if (e == b) return std::nullopt;
-      const auto n = static_cast<int64_t>(e - b);
+      if (count == 0) return std::nullopt;
+      const auto n = static_cast<int64_t>(count);
       return (2 * sum + n) / (2 * n);  // half up
     });
   }
@@ -441,9 +626,6 @@ internal::Bitmap FeatureIndex::Data::WithGetter(const std::string& f, std::optio
     if (last) {
       // The latest order is at or before `hi` but in analyses of the past.
       return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
-        const int64_t t = last_order[u];
-        if (t == INT64_MIN) return std::nullopt;
-        if (t <= hi) return days_since(t);
         const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
         if (rb == re) return std::nullopt;
         return days_since(orders.at[re - 1]);
@@ -472,9 +654,16 @@ internal::Bitmap FeatureIndex::Data::WithGetter(const std::string& f, std::optio
   }
   if (f == "registered_days") {
     return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
-      const int64_t r = registered_micros[u];
-      if (r == INT64_MIN || r > hi) return std::nullopt;
+      const Time r = registered[u];
+      if (r == internal::kNoTime || r > hi) return std::nullopt;
       return days_since(r);
+    });
+  }
+  if (f == "level") {
+    return visit([this](uint32_t u) -> std::optional<int64_t> {
+      const Member* m = MemberOf(u);
+      if (m == nullptr || m->level == 0) return std::nullopt;
+      return m->level;
     });
   }
   if (f == "age") {
@@ -492,8 +681,7 @@ internal::Bitmap FeatureIndex::Data::WithGetter(const std::string& f, std::optio
     if (it == events.end()) return visit([](uint32_t) -> std::optional<int64_t> { return 0; });
     const Csr* c = &it->second;
     return visit([c, lo, hi](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = c->Range(u, lo, hi);
-      return static_cast<int64_t>(e - b);
+      return static_cast<int64_t>(c->Count(u, lo, hi));
     });
   }
   // Not a numeric feature of the catalog: the parser refuses it first.
@@ -504,10 +692,7 @@ FeatureIndex::Data::ValueOf FeatureIndex::Data::Getter(const std::string& f,
                                                        std::optional<int> window,
                                                        const AsOf& as_of) const {
   ValueOf out;
-  WithGetter(f, window, as_of, [&](auto fn) {
-    out = fn;
-    return internal::Bitmap();
-  });
+  WithGetter(f, window, as_of, [&](auto fn) { out = fn; });
   return out;
 }
 
@@ -666,16 +851,16 @@ std::vector<PivotCell> FeatureIndex::Pivot(const Filter& filter, const AsOf& as_
 AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filter* filter,
                                 const AsOf& as_of) const {
   const Data& d = *d_;
-  const int64_t lo = core::ToUnixMicros(from);
-  const int64_t hi = core::ToUnixMicros(to);
+  const int64_t lo = Seconds(core::ToUnixMicros(from));
+  const int64_t hi = Seconds(core::ToUnixMicros(to));
   internal::Bitmap population;
   if (filter != nullptr) population = d.Eval(*filter, as_of);
   auto in = [&](uint32_t u) { return filter == nullptr || population.Contains(u); };
   AarrrCounts out;
   internal::Bitmap referrers;  // who invited someone acquired in the period
   for (uint32_t u = 0; u < d.size(); ++u) {
-    const int64_t reg = d.registered_micros[u];
-    const bool acquired = reg != INT64_MIN && reg >= lo && reg < hi;
+    const Time reg = d.registered[u];
+    const bool acquired = reg != internal::kNoTime && reg >= lo && reg < hi;
     if (acquired && d.referrer[u] != internal::kNone) referrers.Add(d.referrer[u]);
     if (!in(u)) continue;
     out.acquired += acquired ? 1U : 0U;
@@ -686,7 +871,7 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
       before = before || t < lo;
       if (t >= lo && t < hi) {
         during = true;
-        out.revenue += d.orders.amount[i];
+        out.revenue += d.orders.Amount(i);
       }
     }
     out.activated += (during && !before) ? 1U : 0U;
@@ -716,6 +901,7 @@ std::vector<std::pair<std::string, uint64_t>> FeatureIndex::SystemTagCounts(
   tally("sys:pareto", m->tier, internal::kTiers);
   tally("sys:aidees", m->aidees, internal::kAidees);
   tally("sys:customer", m->customer, internal::kCustomer);
+  tally("sys:member", m->member, internal::kMember);
   return out;
 }
 
@@ -739,17 +925,19 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   out.pareto_tier = internal::kTiers[m->tier[u]];
   out.aidees = internal::kAidees[m->aidees[u]];
   out.customer = internal::kCustomer[m->customer[u]];
+  out.member = internal::kMember[m->member[u]];
   return out;
 }
 
 size_t FeatureIndex::MemoryBytes() const {
   const Data& d = *d_;
-  size_t n = (d.ids.capacity() + d.registered_micros.capacity() + d.last_order.capacity()) *
-                 sizeof(int64_t) +
-             (d.birth_ymd.capacity() + d.referrer.capacity()) * sizeof(int32_t);
+  size_t n =
+      d.ids.capacity() * sizeof(int64_t) + d.last_day.capacity() * sizeof(uint16_t) +
+      (d.registered.capacity() + d.birth_ymd.capacity() + d.referrer.capacity()) * sizeof(int32_t);
+  for (const auto& b : d.last_days) n += b.Bytes();
   auto csr = [](const Csr& c) {
-    return c.off.capacity() * sizeof(uint32_t) +
-           (c.at.capacity() + c.amount.capacity()) * sizeof(int64_t);
+    return (c.off.capacity() + c.at.capacity() + c.amount.capacity()) * sizeof(uint32_t) +
+           c.big.size() * 32;
   };
   n += csr(d.orders);
   for (const auto& [type, c] : d.events) n += csr(c);
@@ -757,7 +945,7 @@ size_t FeatureIndex::MemoryBytes() const {
     n += dict->any.Bytes();
     for (const auto& b : dict->bitmaps) n += b.Bytes();
   }
-  for (const auto& [name, b] : d.tags) n += b.Bytes();
+  for (const auto& b : d.tag_bitmaps) n += b.Bytes();
   return n;
 }
 
@@ -771,6 +959,7 @@ struct FeatureIndex::Builder::State {
   std::vector<Fact> orders;
   std::unordered_map<std::string, std::vector<Fact>> events;
   std::unordered_map<int64_t, std::pair<std::string, std::string>> tag_names;
+  std::vector<std::tuple<int64_t, int64_t, std::optional<int>>> members;
   std::vector<std::pair<int64_t, int64_t>> user_tags;
 };
 
@@ -790,6 +979,10 @@ void FeatureIndex::Builder::AddOrder(int64_t user_id, int64_t paid_at_micros, in
 void FeatureIndex::Builder::AddEvent(int64_t user_id, std::string_view type,
                                      int64_t occurred_at_micros) {
   s_->events[std::string(type)].push_back({user_id, occurred_at_micros, 0});
+}
+void FeatureIndex::Builder::AddMember(int64_t user_id, int64_t since_micros,
+                                      std::optional<int> level) {
+  s_->members.emplace_back(user_id, since_micros, level);
 }
 void FeatureIndex::Builder::AddTagName(int64_t tag_id, std::string_view group,
                                        std::string_view name) {
@@ -818,8 +1011,8 @@ Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool am
   if (amounts) c.amount.reserve(keyed.size());
   for (const auto& [u, i] : keyed) {
     ++c.off[u + 1];
-    c.at.push_back(facts[i].at);
-    if (amounts) c.amount.push_back(facts[i].amount);
+    c.at.push_back(internal::ToTime(facts[i].at));
+    if (amounts) c.AddAmount(facts[i].amount);
   }
   std::partial_sum(c.off.begin(), c.off.end(), c.off.begin());
   facts.clear();
@@ -852,7 +1045,7 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
   const auto n = static_cast<uint32_t>(kept.size());
   d->ids.reserve(n);
   d->birth_ymd.reserve(n);
-  d->registered_micros.reserve(n);
+  d->registered.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     const UserFeatures& u = kept[i];
     d->ids.push_back(u.id);
@@ -861,7 +1054,8 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     d->gender.Add(i, u.gender);
     d->source_channel.Add(i, u.source_channel);
     d->birth_ymd.push_back(ParseYmd(u.birthday));
-    d->registered_micros.push_back(u.registered_at_micros.value_or(INT64_MIN));
+    d->registered.push_back(u.registered_at_micros ? internal::ToTime(*u.registered_at_micros)
+                                                   : internal::kNoTime);
   }
   auto dense_of = [&](int64_t id) -> std::optional<uint32_t> {
     auto it = std::lower_bound(d->ids.begin(), d->ids.end(), id);
@@ -876,25 +1070,75 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
   }
   kept = {};
   d->orders = BuildCsr(n, s.orders, dense_of, true);
-  d->last_order.assign(n, INT64_MIN);
-  for (uint32_t u = 0; u < n; ++u) {
-    if (d->orders.off[u] != d->orders.off[u + 1])
-      d->last_order[u] = d->orders.at[d->orders.off[u + 1] - 1];
+  {
+    std::vector<std::vector<uint32_t>> by_day;
+    d->last_day.assign(n, 0);
+    for (uint32_t u = 0; u < n; ++u) {
+      if (d->orders.off[u] == d->orders.off[u + 1]) continue;
+      const Time t = d->orders.at[d->orders.off[u + 1] - 1];
+      d->latest_order = std::max(d->latest_order, t);
+      const uint16_t day = internal::DayOf(t);
+      d->last_day[u] = day;
+      if (by_day.empty()) d->first_day = day;
+      if (day < d->first_day) {
+        by_day.insert(by_day.begin(), d->first_day - day, {});
+        d->first_day = day;
+      }
+      if (size_t{day} - d->first_day >= by_day.size())
+        by_day.resize(size_t{day} - d->first_day + 1);
+      by_day[day - d->first_day].push_back(u);
+    }
+    d->last_days.reserve(by_day.size());
+    for (auto& users : by_day) {
+      d->last_days.emplace_back(users);
+      d->last_days.back().Optimize();
+      users = {};
+    }
   }
   for (auto& [type, facts] : s.events) d->events[type] = BuildCsr(n, facts, dense_of, false);
+  // Members by dense user; the last one added for a user wins.
+  std::stable_sort(s.members.begin(), s.members.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+  for (size_t i = 0; i < s.members.size(); ++i) {
+    const auto& [user_id, since, level] = s.members[i];
+    if (i + 1 < s.members.size() && std::get<0>(s.members[i + 1]) == user_id) continue;
+    if (auto u = dense_of(user_id)) {
+      d->memberships.push_back({*u, internal::ToTime(since),
+                                static_cast<uint8_t>(std::clamp(level.value_or(0), 0, 255))});
+    }
+  }
+  s.members = {};
 
   std::unordered_map<int64_t, std::vector<uint32_t>> by_tag;
   for (const auto& [user_id, tag_id] : s.user_tags) {
     if (auto u = dense_of(user_id)) by_tag[tag_id].push_back(*u);
   }
+  // One bitmap per "group/name"; a bare name shares it when it is in one
+  // group only, and has a union of its own otherwise.
+  std::unordered_map<std::string, std::vector<uint32_t>> by_name;
   for (auto& [tag_id, users] : by_tag) {
     auto name = s.tag_names.find(tag_id);
     if (name == s.tag_names.end()) continue;
-    const internal::Bitmap b(users);
-    d->tags[name->second.second].Or(b);
-    d->tags[name->second.first + "/" + name->second.second].Or(b);
+    const std::string full = name->second.first + "/" + name->second.second;
+    auto [it, fresh] = d->tags.emplace(full, static_cast<uint32_t>(d->tag_bitmaps.size()));
+    if (fresh) d->tag_bitmaps.emplace_back();
+    d->tag_bitmaps[it->second].Or(internal::Bitmap(users));
+    by_name[name->second.second].push_back(it->second);
   }
-  for (auto& [name, b] : d->tags) b.Optimize();
+  for (auto& [name, positions] : by_name) {
+    std::sort(positions.begin(), positions.end());
+    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+    if (positions.size() == 1) {
+      d->tags.emplace(name, positions.front());
+      continue;
+    }
+    std::vector<const internal::Bitmap*> parts;
+    for (uint32_t p : positions) parts.push_back(&d->tag_bitmaps[p]);
+    internal::Bitmap all = internal::Bitmap::Union(parts);
+    d->tags.emplace(name, static_cast<uint32_t>(d->tag_bitmaps.size()));
+    d->tag_bitmaps.push_back(std::move(all));
+  }
+  for (auto& b : d->tag_bitmaps) b.Optimize();
   return std::unique_ptr<FeatureIndex>(new FeatureIndex(std::move(d)));
 }
 

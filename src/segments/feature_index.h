@@ -105,6 +105,7 @@ struct UserModels {
   std::string pareto_tier;
   std::string aidees;
   std::string customer;  // new_customer, repeat_customer, or empty
+  std::string member;    // member or non_member
 };
 
 class FeatureIndex final {
@@ -167,6 +168,9 @@ class FeatureIndex::Builder final {
   void AddOrder(int64_t user_id, int64_t paid_at_micros, int64_t net_minor,
                 std::string_view currency);
   void AddEvent(int64_t user_id, std::string_view type, int64_t occurred_at_micros);
+  // A member since `since_micros` (their first growth or paid purchase), at
+  // `level` now (none for paid-only members).
+  void AddMember(int64_t user_id, int64_t since_micros, std::optional<int> level);
   void AddTagName(int64_t tag_id, std::string_view group, std::string_view name);
   void AddUserTag(int64_t user_id, int64_t tag_id);
 

@@ -17,12 +17,20 @@ namespace {
 constexpr int64_t kDay = 86'400'000'000;
 const int64_t kNow = 1'790'000'000'000'000;  // 2026-09-21
 
+// The engine keeps times to the whole second (docs/analytics.md, "The
+// evaluation instant"): the naive side drops the fraction the same way.
+int64_t WholeSecond(int64_t micros) {
+  return micros - ((micros % 1'000'000) + 1'000'000) % 1'000'000;
+}
+
 struct NaiveUser {
   UserFeatures f;
   bool erased = false;
   std::vector<std::pair<int64_t, int64_t>> orders;     // (paid_at, net)
   std::map<std::string, std::vector<int64_t>> events;  // type -> times
   std::vector<std::string> tags;                       // "name" and "group/name"
+  std::optional<int64_t> member_since;                 // a member from then
+  std::optional<int> level;                            // a member's level now
 };
 
 const char* const kCities[] = {"上海", "北京", "杭州", "成都", "深圳"};
@@ -62,25 +70,33 @@ World MakeWorld(uint64_t seed, int n) {
       u.f.birthday = buf;
     }
     if (chance(10)) u.f.birthday = "not a date";
-    if (chance(70)) u.f.registered_at_micros = kNow - static_cast<int64_t>(rng() % 800) * kDay;
+    if (chance(70)) {
+      u.f.registered_at_micros = kNow - static_cast<int64_t>(rng() % (800 * kDay));
+    }
     if (chance(30) && !w.users.empty()) {
       u.f.referrer_id = w.users[rng() % w.users.size()].f.id;  // may be erased: still refers
     }
     u.erased = chance(5);
+    if (chance(40)) {
+      const int64_t since = kNow - static_cast<int64_t>(rng() % (400 * kDay)) + 10 * kDay;
+      if (chance(80)) u.level = 1 + static_cast<int>(rng() % 6);
+      b.AddMember(u.f.id, since, u.level);
+      u.member_since = WholeSecond(since);
+    }
     const int orders = chance(30) ? 0 : static_cast<int>(rng() % 12);
     for (int k = 0; k < orders; ++k) {
       const int64_t at = kNow - static_cast<int64_t>(rng() % (500 * kDay)) + 30 * kDay;
       const int64_t net = 1 + static_cast<int64_t>(rng() % 200000);
       const bool usd = chance(5);
       b.AddOrder(u.f.id, at, net, usd ? "USD" : "CNY");
-      if (!usd) u.orders.emplace_back(at, net);
+      if (!usd) u.orders.emplace_back(WholeSecond(at), net);
     }
     if (chance(6)) {  // a burst of recent orders: mature buyers
       for (int k = 0; k < 6; ++k) {
         const int64_t at = kNow - static_cast<int64_t>(rng() % (25 * kDay));
         const int64_t net = 1 + static_cast<int64_t>(rng() % 200000);
         b.AddOrder(u.f.id, at, net, "CNY");
-        u.orders.emplace_back(at, net);
+        u.orders.emplace_back(WholeSecond(at), net);
       }
     }
     const int events = static_cast<int>(rng() % 20);
@@ -88,7 +104,7 @@ World MakeWorld(uint64_t seed, int n) {
       const std::string type = pick(kTypes);
       const int64_t at = kNow - static_cast<int64_t>(rng() % (400 * kDay)) + 10 * kDay;
       b.AddEvent(u.f.id, type, at);
-      u.events[type].push_back(at);
+      u.events[type].push_back(WholeSecond(at));
     }
     for (int t = 0; t < 4; ++t) {
       if (chance(t == 0 ? 30 : 10)) {
@@ -101,6 +117,7 @@ World MakeWorld(uint64_t seed, int n) {
       b.AddErasedUser(u.f.id);
     }
     b.AddUser(u.f);
+    if (u.f.registered_at_micros) u.f.registered_at_micros = WholeSecond(*u.f.registered_at_micros);
     w.users.push_back(std::move(u));
   }
   b.AddOrder(424242, kNow, 100, "CNY");  // a user never added: ignored
@@ -113,6 +130,7 @@ World MakeWorld(uint64_t seed, int n) {
 struct NaiveModels {
   std::map<int64_t, std::string> aidees;
   std::map<int64_t, std::string> customer;
+  std::map<int64_t, std::string> member;
   std::map<int64_t, std::string> stage;
   std::map<int64_t, int64_t> r, f, m;  // buyers only
   std::map<int64_t, std::string> cell, tier;
@@ -138,6 +156,7 @@ NaiveModels ComputeNaiveModels(const std::vector<const NaiveUser*>& users, int64
     for (const auto& [at, net] : u->orders) orders += in(at) ? 1 : 0;
     int ever = 0;
     for (const auto& [at, net] : u->orders) ever += at <= now ? 1 : 0;
+    out.member[u->f.id] = u->member_since && *u->member_since <= now ? "member" : "non_member";
     if (ever == 1) out.customer[u->f.id] = "new_customer";
     if (ever >= 2) out.customer[u->f.id] = "repeat_customer";
     std::string stage;
@@ -305,6 +324,10 @@ std::optional<int64_t> NaiveValue(const NaiveUser& u, const Predicate& p, const 
     if (!u.f.registered_at_micros || *u.f.registered_at_micros > now) return std::nullopt;
     return (now - *u.f.registered_at_micros) / kDay;
   }
+  if (f == "level") {
+    if (!u.level) return std::nullopt;
+    return *u.level;
+  }
   if (f == "age") {
     if (!u.f.birthday) return std::nullopt;
     int y = 0;
@@ -359,11 +382,9 @@ bool NaiveMatch(const NaiveUser& u, const Filter& f, const AsOf& as_of) {
       if (std::find(u.tags.begin(), u.tags.end(), f.tag) != u.tags.end()) return true;
       // System tags: the models' values, by bare name or as sys:group/name.
       const std::pair<const char*, const std::map<int64_t, std::string>*> groups[] = {
-          {"sys:lifecycle", &g_models->stage},
-          {"sys:rfm", &g_models->cell},
-          {"sys:pareto", &g_models->tier},
-          {"sys:aidees", &g_models->aidees},
-          {"sys:customer", &g_models->customer}};
+          {"sys:lifecycle", &g_models->stage},   {"sys:rfm", &g_models->cell},
+          {"sys:pareto", &g_models->tier},       {"sys:aidees", &g_models->aidees},
+          {"sys:customer", &g_models->customer}, {"sys:member", &g_models->member}};
       for (const auto& [group, values] : groups) {
         const auto v = Find(*values, u.f.id);
         if (v && (f.tag == *v || f.tag == std::string(group) + "/" + *v)) return true;
@@ -419,7 +440,7 @@ Filter RandomPredicate(std::mt19937_64& rng) {
       "gender",          "source_channel",  "visits",      "searches", "favourites",
       "cart_adds",       "shares",          "reviews",     "logins",   "checkins",
       "lifecycle",       "rfm_cell",        "pareto_tier", "aidees",   "r_score",
-      "f_score",         "m_score"};
+      "f_score",         "m_score",         "level"};
   Filter f;
   if (rng() % 6 == 0) {
     f.kind = Filter::Kind::kHasTag;
@@ -434,8 +455,10 @@ Filter RandomPredicate(std::mt19937_64& rng) {
                                   "sys:customer/repeat_customer",
                                   "share",
                                   "sys:pareto/head",
-                                  "sys:lifecycle/head"};
-    if (rng() % 3 == 0) f.tag = system[rng() % 9];
+                                  "sys:lifecycle/head",
+                                  "non_member",
+                                  "sys:member/member"};
+    if (rng() % 3 == 0) f.tag = system[rng() % 11];
     return f;
   }
   f.kind = Filter::Kind::kPredicate;
@@ -471,7 +494,7 @@ Filter RandomPredicate(std::mt19937_64& rng) {
   if (spec->type == FieldType::kMoney) scale = 20000;
   if (spec->type == FieldType::kDays) scale = 60;
   if (p.field == "age") scale = 8;
-  if (p.field.ends_with("_score")) scale = 1;
+  if (p.field.ends_with("_score") || p.field == "level") scale = 1;
   auto value = [&] { return static_cast<int64_t>(rng() % 8) * scale; };
   const Op ops[] = {Op::kEq, Op::kNe,      Op::kLt, Op::kLe,   Op::kGt,
                     Op::kGe, Op::kBetween, Op::kIn, Op::kNotIn};
@@ -854,6 +877,104 @@ TEST(FeatureIndex, ExactFiguresOfOneUser) {
   EXPECT_EQ(count("city = \"上海\" and not city = \"北京\""), 1u);
   EXPECT_EQ(count("registered_days >= 0"), 0u);  // unknown: never matches
   EXPECT_EQ(count("not registered_days >= 0"), 1u);
+}
+
+TEST(FeatureIndex, FactTimesCountToTheWholeSecond) {
+  FeatureIndex::Builder b("CNY");
+  UserFeatures u;
+  u.id = 1;
+  b.AddUser(u);
+  b.AddOrder(1, kNow + 400'000, 100, "CNY");              // 0.4 s after the instant, in its second
+  b.AddOrder(1, kNow - 30 * kDay + 700'000, 100, "CNY");  // on the 30-day edge once cut
+  const auto index = std::move(b).Finish();
+  auto count = [&](const char* text) {
+    auto f = ParseFilter(text, Features());
+    EXPECT_TRUE(f.ok()) << text;
+    return f.ok() ? index->Count(*f, At(kNow)) : 99;
+  };
+  EXPECT_EQ(count("recency = 0"), 1u);
+  EXPECT_EQ(count("orders(1d) = 1"), 1u);
+  EXPECT_EQ(count("orders(30d) = 1"), 1u);  // (T - 30 d, T]: the second at T - 30 d is out
+  EXPECT_EQ(count("orders(31d) = 2"), 1u);
+  EXPECT_EQ(count("first_order_days = 30"), 1u);
+}
+
+TEST(FeatureIndex, AmountsBeyond32BitsStayExact) {
+  FeatureIndex::Builder b("CNY");
+  UserFeatures u;
+  u.id = 1;
+  b.AddUser(u);
+  b.AddOrder(1, kNow - kDay / 2, 50'000'000'000, "CNY");  // 500 million yuan
+  b.AddOrder(1, kNow - 2 * kDay, 2'147'483'647, "CNY");
+  b.AddOrder(1, kNow - 3 * kDay, 2'147'483'648, "CNY");
+  const auto index = std::move(b).Finish();
+  auto f = ParseFilter("spend = 542949672.95 and spend(1d) = 500000000", Features());
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(index->Count(*f, At(kNow)), 1u);
+}
+
+TEST(FeatureIndex, ANameInTwoGroupsMatchesBothByItsBareName) {
+  FeatureIndex::Builder b("CNY");
+  b.AddTagName(1, "运营", "vip");
+  b.AddTagName(2, "会员", "vip");
+  for (int64_t id = 1; id <= 3; ++id) {
+    UserFeatures u;
+    u.id = id;
+    b.AddUser(u);
+  }
+  b.AddUserTag(1, 1);
+  b.AddUserTag(2, 2);
+  const auto index = std::move(b).Finish();
+  EXPECT_EQ(MembersOf(*index, "has_tag(\"vip\")"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(MembersOf(*index, "has_tag(\"运营/vip\")"), (std::vector<int64_t>{1}));
+  EXPECT_EQ(MembersOf(*index, "has_tag(\"会员/vip\")"), (std::vector<int64_t>{2}));
+  EXPECT_LT(index->MemoryBytes(), 10'000u);
+}
+
+// Enough users that a scan is split among the cores (two parts or more on a
+// machine with two): each filter's count and members agree with the naive
+// evaluator, whichever part a user falls in.
+TEST(FeatureIndex, ScansSplitAmongCoresAgreeWithTheNaiveEvaluator) {
+  std::mt19937_64 rng(3);
+  FeatureIndex::Builder b("CNY");
+  b.AddTagName(1, "ops", "member");
+  std::vector<NaiveUser> users(66'000);  // two parts need 65,536
+  for (size_t i = 0; i < users.size(); ++i) {
+    NaiveUser& u = users[i];
+    u.f.id = static_cast<int64_t>(i) + 1;
+    if (rng() % 3 == 0) {
+      u.tags.push_back("ops/member");
+      b.AddUserTag(u.f.id, 1);
+    }
+    const int orders = static_cast<int>(rng() % 5);
+    for (int k = 0; k < orders; ++k) {
+      const int64_t at = kNow - static_cast<int64_t>(rng() % (200 * kDay));
+      const int64_t net = 1 + static_cast<int64_t>(rng() % 100000);
+      b.AddOrder(u.f.id, at, net, "CNY");
+      u.orders.emplace_back(WholeSecond(at), net);
+    }
+    b.AddUser(u.f);
+  }
+  const auto index = std::move(b).Finish();
+  const NaiveModels no_models;  // the filters name no model (naive RFM is quadratic)
+  g_models = &no_models;
+  for (const char* text :
+       {"recency <= 30", "recency between 3 and 40", "not recency <= 10",
+        "has_tag(\"ops/member\") and recency <= 30 and orders(90d) >= 2 and spend >= 500",
+        "recency <= 60 and orders(60d) >= 2", "orders(30d) >= 1 or spend(200d) > 1500",
+        "has_tag(\"ops/member\") and aov(90d) >= 400 and recency > 5"}) {
+    auto f = ParseFilter(text, Features());
+    ASSERT_TRUE(f.ok()) << text;
+    for (const int64_t at : {kNow, kNow - 50 * kDay}) {
+      std::vector<int64_t> expected;
+      for (const auto& u : users) {
+        if (NaiveMatch(u, *f, At(at))) expected.push_back(u.f.id);
+      }
+      EXPECT_GT(expected.size(), 100u) << text;
+      EXPECT_EQ(index->Count(*f, At(at)), expected.size()) << text;
+      EXPECT_EQ(index->Members(*f, At(at), INT64_MIN, expected.size() + 1), expected) << text;
+    }
+  }
 }
 
 }  // namespace

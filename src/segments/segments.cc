@@ -44,6 +44,10 @@ core::Status Segments::Rebuild() {
     b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
     return core::Status::Ok();
   }));
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanMembers([&](const profiles::MemberFact& m) {
+    b.AddMember(m.user_id, m.since_micros, m.level);
+    return core::Status::Ok();
+  }));
   SHOPCRM_RETURN_IF_ERROR(facts_.ScanTagNames([&](const profiles::TagName& t) {
     b.AddTagName(t.id, t.group, t.name);
     return core::Status::Ok();

@@ -121,7 +121,7 @@ TEST_P(SegmentsTest, CountsFollowTheOrderCountingRule) {
   auto tags = segments_->SystemTagCounts();
   ASSERT_TRUE(tags.ok());
   const std::map<std::string, uint64_t> by_tag(tags->begin(), tags->end());
-  EXPECT_EQ(by_tag.size(), 26u);
+  EXPECT_EQ(by_tag.size(), 28u);
   EXPECT_EQ(by_tag.at("sys:customer/repeat_customer"), 1u);  // u-1
   EXPECT_EQ(by_tag.at("sys:customer/new_customer"), 0u);     // u-2's order was refunded
   for (const char* stage : {"potential", "rising", "new", "churned"}) {
@@ -156,6 +156,59 @@ TEST_P(SegmentsTest, TagsAndErasure) {
   EXPECT_EQ(Count("has_tag(\"运营/vip\")"), 2u);
   EXPECT_EQ(Count("not has_tag(\"vip\")"), 0u);
   EXPECT_EQ(Count("has_tag(\"none\")"), 0u);
+}
+
+// Members as the membership metrics count them: from the first growth entry
+// or paid purchase; `level` is the level now.
+TEST_P(SegmentsTest, MembersAndLevels) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  profiles::UserQuery q;
+  auto page = dir_->List(q);
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, int64_t> id;
+  for (const auto& u : page->items) id[u.external_id] = u.id;
+  const int64_t sep1 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-01T10:00:00Z"));
+  const int64_t sep15 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-15T10:00:00Z"));
+  ASSERT_TRUE(t_->db()
+                  .Transact(store::TxMode::kWrite,
+                            [&](store::Session& s) -> core::Status {
+                              SHOPCRM_RETURN_IF_ERROR(s.Execute(
+                                  "INSERT INTO growth_entries (id, user_id, task, amount, "
+                                  "growth_after, level_after, day, at) VALUES (1, ?, 'order', "
+                                  "500, 500, 3, '2026-09-01', ?), (2, ?, 'order', 100, 600, 3, "
+                                  "'2026-09-12', ?)",
+                                  {id["u-1"], sep1, id["u-1"], sep15}));
+                              SHOPCRM_RETURN_IF_ERROR(
+                                  s.Execute("INSERT INTO member_levels (user_id, level, growth, "
+                                            "level_since, updated_at) VALUES (?, 3, 600, ?, ?)",
+                                            {id["u-1"], sep1, sep15}));
+                              return s
+                                  .Execute(
+                                      "INSERT INTO paid_membership_events (id, user_id, plan_id, "
+                                      "kind, payment_ref, amount, expires_after, at) VALUES (3, ?, "
+                                      "1, 'purchase', 'pay-1', 1000, ?, ?)",
+                                      {id["u-2"], sep15 + 86'400'000'000LL * 30, sep15})
+                                  .status();
+                            })
+                  .ok());
+  ASSERT_TRUE(segments_->Rebuild().ok());
+  EXPECT_EQ(Count("has_tag(\"sys:member/member\")"), 2u);
+  EXPECT_EQ(Count("has_tag(\"non_member\")"), 1u);
+  EXPECT_EQ(Count("level = 3"), 1u);
+  EXPECT_EQ(Count("level >= 1"), 1u);  // u-2 is a paid member without a level
+  const auto sep10 = core::ParseRfc3339("2026-09-10T00:00:00Z");
+  EXPECT_EQ(Count("has_tag(\"sys:member/member\")", *sep10), 1u);
+  auto m = segments_->ModelsOf(id["u-2"], std::nullopt);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->member, "member");
+  m = segments_->ModelsOf(id["u-3"], std::nullopt);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->member, "non_member");
+  auto counts = segments_->SystemTagCounts();
+  ASSERT_TRUE(counts.ok());
+  std::map<std::string, uint64_t> by_name(counts->begin(), counts->end());
+  EXPECT_EQ(by_name["sys:member/member"], 2u);
+  EXPECT_EQ(by_name["sys:member/non_member"], 1u);
 }
 
 TEST_P(SegmentsTest, NoIndexYetIsLoadingThenTheRefresherCatchesUp) {

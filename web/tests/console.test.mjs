@@ -232,6 +232,7 @@ const SYSTEM_GROUPS = {
   'sys:pareto': ['帕累托分层', 'Pareto tiers', { head: '头部', waist: '腰部', tail: '尾部' }],
   'sys:aidees': ['AIDEES 阶段', 'AIDEES stage', AIDEES_LABELS],
   'sys:customer': ['新老客', 'New / repeat customers', CUSTOMER_LABELS],
+  'sys:member': ['会员身份', 'Members', { member: '会员', non_member: '非会员' }],
 }
 
 describe('shopcrm console', { concurrency: 1 }, () => {
@@ -1209,7 +1210,7 @@ describe('shopcrm console', { concurrency: 1 }, () => {
         if (JSON.stringify(before) === JSON.stringify(api) || attempt === 2) break
       }
       const system = api.items.filter((g) => g.kind === 'system')
-      assert.deepEqual(system.map((g) => g.name).sort(), Object.keys(SYSTEM_GROUPS).sort(), 'the five system groups')
+      assert.deepEqual(system.map((g) => g.name).sort(), Object.keys(SYSTEM_GROUPS).sort(), 'the six system groups')
       const shownSystem = await page
         .locator(`${sel('tag-group')}[data-kind="system"]`)
         .evaluateAll((els) => els.map((e) => e.dataset.name))
@@ -1344,6 +1345,11 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       assert.equal(await customer.getAttribute('data-customer'), models.customer)
       if (models.aidees) assert.equal((await aidees.innerText()).trim(), AIDEES_LABELS[models.aidees])
       if (models.customer) assert.equal((await customer.innerText()).trim(), CUSTOMER_LABELS[models.customer])
+      // Member or not, as the API says.
+      assert.ok(['member', 'non_member'].includes(models.member), 'the server says member or not')
+      const member = card.locator(sel('user-models-member'))
+      assert.equal(await member.getAttribute('data-member'), models.member)
+      assert.equal((await member.innerText()).trim(), models.member === 'member' ? '会员' : '非会员')
       await page.locator(sel('lang-en')).click()
       if (models.customer) {
         const english = models.customer === 'new_customer' ? 'New customer' : 'Repeat customer'

@@ -92,7 +92,8 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                           {"m_score", score(m.m_score)},
                           {"pareto_tier", text_or_null(m.pareto_tier)},
                           {"aidees", text_or_null(m.aidees)},
-                          {"customer", text_or_null(m.customer)}});
+                          {"customer", text_or_null(m.customer)},
+                          {"member", m.member}});
               }});
 
   router.Add({"POST", "/api/v1/analytics/aarrr", Access::kAuthenticated, Permission::kRead,

@@ -14,8 +14,25 @@
 
 namespace shopcrm::segments::internal {
 
-inline constexpr int64_t kDayMicros = 86'400'000'000;
 inline constexpr uint32_t kNone = UINT32_MAX;
+
+// Times are kept as whole seconds since 1970 (the fraction dropped), in 32
+// bits: facts and the evaluation instant alike (docs/analytics.md, "The
+// evaluation instant"). Times before 1970 are kept as 0, after 2106 as
+// kNoTime - 1.
+inline constexpr int64_t kDay = 86'400;  // seconds
+using Time = uint32_t;
+inline constexpr Time kNoTime = UINT32_MAX;  // unknown
+
+// Whole seconds of a Unix time in microseconds, rounded down.
+inline int64_t Seconds(int64_t micros) {
+  return micros / 1'000'000 - (micros % 1'000'000 < 0 ? 1 : 0);
+}
+inline Time ToTime(int64_t micros) {
+  return static_cast<Time>(std::clamp<int64_t>(Seconds(micros), 0, int64_t{kNoTime} - 1));
+}
+// A day number for coarse tests: 1 + whole days since 1970 of a time (0 = none).
+inline uint16_t DayOf(Time t) { return static_cast<uint16_t>(1 + t / kDay); }
 
 // A text attribute: one code per user (0 = missing) and a bitmap per value.
 struct Dict {
@@ -39,16 +56,67 @@ struct Dict {
 // Facts per user, sorted by time within each user: rows off[u] .. off[u+1].
 struct Csr {
   std::vector<uint32_t> off;
-  std::vector<int64_t> at;
-  std::vector<int64_t> amount;  // orders only
+  std::vector<Time> at;
+  // Orders only: net amounts in minor units; one that does not fit is kBig
+  // here and exact in `big`, by row.
+  static constexpr int32_t kBig = INT32_MIN;
+  static constexpr uint32_t kShort = 16;
+  std::vector<int32_t> amount;
+  std::unordered_map<uint32_t, int64_t> big;
 
-  // The rows of user `u` at or before `hi` and after `lo`.
+  // The rows of user `u` at or before `hi` and after `lo` (seconds).
   std::pair<size_t, size_t> Range(uint32_t u, int64_t lo, int64_t hi) const {
     const auto b = at.begin() + off[u];
     const auto e = at.begin() + off[u + 1];
-    const auto last = std::upper_bound(b, e, hi);
-    const auto first = std::upper_bound(b, last, lo);
+    const auto before = [](int64_t v, Time t) { return v < int64_t{t}; };
+    const auto last = std::upper_bound(b, e, hi, before);
+    const auto first = std::upper_bound(b, last, lo, before);
     return {static_cast<size_t>(first - at.begin()), static_cast<size_t>(last - at.begin())};
+  }
+  // How many rows of user `u` are in (lo, hi], and their amounts' sum: a
+  // user's few facts are looked at one by one, without a branch each; many
+  // are searched.
+  size_t Count(uint32_t u, int64_t lo, int64_t hi) const {
+    const uint32_t b = off[u];
+    const uint32_t e = off[u + 1];
+    if (e - b > kShort) {
+      const auto [first, last] = Range(u, lo, hi);
+      return last - first;
+    }
+    size_t n = 0;
+    for (uint32_t i = b; i < e; ++i) n += (at[i] > lo && at[i] <= hi) ? 1U : 0U;
+    return n;
+  }
+  int64_t Sum(uint32_t u, int64_t lo, int64_t hi, size_t* count = nullptr) const {
+    const uint32_t b = off[u];
+    const uint32_t e = off[u + 1];
+    int64_t sum = 0;
+    size_t n = 0;
+    if (e - b > kShort) {
+      const auto [first, last] = Range(u, lo, hi);
+      for (size_t i = first; i < last; ++i) sum += Amount(i);
+      n = last - first;
+    } else {
+      for (uint32_t i = b; i < e; ++i) {
+        const bool in = at[i] > lo && at[i] <= hi;
+        sum += in ? Amount(i) : 0;
+        n += in ? 1U : 0U;
+      }
+    }
+    if (count != nullptr) *count = n;
+    return sum;
+  }
+  int64_t Amount(size_t row) const {
+    const int32_t a = amount[row];
+    return a != kBig ? a : big.at(static_cast<uint32_t>(row));
+  }
+  void AddAmount(int64_t a) {
+    if (a > INT32_MIN && a <= INT32_MAX) {
+      amount.push_back(static_cast<int32_t>(a));
+    } else {
+      big.emplace(static_cast<uint32_t>(amount.size()), a);
+      amount.push_back(kBig);
+    }
   }
 };
 
@@ -58,13 +126,37 @@ struct Columns {
   Dict province;
   Dict gender;
   Dict source_channel;
-  std::vector<int32_t> birth_ymd;          // yyyymmdd, 0 = unknown
-  std::vector<int64_t> registered_micros;  // INT64_MIN = unknown
-  std::vector<uint32_t> referrer;          // dense index of who invited them, kNone = none
+  std::vector<int32_t> birth_ymd;  // yyyymmdd, 0 = unknown
+  std::vector<Time> registered;    // kNoTime = unknown
+  std::vector<uint32_t> referrer;  // dense index of who invited them, kNone = none
   Csr orders;
-  std::vector<int64_t> last_order;               // each user's latest order time, INT64_MIN = none
-  std::unordered_map<std::string, Csr> events;   // by event type
-  std::unordered_map<std::string, Bitmap> tags;  // by "name" and "group/name"
+  std::vector<uint16_t> last_day;  // DayOf each user's latest order, 0 = none
+  // The users whose latest order is on each day: day first_day + i at i.
+  std::vector<Bitmap> last_days;
+  uint16_t first_day = 0;
+  Time latest_order = 0;                        // the latest order of all
+  std::unordered_map<std::string, Csr> events;  // by event type
+  // Members only (few of all users, so not a column): by dense user.
+  struct Member {
+    uint32_t user;
+    Time since;     // their first growth or paid purchase
+    uint8_t level;  // now; 0 for paid-only members
+  };
+  std::vector<Member> memberships;
+  const Member* MemberOf(uint32_t u) const {
+    auto it = std::lower_bound(memberships.begin(), memberships.end(), u,
+                               [](const Member& m, uint32_t v) { return m.user < v; });
+    return it != memberships.end() && it->user == u ? &*it : nullptr;
+  }
+  // Tags by "name" and by "group/name": positions in `tag_bitmaps`, shared
+  // where a name is in one group only.
+  std::unordered_map<std::string, uint32_t> tags;
+  std::vector<Bitmap> tag_bitmaps;
+
+  const Bitmap* Tag(const std::string& name) const {
+    auto it = tags.find(name);
+    return it == tags.end() ? nullptr : &tag_bitmaps[it->second];
+  }
 
   uint32_t size() const { return static_cast<uint32_t>(ids.size()); }
 };

@@ -54,8 +54,8 @@ void Aidees(const Columns& c, int64_t window, int64_t at, std::vector<uint8_t>& 
   raise("review", 5);
   raise("share", 6);
   for (uint32_t u = 0; u < c.size(); ++u) {
-    const int64_t reg = c.registered_micros[u];
-    if (c.referrer[u] != kNone && reg != INT64_MIN && reg > window && reg <= at) {
+    const Time reg = c.registered[u];
+    if (c.referrer[u] != kNone && reg != kNoTime && reg > window && reg <= at) {
       out[c.referrer[u]] = 6;
     }
   }
@@ -63,9 +63,10 @@ void Aidees(const Columns& c, int64_t window, int64_t at, std::vector<uint8_t>& 
 
 }  // namespace
 
-ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) {
+ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o) {
   const uint32_t n = c.size();
-  const int64_t day = kDayMicros;
+  const int64_t at = Seconds(at_micros);
+  const int64_t day = kDay;
   const int64_t recent = at - int64_t{o.new_days} * day;  // "within new_days": t > recent
   const int64_t churned = at - int64_t{o.churn_days} * day;
   const int64_t window = at - int64_t{o.rfm_window_days} * day;
@@ -78,6 +79,10 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
   m.tier.assign(n, 0);
   m.aidees.assign(n, 0);
   Aidees(c, window, at, m.aidees);
+  m.member.assign(n, 2);
+  for (const Columns::Member& x : c.memberships) {
+    if (x.since <= at) m.member[x.user] = 1;
+  }
   m.customer.assign(n, 0);
   for (uint32_t u = 0; u < n; ++u) {
     const auto [b, e] = c.orders.Range(u, INT64_MIN, at);
@@ -104,7 +109,7 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
       // The start of the current run of orders: the first order, or the first
       // after a gap of churn_days or more.
       size_t k = e - 1;
-      while (k > b && t[k] - t[k - 1] < int64_t{o.churn_days} * day) --k;
+      while (k > b && int64_t{t[k]} - t[k - 1] < int64_t{o.churn_days} * day) --k;
       if (t[k] > recent) {
         m.stage[u] = 4;  // new
       } else {
@@ -118,7 +123,7 @@ ModelColumns ComputeModels(const Columns& c, int64_t at, const ModelOptions& o) 
     if (last > window) {
       const auto [wb, we] = c.orders.Range(u, window, at);
       int64_t spend = 0;
-      for (size_t i = wb; i < we; ++i) spend += c.orders.amount[i];
+      for (size_t i = wb; i < we; ++i) spend += c.orders.Amount(i);
       buyers.push_back(u);
       r_days.push_back((at - last) / day);
       f_count.push_back(static_cast<int64_t>(we - wb));
@@ -196,6 +201,7 @@ std::vector<SystemTag> FindSystemTags(std::string_view tag) {
       {"sys:pareto", SystemGroup::kParetoGroup, kTiers.data(), kTiers.size()},
       {"sys:aidees", SystemGroup::kAideesGroup, kAidees.data(), kAidees.size()},
       {"sys:customer", SystemGroup::kCustomerGroup, kCustomer.data(), kCustomer.size()},
+      {"sys:member", SystemGroup::kMemberGroup, kMember.data(), kMember.size()},
   };
   std::string_view group;
   std::string_view name = tag;
@@ -236,6 +242,8 @@ const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g) {
       return m.aidees;
     case SystemGroup::kCustomerGroup:
       return m.customer;
+    case SystemGroup::kMemberGroup:
+      return m.member;
   }
   return m.stage;
 }

@@ -43,10 +43,12 @@ struct ModelColumns {
   std::vector<uint8_t> tier;      // kTiers code, 0 = not a buyer
   std::vector<uint8_t> aidees;    // kAidees code, 0 = no touch point in the window
   std::vector<uint8_t> customer;  // kCustomer code: 0 no order, 1 one, 2 more
+  std::vector<uint8_t> member;    // kMember code: 1 a member by then, else 2
 };
 
 inline constexpr std::array<std::string_view, 3> kCustomer = {"", "new_customer",
                                                               "repeat_customer"};
+inline constexpr std::array<std::string_view, 3> kMember = {"", "member", "non_member"};
 
 // A text-valued model feature (lifecycle, rfm_cell, pareto_tier, aidees):
 // each user's code, and the value name of each code (code 0: none).
@@ -60,7 +62,14 @@ TextModel TextModelOf(const ModelColumns& m, std::string_view field);
 
 // The system tag groups (migration 0007_system_tags.sql) and the model
 // column and value names each stands for.
-enum class SystemGroup { kStageGroup, kRfmGroup, kParetoGroup, kAideesGroup, kCustomerGroup };
+enum class SystemGroup {
+  kStageGroup,
+  kRfmGroup,
+  kParetoGroup,
+  kAideesGroup,
+  kCustomerGroup,
+  kMemberGroup
+};
 struct SystemTag {
   SystemGroup group;
   uint8_t code;

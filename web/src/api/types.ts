@@ -443,6 +443,8 @@ export interface UserModels {
   aidees?: string | null
   /** `new_customer` (one counting order) or `repeat_customer` (two or more); null without one. */
   customer?: string | null
+  /** `member` (from the first growth entry or paid purchase) or `non_member` (absent from older servers). */
+  member?: string
 }
 
 /** GET /api/v1/analytics/lifecycle/flows: stage changes recorded in [from, to), by stage pair. */

@@ -218,6 +218,7 @@ const en: typeof zhCN = {
     noAidees: 'none (no touch point in the last year)',
     customer: 'New or repeat',
     noCustomer: 'none (no order yet)',
+    member: 'Membership',
     spendByMonth: 'Spend by month',
     noSpend: 'No spending yet',
     orders: 'Orders',
@@ -326,6 +327,7 @@ const en: typeof zhCN = {
       pareto: 'Pareto tiers',
       aidees: 'AIDEES stage',
       customer: 'New / repeat customers',
+      member: 'Members',
     },
     systemHint: 'Computed by the built-in models from the current data; cannot be added or removed by hand. In filters: {example}.',
     filterName: 'In filters',
@@ -493,6 +495,7 @@ const en: typeof zhCN = {
       m_score: 'M score (monetary)',
       pareto_tier: 'Pareto tier',
       aidees: 'AIDEES stage',
+      level: 'Member level',
     },
     choices: {
       lifecycle: {
@@ -530,6 +533,10 @@ const en: typeof zhCN = {
       customer: {
         new_customer: 'New customer',
         repeat_customer: 'Repeat customer',
+      },
+      member: {
+        member: 'Member',
+        non_member: 'Not a member',
       },
     },
     saved: {

@@ -217,6 +217,7 @@ export default {
     noAidees: '无（近一年无触点）',
     customer: '新老客',
     noCustomer: '无（尚未购买）',
+    member: '会员身份',
     spendByMonth: '月度消费',
     noSpend: '暂无消费记录',
     orders: '订单',
@@ -325,6 +326,7 @@ export default {
       pareto: '帕累托分层',
       aidees: 'AIDEES 阶段',
       customer: '新老客',
+      member: '会员身份',
     },
     systemHint: '由内置模型按当前数据自动计算，不能手工添加或移除；在筛选条件中写作 {example}。',
     filterName: '筛选写法',
@@ -492,6 +494,7 @@ export default {
       m_score: 'M 得分（消费金额）',
       pareto_tier: '帕累托分层',
       aidees: 'AIDEES 阶段',
+      level: '会员等级',
     },
     choices: {
       lifecycle: {
@@ -529,6 +532,10 @@ export default {
       customer: {
         new_customer: '新客',
         repeat_customer: '复购客',
+      },
+      member: {
+        member: '会员',
+        non_member: '非会员',
       },
     },
     saved: {

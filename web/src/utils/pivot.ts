@@ -65,6 +65,9 @@ export const aideesColor = (stage: string | null): string => AIDEES_COLORS[stage
 /** New or repeat customer (the `sys:customer` tags, the user models' `customer`). */
 export const CUSTOMER_KINDS = ['new_customer', 'repeat_customer'] as const
 
+/** Member or not (the `sys:member` tags, the user models' `member`). */
+export const MEMBER_KINDS = ['member', 'non_member'] as const
+
 /** Dimensions whose values are a known set, shown in that order rather than by size. */
 export const KNOWN_ORDER: Record<string, readonly string[]> = {
   lifecycle: LIFECYCLE_STAGES,
@@ -72,6 +75,7 @@ export const KNOWN_ORDER: Record<string, readonly string[]> = {
   pareto_tier: PARETO_TIERS,
   aidees: AIDEES_STAGES,
   customer: CUSTOMER_KINDS,
+  member: MEMBER_KINDS,
   gender: ['male', 'female', 'unknown'],
 }
 
