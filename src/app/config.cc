@@ -168,6 +168,29 @@ const std::vector<Setting>& Settings() {
       {"segments.pareto_percent",
        IntIn(1, 99,
              [](Config& c, int64_t n) { c.segments.models.pareto_percent = static_cast<int>(n); })},
+      {"segments.motive_orders",
+       IntIn(1, 10000,
+             [](Config& c, int64_t n) { c.segments.models.motive_orders = static_cast<int>(n); })},
+      {"segments.functional_percent", IntIn(0, 100,
+                                            [](Config& c, int64_t n) {
+                                              c.segments.models.functional_percent =
+                                                  static_cast<int>(n);
+                                            })},
+      {"segments.conditional_percent", IntIn(0, 100,
+                                             [](Config& c, int64_t n) {
+                                               c.segments.models.conditional_percent =
+                                                   static_cast<int>(n);
+                                             })},
+      {"segments.emotional_favourites", IntIn(1, 10000,
+                                              [](Config& c, int64_t n) {
+                                                c.segments.models.emotional_favourites =
+                                                    static_cast<int>(n);
+                                              })},
+      {"segments.epistemic_categories", IntIn(1, 10000,
+                                              [](Config& c, int64_t n) {
+                                                c.segments.models.epistemic_categories =
+                                                    static_cast<int>(n);
+                                              })},
       {"coupons.max_unused_crm",
        IntIn(0, 1000, [](Config& c, int64_t n) { c.coupons.max_unused_crm = n; })},
       {"coupons.grant_repeat_days",

@@ -53,8 +53,9 @@ core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>
 
 core::Status Facts::ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn) {
   return Page(db_, page_rows_,
-              "SELECT id, user_id, paid_at, paid_minor - refunded_minor, currency FROM orders "
-              "WHERE id > ? AND " +
+              "SELECT id, user_id, paid_at, paid_minor - refunded_minor, currency, "
+              "CASE WHEN discount_minor > 0 OR COALESCE(coupon_codes, '') NOT IN ('', '[]') "
+              "THEN 1 ELSE 0 END FROM orders WHERE id > ? AND " +
                   std::string(internal::kCountingOrder) + " ORDER BY id LIMIT ?",
               [&](const store::Row& r) {
                 OrderFact o;
@@ -63,8 +64,37 @@ core::Status Facts::ScanCountingOrders(const std::function<core::Status(const Or
                 o.paid_at_micros = r.Int(2);
                 o.net_minor = r.Int(3);
                 o.currency = r.Text(4);
+                o.discounted = r.Int(5) != 0;
                 return fn(o);
               });
+}
+
+core::Status Facts::ScanCategoryFirsts(
+    const std::function<core::Status(const CategoryFirst&)>& fn) {
+  // Keyed by (user, category): a page may end inside one user's categories.
+  int64_t after_user = INT64_MIN;
+  std::string after_category;
+  const std::string sql =
+      "SELECT o.user_id, i.category_source_id, MIN(o.paid_at) FROM orders o JOIN order_items i "
+      "ON i.order_id = o.id WHERE i.category_source_id IS NOT NULL AND i.category_source_id <> "
+      "'' AND " +
+      std::string(internal::kCountingOrderO) +
+      " AND (o.user_id > ? OR (o.user_id = ? AND i.category_source_id > ?)) GROUP BY o.user_id, "
+      "i.category_source_id ORDER BY o.user_id, i.category_source_id LIMIT ?";
+  while (true) {
+    store::Rows rows;
+    SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+      SHOPCRM_ASSIGN_OR_RETURN(
+          rows, s.Query(sql, {after_user, after_user, after_category, int64_t{page_rows_}}));
+      return core::Status::Ok();
+    }));
+    for (const auto& r : rows.rows) {
+      SHOPCRM_RETURN_IF_ERROR(fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)}));
+    }
+    if (rows.rows.size() < static_cast<size_t>(page_rows_)) return core::Status::Ok();
+    after_user = rows.rows.back().Int(0);
+    after_category = rows.rows.back().Text(1);
+  }
 }
 
 core::Status Facts::ScanMembers(const std::function<core::Status(const MemberFact&)>& fn) {

@@ -40,6 +40,15 @@ struct OrderFact {
   int64_t paid_at_micros = 0;
   int64_t net_minor = 0;  // paid - refunded, more than 0
   std::string currency;
+  bool discounted = false;  // a discount or a coupon code
+};
+
+// When a user first bought from a category: the earliest counting order with
+// an item of it.
+struct CategoryFirst {
+  int64_t user_id = 0;
+  std::string category;
+  int64_t first_at_micros = 0;
 };
 
 struct EventFact {
@@ -78,6 +87,9 @@ class Facts final {
   core::Status ScanEvents(const std::function<core::Status(const EventFact&)>& fn);
   core::Status ScanUserTags(const std::function<core::Status(const TagFact&)>& fn);
   core::Status ScanTagNames(const std::function<core::Status(const TagName&)>& fn);
+  // Each user's categories with the time of their first purchase, by user
+  // then category.
+  core::Status ScanCategoryFirsts(const std::function<core::Status(const CategoryFirst&)>& fn);
   // Members in user id order.
   core::Status ScanMembers(const std::function<core::Status(const MemberFact&)>& fn);
 

@@ -287,7 +287,7 @@ TEST_P(ProfilesTest, TagsAndBulkTaggingAreAudited) {
   EXPECT_EQ(tags_->DeleteGroup(g->id, actor_).error().reason(), "tag_group_not_empty");
   auto groups = tags_->ListGroups();
   ASSERT_TRUE(groups.ok());
-  ASSERT_EQ(groups->size(), 7U);  // ours, then the six system groups (migrations 0007, 0020)
+  ASSERT_EQ(groups->size(), 8U);  // ours, then the seven system groups (0007, 0020, 0021)
   EXPECT_EQ((*groups)[0].kind, "manual");
   EXPECT_EQ((*groups)[0].tags[0].user_count, 1);
   EXPECT_EQ((*groups)[1].kind, "system");

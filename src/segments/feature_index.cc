@@ -30,6 +30,7 @@ struct Fact {
   int64_t user_id;
   int64_t at;
   int64_t amount;  // orders only
+  bool flagged;    // orders: discounted
 };
 
 int32_t ParseYmd(const std::optional<std::string>& s) {
@@ -257,7 +258,7 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
         std::vector<uint32_t> members;
         auto test = [&](uint32_t u) {
           for (const auto& st : system) {
-            if (internal::CodesOf(*m, st.group)[u] == st.code) {
+            if (internal::Holds(*m, st, u)) {
               members.push_back(u);
               break;
             }
@@ -733,6 +734,11 @@ core::Status ModelOptions::Validate() const {
   check("mature_orders", mature_orders, 1, 10000);
   check("rfm_window_days", rfm_window_days, 1, 3650);
   check("pareto_percent", pareto_percent, 1, 99);
+  check("motive_orders", motive_orders, 1, 10000);
+  check("functional_percent", functional_percent, 0, 100);
+  check("conditional_percent", conditional_percent, 0, 100);
+  check("emotional_favourites", emotional_favourites, 1, 10000);
+  check("epistemic_categories", epistemic_categories, 1, 10000);
   if (errors.empty() && churn_days <= new_days) {
     errors.push_back({"segments.churn_days", "out_of_range", "must be more than new_days"});
   }
@@ -889,19 +895,20 @@ std::vector<std::pair<std::string, uint64_t>> FeatureIndex::SystemTagCounts(
     const AsOf& as_of) const {
   auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
   std::vector<std::pair<std::string, uint64_t>> out;
-  auto tally = [&](std::string_view group, const std::vector<uint8_t>& codes, auto names) {
-    std::vector<uint64_t> n(names.size(), 0);
-    for (uint8_t c : codes) ++n[c];
+  using G = internal::SystemGroup;
+  auto tally = [&](std::string_view group, G g, auto names) {
+    const std::vector<uint64_t> n = internal::TallyOf(*m, g, names.size());
     for (size_t i = 1; i < names.size(); ++i) {
       out.emplace_back(std::string(group) + "/" + std::string(names[i]), n[i]);
     }
   };
-  tally("sys:lifecycle", m->stage, internal::kStages);
-  tally("sys:rfm", m->cell, internal::kRfmCells);
-  tally("sys:pareto", m->tier, internal::kTiers);
-  tally("sys:aidees", m->aidees, internal::kAidees);
-  tally("sys:customer", m->customer, internal::kCustomer);
-  tally("sys:member", m->member, internal::kMember);
+  tally("sys:lifecycle", G::kStageGroup, internal::kStages);
+  tally("sys:rfm", G::kRfmGroup, internal::kRfmCells);
+  tally("sys:pareto", G::kParetoGroup, internal::kTiers);
+  tally("sys:aidees", G::kAideesGroup, internal::kAidees);
+  tally("sys:customer", G::kCustomerGroup, internal::kCustomer);
+  tally("sys:member", G::kMemberGroup, internal::kMember);
+  tally("sys:motivation", G::kMotivationGroup, internal::kMotivations);
   return out;
 }
 
@@ -926,6 +933,9 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   out.aidees = internal::kAidees[m->aidees[u]];
   out.customer = internal::kCustomer[m->customer[u]];
   out.member = internal::kMember[m->member[u]];
+  for (size_t k = 1; k < internal::kMotivations.size(); ++k) {
+    if ((m->motivation[u] >> (k - 1)) & 1U) out.motivations.emplace_back(internal::kMotivations[k]);
+  }
   return out;
 }
 
@@ -957,6 +967,7 @@ struct FeatureIndex::Builder::State {
   std::vector<UserFeatures> users;
   std::unordered_set<int64_t> erased;
   std::vector<Fact> orders;
+  std::vector<Fact> category_firsts;
   std::unordered_map<std::string, std::vector<Fact>> events;
   std::unordered_map<int64_t, std::pair<std::string, std::string>> tag_names;
   std::vector<std::tuple<int64_t, int64_t, std::optional<int>>> members;
@@ -973,12 +984,17 @@ FeatureIndex::Builder::~Builder() = default;
 void FeatureIndex::Builder::AddUser(const UserFeatures& u) { s_->users.push_back(u); }
 void FeatureIndex::Builder::AddErasedUser(int64_t id) { s_->erased.insert(id); }
 void FeatureIndex::Builder::AddOrder(int64_t user_id, int64_t paid_at_micros, int64_t net_minor,
-                                     std::string_view currency) {
-  if (currency == s_->currency) s_->orders.push_back({user_id, paid_at_micros, net_minor});
+                                     std::string_view currency, bool discounted) {
+  if (currency == s_->currency) {
+    s_->orders.push_back({user_id, paid_at_micros, net_minor, discounted});
+  }
+}
+void FeatureIndex::Builder::AddCategoryFirst(int64_t user_id, int64_t first_at_micros) {
+  s_->category_firsts.push_back({user_id, first_at_micros, 0, false});
 }
 void FeatureIndex::Builder::AddEvent(int64_t user_id, std::string_view type,
                                      int64_t occurred_at_micros) {
-  s_->events[std::string(type)].push_back({user_id, occurred_at_micros, 0});
+  s_->events[std::string(type)].push_back({user_id, occurred_at_micros, 0, false});
 }
 void FeatureIndex::Builder::AddMember(int64_t user_id, int64_t since_micros,
                                       std::optional<int> level) {
@@ -1009,11 +1025,15 @@ Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool am
   c.off.assign(users + 1, 0);
   c.at.reserve(keyed.size());
   if (amounts) c.amount.reserve(keyed.size());
+  std::vector<uint32_t> flagged;
   for (const auto& [u, i] : keyed) {
     ++c.off[u + 1];
+    if (facts[i].flagged) flagged.push_back(static_cast<uint32_t>(c.at.size()));
     c.at.push_back(internal::ToTime(facts[i].at));
     if (amounts) c.AddAmount(facts[i].amount);
   }
+  c.flagged = internal::Bitmap(flagged);
+  c.flagged.Optimize();
   std::partial_sum(c.off.begin(), c.off.end(), c.off.begin());
   facts.clear();
   facts.shrink_to_fit();
@@ -1096,6 +1116,9 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     }
   }
   for (auto& [type, facts] : s.events) d->events[type] = BuildCsr(n, facts, dense_of, false);
+  if (!s.category_firsts.empty()) {
+    d->category_firsts = BuildCsr(n, s.category_firsts, dense_of, false);
+  }
   // Members by dense user; the last one added for a user wins.
   std::stable_sort(s.members.begin(), s.members.end(),
                    [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });

@@ -39,6 +39,12 @@ struct ModelOptions {
   int mature_orders = 5;      // lifecycle: recent orders that make a buyer mature
   int rfm_window_days = 365;  // RFM and Pareto: the window buyers and figures come from
   int pareto_percent = 80;    // Pareto: the share of revenue the head, then the waist, covers
+  // Consumption values (motivations), over the RFM window:
+  int motive_orders = 2;         // functional, conditional: at least this many orders
+  int functional_percent = 25;   // functional: at most this share of them discounted
+  int conditional_percent = 50;  // conditional: at least this share of them discounted
+  int emotional_favourites = 2;  // emotional: this many favourites (or a review)
+  int epistemic_categories = 2;  // epistemic: this many categories bought the first time
 
   // Returns invalid_config naming each bad threshold.
   core::Status Validate() const;
@@ -104,8 +110,9 @@ struct UserModels {
   int m_score = 0;
   std::string pareto_tier;
   std::string aidees;
-  std::string customer;  // new_customer, repeat_customer, or empty
-  std::string member;    // member or non_member
+  std::string customer;                  // new_customer, repeat_customer, or empty
+  std::string member;                    // member or non_member
+  std::vector<std::string> motivations;  // of kMotivations, in that order
 };
 
 class FeatureIndex final {
@@ -166,7 +173,9 @@ class FeatureIndex::Builder final {
   void AddErasedUser(int64_t id);
   // Facts of users never added (or erased) are ignored by Finish().
   void AddOrder(int64_t user_id, int64_t paid_at_micros, int64_t net_minor,
-                std::string_view currency);
+                std::string_view currency, bool discounted = false);
+  // The user first bought from some category then (one call per category).
+  void AddCategoryFirst(int64_t user_id, int64_t first_at_micros);
   void AddEvent(int64_t user_id, std::string_view type, int64_t occurred_at_micros);
   // A member since `since_micros` (their first growth or paid purchase), at
   // `level` now (none for paid-only members).

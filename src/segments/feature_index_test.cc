@@ -31,6 +31,8 @@ struct NaiveUser {
   std::vector<std::string> tags;                       // "name" and "group/name"
   std::optional<int64_t> member_since;                 // a member from then
   std::optional<int> level;                            // a member's level now
+  std::vector<bool> discounted;                        // of each of `orders`
+  std::map<std::string, int64_t> first_bought;         // category -> first order time
 };
 
 const char* const kCities[] = {"上海", "北京", "杭州", "成都", "深圳"};
@@ -84,19 +86,34 @@ World MakeWorld(uint64_t seed, int n) {
       u.member_since = WholeSecond(since);
     }
     const int orders = chance(30) ? 0 : static_cast<int>(rng() % 12);
+    const bool bargain_hunter = chance(30);
+    // Categories count whatever the currency: the first time each was bought.
+    auto bought = [&](int64_t at) {
+      if (!chance(70)) return;
+      const std::string category = "c" + std::to_string(rng() % 6);
+      auto [it, fresh] = u.first_bought.emplace(category, at);
+      if (!fresh) it->second = std::min(it->second, at);
+    };
     for (int k = 0; k < orders; ++k) {
       const int64_t at = kNow - static_cast<int64_t>(rng() % (500 * kDay)) + 30 * kDay;
       const int64_t net = 1 + static_cast<int64_t>(rng() % 200000);
       const bool usd = chance(5);
-      b.AddOrder(u.f.id, at, net, usd ? "USD" : "CNY");
-      if (!usd) u.orders.emplace_back(WholeSecond(at), net);
+      const bool discounted = chance(bargain_hunter ? 80 : 15);
+      b.AddOrder(u.f.id, at, net, usd ? "USD" : "CNY", discounted);
+      bought(at);
+      if (!usd) {
+        u.orders.emplace_back(WholeSecond(at), net);
+        u.discounted.push_back(discounted);
+      }
     }
     if (chance(6)) {  // a burst of recent orders: mature buyers
       for (int k = 0; k < 6; ++k) {
         const int64_t at = kNow - static_cast<int64_t>(rng() % (25 * kDay));
         const int64_t net = 1 + static_cast<int64_t>(rng() % 200000);
         b.AddOrder(u.f.id, at, net, "CNY");
+        bought(at);
         u.orders.emplace_back(WholeSecond(at), net);
+        u.discounted.push_back(false);
       }
     }
     const int events = static_cast<int>(rng() % 20);
@@ -116,6 +133,10 @@ World MakeWorld(uint64_t seed, int n) {
     if (u.erased) {
       b.AddErasedUser(u.f.id);
     }
+    for (auto& [category, at] : u.first_bought) {
+      b.AddCategoryFirst(u.f.id, at);
+      at = WholeSecond(at);
+    }
     b.AddUser(u.f);
     if (u.f.registered_at_micros) u.f.registered_at_micros = WholeSecond(*u.f.registered_at_micros);
     w.users.push_back(std::move(u));
@@ -131,6 +152,7 @@ struct NaiveModels {
   std::map<int64_t, std::string> aidees;
   std::map<int64_t, std::string> customer;
   std::map<int64_t, std::string> member;
+  std::map<int64_t, std::set<std::string>> motivations;
   std::map<int64_t, std::string> stage;
   std::map<int64_t, int64_t> r, f, m;  // buyers only
   std::map<int64_t, std::string> cell, tier;
@@ -157,6 +179,24 @@ NaiveModels ComputeNaiveModels(const std::vector<const NaiveUser*>& users, int64
     int ever = 0;
     for (const auto& [at, net] : u->orders) ever += at <= now ? 1 : 0;
     out.member[u->f.id] = u->member_since && *u->member_since <= now ? "member" : "non_member";
+    // Consumption values over the same window, with the default thresholds.
+    auto& motives = out.motivations[u->f.id];
+    int64_t discounted = 0;
+    for (size_t i = 0; i < u->orders.size(); ++i) {
+      discounted += in(u->orders[i].first) && u->discounted[i] ? 1 : 0;
+    }
+    if (orders >= 2 && 4 * discounted <= orders) motives.insert("functional");
+    if (orders >= 2 && 2 * discounted >= orders) motives.insert("conditional");
+    if (has("share") || inviters.contains(u->f.id)) motives.insert("social");
+    auto favourites = u->events.find("favourite");
+    const auto favourited =
+        favourites == u->events.end()
+            ? 0
+            : std::count_if(favourites->second.begin(), favourites->second.end(), in);
+    if (favourited >= 2 || has("review")) motives.insert("emotional");
+    int tried = 0;
+    for (const auto& [category, at] : u->first_bought) tried += in(at) ? 1 : 0;
+    if (tried >= 2) motives.insert("epistemic");
     if (ever == 1) out.customer[u->f.id] = "new_customer";
     if (ever >= 2) out.customer[u->f.id] = "repeat_customer";
     std::string stage;
@@ -389,6 +429,11 @@ bool NaiveMatch(const NaiveUser& u, const Filter& f, const AsOf& as_of) {
         const auto v = Find(*values, u.f.id);
         if (v && (f.tag == *v || f.tag == std::string(group) + "/" + *v)) return true;
       }
+      if (auto it = g_models->motivations.find(u.f.id); it != g_models->motivations.end()) {
+        for (const auto& v : it->second) {
+          if (f.tag == v || f.tag == "sys:motivation/" + v) return true;
+        }
+      }
       return false;
     }
     case Filter::Kind::kPredicate:
@@ -457,8 +502,11 @@ Filter RandomPredicate(std::mt19937_64& rng) {
                                   "sys:pareto/head",
                                   "sys:lifecycle/head",
                                   "non_member",
-                                  "sys:member/member"};
-    if (rng() % 3 == 0) f.tag = system[rng() % 11];
+                                  "sys:member/member",
+                                  "conditional",
+                                  "sys:motivation/social",
+                                  "epistemic"};
+    if (rng() % 3 == 0) f.tag = system[rng() % 14];
     return f;
   }
   f.kind = Filter::Kind::kPredicate;
@@ -565,9 +613,12 @@ TEST(FeatureIndex, AgreesWithANaiveEvaluatorOnRandomFilters) {
   for (const auto& [id, v] : now_models.stage) stages.insert(v);
   for (const auto& [id, v] : now_models.cell) cells.insert(v);
   for (const auto& [id, v] : now_models.tier) tiers.insert(v);
+  std::set<std::string> motives;
+  for (const auto& [id, v] : now_models.motivations) motives.insert(v.begin(), v.end());
   EXPECT_EQ(stages.size(), 7u);
   EXPECT_GE(cells.size(), 6u);
   EXPECT_EQ(tiers.size(), 3u);
+  EXPECT_EQ(motives.size(), 5u);
 }
 
 // Every value of every model, at two instants, member for member.
@@ -592,6 +643,9 @@ TEST(FeatureIndex, ModelsAgreeWithTheNaiveModelsForEveryValue) {
   }
   for (const char* f : {"r_score", "f_score", "m_score"}) {
     for (int k = 1; k <= 5; ++k) filters.push_back(std::string(f) + " = " + std::to_string(k));
+  }
+  for (const char* v : {"functional", "social", "emotional", "epistemic", "conditional"}) {
+    filters.push_back(std::string("has_tag(\"sys:motivation/") + v + "\")");
   }
   for (const int64_t at : {kNow, kNow - 100 * kDay}) {
     const NaiveModels models = ComputeNaiveModels(live, at);

@@ -37,7 +37,11 @@ core::Status Segments::Rebuild() {
     return core::Status::Ok();
   }));
   SHOPCRM_RETURN_IF_ERROR(facts_.ScanCountingOrders([&](const profiles::OrderFact& o) {
-    b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency);
+    b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency, o.discounted);
+    return core::Status::Ok();
+  }));
+  SHOPCRM_RETURN_IF_ERROR(facts_.ScanCategoryFirsts([&](const profiles::CategoryFirst& f) {
+    b.AddCategoryFirst(f.user_id, f.first_at_micros);
     return core::Status::Ok();
   }));
   SHOPCRM_RETURN_IF_ERROR(facts_.ScanEvents([&](const profiles::EventFact& e) {

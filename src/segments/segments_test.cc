@@ -121,7 +121,7 @@ TEST_P(SegmentsTest, CountsFollowTheOrderCountingRule) {
   auto tags = segments_->SystemTagCounts();
   ASSERT_TRUE(tags.ok());
   const std::map<std::string, uint64_t> by_tag(tags->begin(), tags->end());
-  EXPECT_EQ(by_tag.size(), 28u);
+  EXPECT_EQ(by_tag.size(), 33u);
   EXPECT_EQ(by_tag.at("sys:customer/repeat_customer"), 1u);  // u-1
   EXPECT_EQ(by_tag.at("sys:customer/new_customer"), 0u);     // u-2's order was refunded
   for (const char* stage : {"potential", "rising", "new", "churned"}) {
@@ -209,6 +209,56 @@ TEST_P(SegmentsTest, MembersAndLevels) {
   std::map<std::string, uint64_t> by_name(counts->begin(), counts->end());
   EXPECT_EQ(by_name["sys:member/member"], 2u);
   EXPECT_EQ(by_name["sys:member/non_member"], 1u);
+}
+
+// The consumption values from the stored facts: discounts and coupon codes
+// make an order discounted; order lines name the categories first bought.
+TEST_P(SegmentsTest, MotivationsFromDiscountsAndCategories) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  Ingest(profiles::OrderFromJson, R"([
+    {"source_id": "m-1", "user_external_id": "u-1", "currency": "CNY", "goods_amount": "100.00",
+     "discount_amount": "10.00", "paid_amount": "90.00", "status": "paid",
+     "placed_at": "2026-08-01T10:00:00Z",
+     "items": [{"sku": "s-1", "category_source_id": "shoes", "unit_price": "100.00"}]},
+    {"source_id": "m-2", "user_external_id": "u-1", "currency": "CNY", "goods_amount": "100.00",
+     "paid_amount": "100.00", "coupon_codes": ["C-1"], "status": "paid",
+     "placed_at": "2026-08-10T10:00:00Z",
+     "items": [{"sku": "s-2", "category_source_id": "bags", "unit_price": "100.00"}]},
+    {"source_id": "m-3", "user_external_id": "u-1", "currency": "CNY", "goods_amount": "50.00",
+     "paid_amount": "50.00", "status": "paid", "placed_at": "2026-09-01T10:00:00Z",
+     "items": [{"sku": "s-3", "category_source_id": "shoes", "unit_price": "50.00"}]},
+    {"source_id": "m-4", "user_external_id": "u-2", "currency": "CNY", "goods_amount": "60.00",
+     "paid_amount": "60.00", "status": "paid", "placed_at": "2026-09-02T10:00:00Z",
+     "items": [{"sku": "s-4", "category_source_id": "shoes", "unit_price": "60.00"}]},
+    {"source_id": "m-5", "user_external_id": "u-2", "currency": "CNY", "goods_amount": "60.00",
+     "paid_amount": "60.00", "status": "paid", "placed_at": "2026-09-03T10:00:00Z",
+     "items": [{"sku": "s-5", "category_source_id": "shoes", "unit_price": "60.00"}]},
+    {"source_id": "m-6", "user_external_id": "u-3", "currency": "CNY", "goods_amount": "60.00",
+     "paid_amount": "60.00", "status": "cancelled", "placed_at": "2026-09-03T10:00:00Z",
+     "items": [{"sku": "s-6", "category_source_id": "hats", "unit_price": "60.00"},
+               {"sku": "s-7", "category_source_id": "bags", "unit_price": "60.00"}]}])",
+         &profiles::Ingest::Orders);
+  ASSERT_TRUE(segments_->Rebuild().ok());
+  // u-1: two of three discounted; shoes and bags first bought this year.
+  EXPECT_EQ(Count("has_tag(\"sys:motivation/conditional\")"), 1u);
+  EXPECT_EQ(Count("has_tag(\"sys:motivation/epistemic\")"), 1u);
+  // u-2: two full-price orders of one category.
+  EXPECT_EQ(Count("has_tag(\"functional\")"), 1u);
+  EXPECT_EQ(Count("has_tag(\"functional\") and has_tag(\"epistemic\")"), 0u);
+  // u-3's order was cancelled: it counts for nothing.
+  EXPECT_EQ(Count("has_tag(\"sys:motivation/epistemic\") or has_tag(\"functional\")"), 2u);
+  profiles::UserQuery q;
+  auto page = dir_->List(q);
+  ASSERT_TRUE(page.ok());
+  for (const auto& u : page->items) {
+    auto m = segments_->ModelsOf(u.id, std::nullopt);
+    ASSERT_TRUE(m.ok());
+    const std::vector<std::string> expected =
+        u.external_id == "u-1"   ? std::vector<std::string>{"epistemic", "conditional"}
+        : u.external_id == "u-2" ? std::vector<std::string>{"functional"}
+                                 : std::vector<std::string>{};
+    EXPECT_EQ(m->motivations, expected) << u.external_id;
+  }
 }
 
 TEST_P(SegmentsTest, NoIndexYetIsLoadingThenTheRefresherCatchesUp) {

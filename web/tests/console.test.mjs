@@ -224,6 +224,7 @@ async function assertAarrr(page, shown, filter) {
 /** The AIDEES stages in order, with their Chinese labels. */
 const AIDEES_LABELS = { attention: '注意', interest: '兴趣', desire: '欲望', experience: '体验', enthusiasm: '热衷', share: '分享' }
 const CUSTOMER_LABELS = { new_customer: '新客', repeat_customer: '复购客' }
+const MOTIVATION_LABELS = { functional: '功能价值', social: '社会价值', emotional: '情感价值', epistemic: '认知价值', conditional: '情境价值' }
 
 /** The system tag groups in the order the Tags page shows them: [Chinese label, English label, labels of some tags]. */
 const SYSTEM_GROUPS = {
@@ -233,6 +234,7 @@ const SYSTEM_GROUPS = {
   'sys:aidees': ['AIDEES 阶段', 'AIDEES stage', AIDEES_LABELS],
   'sys:customer': ['新老客', 'New / repeat customers', CUSTOMER_LABELS],
   'sys:member': ['会员身份', 'Members', { member: '会员', non_member: '非会员' }],
+  'sys:motivation': ['消费价值', 'Consumption values', MOTIVATION_LABELS],
 }
 
 describe('shopcrm console', { concurrency: 1 }, () => {
@@ -1210,7 +1212,7 @@ describe('shopcrm console', { concurrency: 1 }, () => {
         if (JSON.stringify(before) === JSON.stringify(api) || attempt === 2) break
       }
       const system = api.items.filter((g) => g.kind === 'system')
-      assert.deepEqual(system.map((g) => g.name).sort(), Object.keys(SYSTEM_GROUPS).sort(), 'the six system groups')
+      assert.deepEqual(system.map((g) => g.name).sort(), Object.keys(SYSTEM_GROUPS).sort(), 'the seven system groups')
       const shownSystem = await page
         .locator(`${sel('tag-group')}[data-kind="system"]`)
         .evaluateAll((els) => els.map((e) => e.dataset.name))
@@ -1350,6 +1352,12 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       const member = card.locator(sel('user-models-member'))
       assert.equal(await member.getAttribute('data-member'), models.member)
       assert.equal((await member.innerText()).trim(), models.member === 'member' ? '会员' : '非会员')
+      // The consumption values, each labelled, in the API's order.
+      assert.ok(Array.isArray(models.motivations), 'the server gives the consumption values')
+      const motivations = await card
+        .locator(sel('user-models-motivation'))
+        .evaluateAll((els) => els.map((e) => [e.dataset.motivation, e.textContent.trim()]))
+      assert.deepEqual(motivations, models.motivations.map((m) => [m, MOTIVATION_LABELS[m]]))
       await page.locator(sel('lang-en')).click()
       if (models.customer) {
         const english = models.customer === 'new_customer' ? 'New customer' : 'Repeat customer'

@@ -93,7 +93,8 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                           {"pareto_tier", text_or_null(m.pareto_tier)},
                           {"aidees", text_or_null(m.aidees)},
                           {"customer", text_or_null(m.customer)},
-                          {"member", m.member}});
+                          {"member", m.member},
+                          {"motivations", m.motivations}});
               }});
 
   router.Add({"POST", "/api/v1/analytics/aarrr", Access::kAuthenticated, Permission::kRead,

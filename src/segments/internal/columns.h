@@ -63,6 +63,7 @@ struct Csr {
   static constexpr uint32_t kShort = 16;
   std::vector<int32_t> amount;
   std::unordered_map<uint32_t, int64_t> big;
+  Bitmap flagged;  // orders: the rows of discounted orders
 
   // The rows of user `u` at or before `hi` and after `lo` (seconds).
   std::pair<size_t, size_t> Range(uint32_t u, int64_t lo, int64_t hi) const {
@@ -136,6 +137,7 @@ struct Columns {
   uint16_t first_day = 0;
   Time latest_order = 0;                        // the latest order of all
   std::unordered_map<std::string, Csr> events;  // by event type
+  Csr category_firsts;  // when each user first bought from each category; empty without any
   // Members only (few of all users, so not a column): by dense user.
   struct Member {
     uint32_t user;

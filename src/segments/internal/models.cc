@@ -61,6 +61,47 @@ void Aidees(const Columns& c, int64_t window, int64_t at, std::vector<uint8_t>& 
   }
 }
 
+// The consumption values each user's facts in (window, at] show
+// (docs/analytics.md, "Consumption values").
+void Motivations(const Columns& c, int64_t window, int64_t at, const ModelOptions& o,
+                 std::vector<uint8_t>& out) {
+  auto bit = [](size_t value) { return static_cast<uint8_t>(1u << (value - 1)); };
+  constexpr size_t kFunctional = 1, kSocial = 2, kEmotional = 3, kEpistemic = 4, kConditional = 5;
+  auto count = [&](const char* type, uint32_t u) -> size_t {
+    auto it = c.events.find(type);
+    return it == c.events.end() ? 0 : it->second.Count(u, window, at);
+  };
+  for (uint32_t u = 0; u < c.size(); ++u) {
+    uint8_t bits = 0;
+    const auto [b, e] = c.orders.Range(u, window, at);
+    const auto n = static_cast<int64_t>(e - b);
+    if (n >= o.motive_orders) {
+      int64_t discounted = 0;
+      for (size_t i = b; i < e; ++i)
+        discounted += c.orders.flagged.Contains(static_cast<uint32_t>(i)) ? 1 : 0;
+      if (100 * discounted <= int64_t{o.functional_percent} * n) bits |= bit(kFunctional);
+      if (100 * discounted >= int64_t{o.conditional_percent} * n) bits |= bit(kConditional);
+    }
+    if (count("share", u) > 0) bits |= bit(kSocial);
+    if (count("favourite", u) >= static_cast<size_t>(o.emotional_favourites) ||
+        count("review", u) > 0) {
+      bits |= bit(kEmotional);
+    }
+    if (!c.category_firsts.off.empty() &&
+        c.category_firsts.Count(u, window, at) >= static_cast<size_t>(o.epistemic_categories)) {
+      bits |= bit(kEpistemic);
+    }
+    out[u] |= bits;
+  }
+  // Inviting someone who registered in the window is social too.
+  for (uint32_t u = 0; u < c.size(); ++u) {
+    const Time reg = c.registered[u];
+    if (c.referrer[u] != kNone && reg != kNoTime && reg > window && reg <= at) {
+      out[c.referrer[u]] |= bit(kSocial);
+    }
+  }
+}
+
 }  // namespace
 
 ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o) {
@@ -79,6 +120,8 @@ ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptio
   m.tier.assign(n, 0);
   m.aidees.assign(n, 0);
   Aidees(c, window, at, m.aidees);
+  m.motivation.assign(n, 0);
+  Motivations(c, window, at, o, m.motivation);
   m.member.assign(n, 2);
   for (const Columns::Member& x : c.memberships) {
     if (x.since <= at) m.member[x.user] = 1;
@@ -202,6 +245,7 @@ std::vector<SystemTag> FindSystemTags(std::string_view tag) {
       {"sys:aidees", SystemGroup::kAideesGroup, kAidees.data(), kAidees.size()},
       {"sys:customer", SystemGroup::kCustomerGroup, kCustomer.data(), kCustomer.size()},
       {"sys:member", SystemGroup::kMemberGroup, kMember.data(), kMember.size()},
+      {"sys:motivation", SystemGroup::kMotivationGroup, kMotivations.data(), kMotivations.size()},
   };
   std::string_view group;
   std::string_view name = tag;
@@ -244,8 +288,28 @@ const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g) {
       return m.customer;
     case SystemGroup::kMemberGroup:
       return m.member;
+    case SystemGroup::kMotivationGroup:
+      return m.motivation;
   }
   return m.stage;
+}
+
+bool Holds(const ModelColumns& m, const SystemTag& tag, uint32_t u) {
+  const uint8_t code = CodesOf(m, tag.group)[u];
+  if (tag.group == SystemGroup::kMotivationGroup) return ((code >> (tag.code - 1)) & 1U) != 0;
+  return code == tag.code;
+}
+
+std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes) {
+  std::vector<uint64_t> n(codes, 0);
+  for (uint8_t c : CodesOf(m, g)) {
+    if (g != SystemGroup::kMotivationGroup) {
+      ++n[c];
+      continue;
+    }
+    for (size_t k = 1; k < codes; ++k) n[k] += (c >> (k - 1)) & 1U;
+  }
+  return n;
 }
 
 std::shared_ptr<const ModelColumns> ModelCache::Get(const Columns& c, int64_t at,

@@ -39,16 +39,21 @@ struct ModelColumns {
   std::vector<uint8_t> r;      // 1..5, 0 = not a buyer in the RFM window
   std::vector<uint8_t> f;
   std::vector<uint8_t> m;
-  std::vector<uint8_t> cell;      // kRfmCells code, 0 = not a buyer
-  std::vector<uint8_t> tier;      // kTiers code, 0 = not a buyer
-  std::vector<uint8_t> aidees;    // kAidees code, 0 = no touch point in the window
-  std::vector<uint8_t> customer;  // kCustomer code: 0 no order, 1 one, 2 more
-  std::vector<uint8_t> member;    // kMember code: 1 a member by then, else 2
+  std::vector<uint8_t> cell;        // kRfmCells code, 0 = not a buyer
+  std::vector<uint8_t> tier;        // kTiers code, 0 = not a buyer
+  std::vector<uint8_t> aidees;      // kAidees code, 0 = no touch point in the window
+  std::vector<uint8_t> customer;    // kCustomer code: 0 no order, 1 one, 2 more
+  std::vector<uint8_t> member;      // kMember code: 1 a member by then, else 2
+  std::vector<uint8_t> motivation;  // kMotivations bits
 };
 
 inline constexpr std::array<std::string_view, 3> kCustomer = {"", "new_customer",
                                                               "repeat_customer"};
 inline constexpr std::array<std::string_view, 3> kMember = {"", "member", "non_member"};
+// The five consumption values (Sheth, Newman and Gross) as motivation tags; a
+// user may hold several: bit k - 1 of the user's code for value k.
+inline constexpr std::array<std::string_view, 6> kMotivations = {
+    "", "functional", "social", "emotional", "epistemic", "conditional"};
 
 // A text-valued model feature (lifecycle, rfm_cell, pareto_tier, aidees):
 // each user's code, and the value name of each code (code 0: none).
@@ -68,7 +73,8 @@ enum class SystemGroup {
   kParetoGroup,
   kAideesGroup,
   kCustomerGroup,
-  kMemberGroup
+  kMemberGroup,
+  kMotivationGroup  // several tags per user: codes are bits
 };
 struct SystemTag {
   SystemGroup group;
@@ -77,7 +83,10 @@ struct SystemTag {
 // "sys:lifecycle/rising" or a bare system tag name ("rising"): the system
 // tags it names (a bare name may be in several groups); empty for others.
 std::vector<SystemTag> FindSystemTags(std::string_view tag);
-const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g);
+// Whether user u holds the system tag.
+bool Holds(const ModelColumns& m, const SystemTag& tag, uint32_t u);
+// The members of each tag of the group, by code (position 0: none).
+std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes);
 
 ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o);
 

@@ -445,6 +445,8 @@ export interface UserModels {
   customer?: string | null
   /** `member` (from the first growth entry or paid purchase) or `non_member` (absent from older servers). */
   member?: string
+  /** The consumption values the user's facts show, of functional, social, emotional, epistemic, conditional. */
+  motivations?: string[]
 }
 
 /** GET /api/v1/analytics/lifecycle/flows: stage changes recorded in [from, to), by stage pair. */

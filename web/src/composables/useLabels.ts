@@ -27,6 +27,7 @@ export function useLabels() {
     aidees: (v: string | null | undefined) => label('segments.choices.aidees', v),
     customer: (v: string | null | undefined) => label('segments.choices.customer', v),
     member: (v: string | null | undefined) => label('segments.choices.member', v),
+    motivation: (v: string | null | undefined) => label('segments.choices.motivation', v),
     couponKind: (v: string | null | undefined) => label('coupons.kinds', v),
     couponFunding: (v: string | null | undefined) => label('coupons.fundings', v),
     templateStatus: (v: string | null | undefined) => label('coupons.statuses', v),

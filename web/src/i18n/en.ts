@@ -219,6 +219,8 @@ const en: typeof zhCN = {
     customer: 'New or repeat',
     noCustomer: 'none (no order yet)',
     member: 'Membership',
+    motivations: 'Consumption values',
+    noMotivations: 'none shown in the last year',
     spendByMonth: 'Spend by month',
     noSpend: 'No spending yet',
     orders: 'Orders',
@@ -328,6 +330,7 @@ const en: typeof zhCN = {
       aidees: 'AIDEES stage',
       customer: 'New / repeat customers',
       member: 'Members',
+      motivation: 'Consumption values',
     },
     systemHint: 'Computed by the built-in models from the current data; cannot be added or removed by hand. In filters: {example}.',
     filterName: 'In filters',
@@ -537,6 +540,13 @@ const en: typeof zhCN = {
       member: {
         member: 'Member',
         non_member: 'Not a member',
+      },
+      motivation: {
+        functional: 'Functional',
+        social: 'Social',
+        emotional: 'Emotional',
+        epistemic: 'Epistemic',
+        conditional: 'Conditional',
       },
     },
     saved: {

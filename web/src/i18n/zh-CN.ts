@@ -218,6 +218,8 @@ export default {
     customer: '新老客',
     noCustomer: '无（尚未购买）',
     member: '会员身份',
+    motivations: '消费价值',
+    noMotivations: '无（近一年的行为未显示）',
     spendByMonth: '月度消费',
     noSpend: '暂无消费记录',
     orders: '订单',
@@ -327,6 +329,7 @@ export default {
       aidees: 'AIDEES 阶段',
       customer: '新老客',
       member: '会员身份',
+      motivation: '消费价值',
     },
     systemHint: '由内置模型按当前数据自动计算，不能手工添加或移除；在筛选条件中写作 {example}。',
     filterName: '筛选写法',
@@ -536,6 +539,13 @@ export default {
       member: {
         member: '会员',
         non_member: '非会员',
+      },
+      motivation: {
+        functional: '功能价值',
+        social: '社会价值',
+        emotional: '情感价值',
+        epistemic: '认知价值',
+        conditional: '情境价值',
       },
     },
     saved: {

@@ -68,6 +68,9 @@ export const CUSTOMER_KINDS = ['new_customer', 'repeat_customer'] as const
 /** Member or not (the `sys:member` tags, the user models' `member`). */
 export const MEMBER_KINDS = ['member', 'non_member'] as const
 
+/** The consumption values (the `sys:motivation` tags, the user models' `motivations`). */
+export const MOTIVATIONS = ['functional', 'social', 'emotional', 'epistemic', 'conditional'] as const
+
 /** Dimensions whose values are a known set, shown in that order rather than by size. */
 export const KNOWN_ORDER: Record<string, readonly string[]> = {
   lifecycle: LIFECYCLE_STAGES,
@@ -76,6 +79,7 @@ export const KNOWN_ORDER: Record<string, readonly string[]> = {
   aidees: AIDEES_STAGES,
   customer: CUSTOMER_KINDS,
   member: MEMBER_KINDS,
+  motivation: MOTIVATIONS,
   gender: ['male', 'female', 'unknown'],
 }
 

@@ -1,5 +1,5 @@
 // System tag groups (docs/analytics.md, "System tags"): `sys:lifecycle`, `sys:rfm`,
-// `sys:pareto`, `sys:aidees`, `sys:customer` and `sys:member`, whose tags are the values of the built-in
+// `sys:pareto`, `sys:aidees`, `sys:customer`, `sys:member` and `sys:motivation`, whose tags are the values of the built-in
 // models and whose members the server computes. They are listed with the manual groups by
 // GET /api/v1/tag-groups, usable in filters as has_tag("sys:lifecycle/rising"), and cannot
 // be put on or taken off users by hand (422 system_tag_read_only). Pure functions, no Vue.
@@ -15,6 +15,7 @@ export const SYSTEM_TAG_GROUPS: readonly { name: string; key: string; model: str
   { name: 'sys:aidees', key: 'aidees', model: 'aidees' },
   { name: 'sys:customer', key: 'customer', model: 'customer' },
   { name: 'sys:member', key: 'member', model: 'member' },
+  { name: 'sys:motivation', key: 'motivation', model: 'motivation' },
 ]
 
 const BY_NAME = new Map(SYSTEM_TAG_GROUPS.map((g) => [g.name, g]))
@@ -38,7 +39,8 @@ export function manualOnly(groups: readonly TagGroup[]): TagGroup[] {
 
 /**
  * The groups for showing: manual groups first as the server lists them, then the system
- * groups in model order (lifecycle, RFM, Pareto, AIDEES, customer, member; others after), each
+ * groups in model order (lifecycle, RFM, Pareto, AIDEES, customer, member, motivation;
+ * others after), each
  * system group's tags in the order of the model's values.
  */
 export function orderTagGroups(groups: readonly TagGroup[]): TagGroup[] {
