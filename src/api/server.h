@@ -36,6 +36,7 @@
 #include "membership/rules.h"
 #include "membership/stored_value.h"
 #include "membership/tasks.h"
+#include "profiles/attitudes.h"
 #include "profiles/directory.h"
 #include "profiles/facts.h"
 #include "profiles/import_runs.h"
@@ -105,6 +106,9 @@ struct Services {
   // When set, membership changes arriving together share one transaction
   // (store/group_commit.h); otherwise each has its own.
   store::GroupCommitter* member_commits = nullptr;
+  // The Fishbein model's attributes and weights.
+  std::vector<profiles::AttitudeAttribute> attitude_attributes =
+      profiles::DefaultAttitudeAttributes();
 };
 
 class Router;

@@ -168,6 +168,13 @@ const std::vector<Setting>& Settings() {
       {"segments.pareto_percent",
        IntIn(1, 99,
              [](Config& c, int64_t n) { c.segments.models.pareto_percent = static_cast<int>(n); })},
+      {"analytics.attitude_attributes",
+       Text(
+           [](Config& c, const std::string& v) {
+             c.attitude_attributes = *profiles::ParseAttitudeAttributes(v);
+           },
+           [](const std::string& v) { return profiles::ParseAttitudeAttributes(v).ok(); },
+           "must list name:weight pairs, e.g. quality:3,price:2 (weights -3 to 3, at most 20)")},
       {"segments.motive_orders",
        IntIn(1, 10000,
              [](Config& c, int64_t n) { c.segments.models.motive_orders = static_cast<int>(n); })},

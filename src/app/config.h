@@ -15,6 +15,7 @@
 #include "membership/check_ins.h"
 #include "membership/order_rewards.h"
 #include "membership/points.h"
+#include "profiles/attitudes.h"
 #include "segments/segments.h"
 #include "store/database.h"
 
@@ -28,6 +29,9 @@ struct Config {
   std::string time_zone = "Asia/Shanghai";
   std::string currency = "CNY";
   segments::SegmentsOptions segments;  // its currency follows business.currency
+  // The Fishbein model's attributes and weights (analytics.attitude_attributes).
+  std::vector<profiles::AttitudeAttribute> attitude_attributes =
+      profiles::DefaultAttitudeAttributes();
   marketing::CouponsOptions coupons;
   membership::PointsOptions points;
   membership::CheckInOptions check_ins;

@@ -101,6 +101,7 @@ int Serve(const Config& config) {
                          *app.member_rules,
                          *core::Currency::Parse(config.currency)};
   services.member_commits = app.member_commits.get();
+  services.attitude_attributes = config.attitude_attributes;
   // Builds the index at once, then keeps it current and records stage changes.
   app.segments->StartRefresher(app.lifecycle.get());
   // Runs queued bulk grants, and resumes any a stopped server left unfinished.

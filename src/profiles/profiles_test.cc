@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "audit/audit_log.h"
+#include "profiles/attitudes.h"
 #include "profiles/directory.h"
 #include "profiles/ingest.h"
 #include "profiles/record_json.h"
@@ -341,6 +342,67 @@ TEST_P(ProfilesTest, TimelinesPageNewestFirst) {
   EXPECT_EQ(seen.front(), "e24");
   EXPECT_EQ(seen.back(), "e0");
   EXPECT_EQ(dir_->Get(424242).error().reason(), "user_not_found");
+}
+
+// Fishbein: each review scores the attributes it names (properties.beliefs)
+// and gives its rating to the others; a belief is the mean of a category's
+// scores, and A = Σ Bᵢ·Eᵢ.
+TEST_P(ProfilesTest, AttitudesFromReviews) {
+  Users(R"([{"external_id": "a"}, {"external_id": "b"}])");
+  Events(R"([
+    {"source_id": "v1", "user_external_id": "a", "type": "review", "category_source_id": "shoes",
+     "rating": 4, "occurred_at": "2026-09-01T10:00:00Z"},
+    {"source_id": "v2", "user_external_id": "a", "type": "review", "category_source_id": "shoes",
+     "rating": 2, "properties": {"beliefs": {"quality": 5}}, "occurred_at": "2026-09-02T10:00:00Z"},
+    {"source_id": "v3", "user_external_id": "a", "type": "review", "category_source_id": "bags",
+     "properties": {"beliefs": {"price": 1, "bogus": 3, "service": 9}},
+     "occurred_at": "2026-09-03T10:00:00Z"},
+    {"source_id": "v4", "user_external_id": "a", "type": "review", "category_source_id": "hats",
+     "occurred_at": "2026-09-03T10:00:00Z"},
+    {"source_id": "v5", "user_external_id": "a", "type": "visit", "category_source_id": "caps",
+     "occurred_at": "2026-09-03T10:00:00Z"},
+    {"source_id": "v6", "user_external_id": "b", "type": "review", "category_source_id": "shoes",
+     "rating": 5, "occurred_at": "2026-09-03T10:00:00Z"}])");
+  Attitudes model(t_->db(),
+                  DefaultAttitudeAttributes());  // quality 3, price 2, service 2, delivery 1
+  auto a = model.Of(UserId("a"));
+  ASSERT_TRUE(a.ok()) << a.error().ToString();
+  ASSERT_EQ(a->size(), 2U);  // hats: a review without a score; caps: not a review
+  EXPECT_EQ((*a)[0].category, "shoes");
+  EXPECT_DOUBLE_EQ((*a)[0].score, 4.5 * 3 + 3 * 2 + 3 * 2 + 3 * 1);
+  EXPECT_EQ((*a)[0].reviews, 2);
+  const std::vector<std::pair<std::string, double>> shoes = {
+      {"quality", 4.5}, {"price", 3}, {"service", 3}, {"delivery", 3}};
+  EXPECT_EQ((*a)[0].beliefs, shoes);
+  EXPECT_EQ((*a)[1].category, "bags");
+  EXPECT_DOUBLE_EQ((*a)[1].score, 2);
+  EXPECT_EQ((*a)[1].beliefs, (std::vector<std::pair<std::string, double>>{{"price", 1}}));
+  auto b = model.Of(UserId("b"));
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->size(), 1U);
+  EXPECT_DOUBLE_EQ((*b)[0].score, 5 * (3 + 2 + 2 + 1));
+  // Weights change the score, not the beliefs.
+  Attitudes price_only(t_->db(), *ParseAttitudeAttributes("price:-3"));
+  auto p = price_only.Of(UserId("a"));
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->size(), 2U);
+  EXPECT_EQ((*p)[0].category, "bags");  // -3 beats -9
+  EXPECT_DOUBLE_EQ((*p)[1].score, -9);
+  EXPECT_EQ(model.Of(999999).error().reason(), "user_not_found");
+}
+
+TEST(AttitudeAttributes, ParseAndRefuse) {
+  auto ok = ParseAttitudeAttributes("quality:3,price:-2,after_sales:0");
+  ASSERT_TRUE(ok.ok());
+  ASSERT_EQ(ok->size(), 3U);
+  EXPECT_EQ((*ok)[1].name, "price");
+  EXPECT_EQ((*ok)[1].weight, -2);
+  for (const char* bad : {"", "quality", "quality:4", "quality:x", "a:1,a:2", "a b:1", "a:1,"}) {
+    auto r = ParseAttitudeAttributes(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().reason(), "invalid_config") << bad;
+    EXPECT_EQ(r.error().fields().at(0).field, "analytics.attitude_attributes");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProfilesTest,

@@ -1366,6 +1366,47 @@ describe('shopcrm console', { concurrency: 1 }, () => {
     })
   })
 
+  test("the user 360 page shows the user's attitudes by category, as the API computes them", async () => {
+    await withPage('user-attitudes', async (page) => {
+      await logIn(page)
+      // A demo user who reviewed something (about a third of completed orders get a review).
+      let item = null
+      let attitudes = null
+      for (const c of await findDemoUsers(page, 40)) {
+        const a = await apiGet(page, `/api/v1/users/${c.item.id}/attitudes`)
+        if (a.items.length > 0) {
+          item = c.item
+          attitudes = a
+          break
+        }
+      }
+      assert.ok(item, 'a demo user with a review of a category')
+      await openUser(page, item.id)
+      const card = page.locator(sel('user-attitudes'))
+      await card.locator(sel('user-attitude-score')).first().waitFor()
+      const rows = await card
+        .locator(sel('user-attitude-category'))
+        .evaluateAll((els) => els.map((e) => e.dataset.category))
+      assert.deepEqual(rows, attitudes.items.map((i) => i.category), 'the categories, highest attitude first')
+      const scores = await card.locator(sel('user-attitude-score')).evaluateAll((els) => els.map((e) => Number(e.dataset.score)))
+      assert.deepEqual(scores, attitudes.items.map((i) => i.attitude))
+      // Each score is the weighted sum of the beliefs shown beside it.
+      const beliefs = await card
+        .locator(sel('user-attitude-belief'))
+        .evaluateAll((els) => els.map((e) => [e.dataset.attribute, e.textContent.trim()]))
+      assert.equal(beliefs.length, attitudes.items.length * attitudes.attributes.length)
+      attitudes.items.forEach((row, i) => {
+        const sum = attitudes.attributes.reduce((acc, a) => acc + (row.beliefs[a.name] ?? 0) * a.weight, 0)
+        assert.ok(Math.abs(sum - row.attitude) < 0.05, `A = Σ B·E for ${row.category}`)
+        attitudes.attributes.forEach((a, j) => {
+          const [name, text] = beliefs[i * attitudes.attributes.length + j]
+          assert.equal(name, a.name)
+          assert.equal(text, row.beliefs[a.name] === undefined ? '—' : row.beliefs[a.name].toFixed(2))
+        })
+      })
+    })
+  })
+
   test('logs out to /login, and / then redirects to /login', async () => {
     await withPage('logout', async (page) => {
       await logIn(page)

@@ -1,8 +1,11 @@
 // /api/v1/segments: the live count of a filter (the segment builder types
 // into it), the feature catalog the builder offers, and the state of the
 // feature index (segments/segments.h).
+#include <cmath>
+
 #include "api/routes/routes.h"
 #include "api/routes/segment_request.h"
+#include "profiles/attitudes.h"
 #include "segments/catalog.h"
 #include "segments/segments.h"
 
@@ -95,6 +98,32 @@ void AddSegmentRoutes(Router& router, Services& s, const ServerOptions& o) {
                           {"customer", text_or_null(m.customer)},
                           {"member", m.member},
                           {"motivations", m.motivations}});
+              }});
+
+  router.Add({"GET", "/api/v1/users/{id}/attitudes", Access::kAuthenticated, Permission::kRead,
+              [&s](Request& req) -> core::Result<Response> {
+                SHOPCRM_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                profiles::Attitudes model(s.db, s.attitude_attributes);
+                SHOPCRM_ASSIGN_OR_RETURN(auto items, model.Of(id));
+                // Two decimals: beliefs are means of whole scores.
+                auto round2 = [](double x) { return std::round(x * 100) / 100; };
+                core::Json attributes = core::Json::array();
+                for (const auto& a : model.attributes()) {
+                  attributes.push_back({{"name", a.name}, {"weight", a.weight}});
+                }
+                core::Json out = core::Json::array();
+                for (const auto& a : items) {
+                  core::Json beliefs = core::Json::object();
+                  for (const auto& [name, b] : a.beliefs) beliefs[name] = round2(b);
+                  out.push_back({{"category", a.category},
+                                 {"category_name",
+                                  a.category_name ? core::Json(*a.category_name) : core::Json()},
+                                 {"attitude", round2(a.score)},
+                                 {"reviews", a.reviews},
+                                 {"beliefs", std::move(beliefs)}});
+                }
+                return JsonResponse(
+                    200, {{"attributes", std::move(attributes)}, {"items", std::move(out)}});
               }});
 
   router.Add({"POST", "/api/v1/analytics/aarrr", Access::kAuthenticated, Permission::kRead,

@@ -430,6 +430,22 @@ export interface PivotResult {
   cells: PivotCell[]
 }
 
+/** GET /api/v1/users/{id}/attitudes: the Fishbein attitude towards each reviewed category. */
+export interface UserAttitudes {
+  /** The configured attributes and their weights Eᵢ (-3 to 3). */
+  attributes: { name: string; weight: number }[]
+  /** Highest attitude first. */
+  items: {
+    category: string
+    category_name: string | null
+    /** A = Σ Bᵢ·Eᵢ, to two decimals. */
+    attitude: number
+    reviews: number
+    /** Bᵢ (1–5) by attribute, those the reviews give. */
+    beliefs: Record<string, number>
+  }[]
+}
+
 /** GET /api/v1/users/{id}/models: the built-in models of one user (docs/analytics.md). */
 export interface UserModels {
   as_of: string

@@ -1,5 +1,5 @@
 import { api } from './client'
-import type { Order, Page, UserDetail, UserEvent, UserFilters, UserListItem, UserModels } from './types'
+import type { Order, Page, UserAttitudes, UserDetail, UserEvent, UserFilters, UserListItem, UserModels } from './types'
 
 const userPath = (id: string): string => `/api/v1/users/${encodeURIComponent(id)}`
 
@@ -35,6 +35,10 @@ export function removeUserTag(id: string, tagId: string): Promise<void> {
 }
 
 /** The user's lifecycle stage, RFM cell and scores, Pareto tier; errors are shown by the caller. */
+export function fetchUserAttitudes(id: string): Promise<UserAttitudes> {
+  return api.get<UserAttitudes>(`${userPath(id)}/attitudes`, undefined, { silent: true })
+}
+
 export function fetchUserModels(id: string): Promise<UserModels> {
   return api.get<UserModels>(`${userPath(id)}/models`, undefined, { silent: true })
 }
