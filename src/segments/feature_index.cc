@@ -119,6 +119,15 @@ struct FeatureIndex::Data : internal::Columns {
   internal::Bitmap EvalPredicate(const Predicate& p, const AsOf& as_of,
                                  const internal::Bitmap* within) const;
   internal::Bitmap EvalText(const Dict& dict, const Predicate& p) const;
+  // The users who are members by the instant.
+  internal::Bitmap MembersAt(const AsOf& as_of) const {
+    const int64_t t = Seconds(core::ToUnixMicros(as_of.at));
+    std::vector<uint32_t> users;
+    for (const Member& m : memberships) {
+      if (int64_t{m.since} <= t) users.push_back(m.user);
+    }
+    return internal::Bitmap(users);
+  }
   // recency in [a, b] days, from the users' latest order days.
   internal::Bitmap EvalRecency(int64_t a, int64_t b, const AsOf& as_of,
                                const internal::Bitmap* within) const;
@@ -164,7 +173,10 @@ struct FeatureIndex::Data : internal::Columns {
 int FeatureIndex::Data::Cost(const Filter& f) const {
   switch (f.kind) {
     case Filter::Kind::kHasTag:
-      return internal::FindSystemTags(f.tag).empty() ? 0 : 1;
+      for (const auto& st : internal::FindSystemTags(f.tag)) {
+        if (st.group != internal::SystemGroup::kMemberGroup) return 1;  // the models
+      }
+      return 0;
     case Filter::Kind::kPredicate:
       if (DictOf(f.predicate.field) != nullptr) return 0;
       if (internal::IsTextModel(f.predicate.field)) return 1;
@@ -253,7 +265,19 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
     case Filter::Kind::kHasTag: {
       internal::Bitmap out;
       if (const internal::Bitmap* b = Tag(f.tag)) out = *b;
-      if (const auto system = internal::FindSystemTags(f.tag); !system.empty()) {
+      // Members come straight from the memberships; the other system tags
+      // from the models of the instant.
+      std::vector<internal::SystemTag> system;
+      for (const auto& st : internal::FindSystemTags(f.tag)) {
+        if (st.group != internal::SystemGroup::kMemberGroup) {
+          system.push_back(st);
+          continue;
+        }
+        internal::Bitmap members = MembersAt(as_of);
+        if (st.code != 1) members.Flip(size());  // non_member
+        out.Or(members);
+      }
+      if (!system.empty()) {
         auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
         std::vector<uint32_t> members;
         auto test = [&](uint32_t u) {
