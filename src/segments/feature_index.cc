@@ -958,7 +958,8 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   out.customer = internal::kCustomer[m->customer[u]];
   out.member = internal::kMember[m->member[u]];
   for (size_t k = 1; k < internal::kMotivations.size(); ++k) {
-    if ((m->motivation[u] >> (k - 1)) & 1U) out.motivations.emplace_back(internal::kMotivations[k]);
+    if (internal::HasBit(m->motivation[u], k))
+      out.motivations.emplace_back(internal::kMotivations[k]);
   }
   return out;
 }

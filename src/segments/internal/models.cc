@@ -296,7 +296,7 @@ const std::vector<uint8_t>& CodesOf(const ModelColumns& m, SystemGroup g) {
 
 bool Holds(const ModelColumns& m, const SystemTag& tag, uint32_t u) {
   const uint8_t code = CodesOf(m, tag.group)[u];
-  if (tag.group == SystemGroup::kMotivationGroup) return ((code >> (tag.code - 1)) & 1U) != 0;
+  if (tag.group == SystemGroup::kMotivationGroup) return HasBit(code, tag.code);
   return code == tag.code;
 }
 
@@ -307,7 +307,7 @@ std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes
       ++n[c];
       continue;
     }
-    for (size_t k = 1; k < codes; ++k) n[k] += (c >> (k - 1)) & 1U;
+    for (size_t k = 1; k < codes; ++k) n[k] += HasBit(c, k) ? 1U : 0U;
   }
   return n;
 }

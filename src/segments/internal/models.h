@@ -83,6 +83,8 @@ struct SystemTag {
 // "sys:lifecycle/rising" or a bare system tag name ("rising"): the system
 // tags it names (a bare name may be in several groups); empty for others.
 std::vector<SystemTag> FindSystemTags(std::string_view tag);
+// Whether a bit-coded value (kMotivations) includes value k (1-based).
+inline bool HasBit(uint8_t code, size_t k) { return ((unsigned{code} >> (k - 1)) & 1U) != 0; }
 // Whether user u holds the system tag.
 bool Holds(const ModelColumns& m, const SystemTag& tag, uint32_t u);
 // The members of each tag of the group, by code (position 0: none).
