@@ -953,6 +953,40 @@ TEST(FeatureIndex, FactTimesCountToTheWholeSecond) {
   EXPECT_EQ(count("first_order_days = 30"), 1u);
 }
 
+// Recency by the days of latest orders, at the edges of the days there are:
+// every order long before the instant (historical data counted as of now),
+// and an instant before some orders (an analysis of the past).
+TEST(FeatureIndex, RecencyAtTheEdgesOfTheOrderDays) {
+  FeatureIndex::Builder b("CNY");
+  b.AddTagName(1, "ops", "vip");
+  for (int64_t id = 1; id <= 4; ++id) {
+    UserFeatures u;
+    u.id = id;
+    b.AddUser(u);
+    b.AddUserTag(id, 1);
+  }
+  b.AddOrder(1, kNow - 100 * kDay, 100, "CNY");
+  b.AddOrder(2, kNow - 120 * kDay, 100, "CNY");
+  b.AddOrder(3, kNow - 130 * kDay, 100, "CNY");
+  b.AddOrder(3, kNow - 101 * kDay + kDay / 2, 100, "CNY");
+  const auto index = std::move(b).Finish();
+  auto count = [&](const std::string& text, int64_t at) {
+    auto f = ParseFilter(text, Features());
+    EXPECT_TRUE(f.ok()) << text;
+    return f.ok() ? index->Count(*f, At(at)) : 99;
+  };
+  for (const std::string tag : {"", "has_tag(\"vip\") and "}) {
+    EXPECT_EQ(count(tag + "recency <= 30", kNow), 0u) << tag;
+    EXPECT_EQ(count(tag + "recency <= 100", kNow), 2u) << tag;  // 1, and 3 (100.5 days)
+    EXPECT_EQ(count(tag + "recency between 101 and 500", kNow), 1u) << tag;
+    EXPECT_EQ(count(tag + "recency >= 0", kNow), 3u) << tag;
+    // As of 110 days ago: user 1's order is in the future, user 3's latest then is 130 days old.
+    EXPECT_EQ(count(tag + "recency <= 15", kNow - 110 * kDay), 1u) << tag;  // user 2
+    EXPECT_EQ(count(tag + "recency between 19 and 21", kNow - 110 * kDay), 1u) << tag;
+    EXPECT_EQ(count(tag + "recency <= 30", kNow - 200 * kDay), 0u) << tag;
+  }
+}
+
 TEST(FeatureIndex, AmountsBeyond32BitsStayExact) {
   FeatureIndex::Builder b("CNY");
   UserFeatures u;
