@@ -71,29 +71,31 @@ core::Status Facts::ScanCountingOrders(const std::function<core::Status(const Or
 
 core::Status Facts::ScanCategoryFirsts(
     const std::function<core::Status(const CategoryFirst&)>& fn) {
-  // Keyed by (user, category): a page may end inside one user's categories.
-  int64_t after_user = INT64_MIN;
-  std::string after_category;
+  // A page of users at a time, their orders found through orders_user_placed:
+  // each order line is read once however many pages there are.
   const std::string sql =
       "SELECT o.user_id, i.category_source_id, MIN(o.paid_at) FROM orders o JOIN order_items i "
-      "ON i.order_id = o.id WHERE i.category_source_id IS NOT NULL AND i.category_source_id <> "
-      "'' AND " +
+      "ON i.order_id = o.id WHERE o.user_id > ? AND o.user_id <= ? AND i.category_source_id IS "
+      "NOT NULL AND i.category_source_id <> '' AND " +
       std::string(internal::kCountingOrderO) +
-      " AND (o.user_id > ? OR (o.user_id = ? AND i.category_source_id > ?)) GROUP BY o.user_id, "
-      "i.category_source_id ORDER BY o.user_id, i.category_source_id LIMIT ?";
+      " GROUP BY o.user_id, i.category_source_id ORDER BY o.user_id, i.category_source_id";
+  int64_t after = INT64_MIN;
   while (true) {
+    store::Rows users;
     store::Rows rows;
     SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
-      SHOPCRM_ASSIGN_OR_RETURN(
-          rows, s.Query(sql, {after_user, after_user, after_category, int64_t{page_rows_}}));
+      SHOPCRM_ASSIGN_OR_RETURN(users,
+                               s.Query("SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                                       {after, int64_t{page_rows_}}));
+      if (users.rows.empty()) return core::Status::Ok();
+      SHOPCRM_ASSIGN_OR_RETURN(rows, s.Query(sql, {after, users.rows.back().Int(0)}));
       return core::Status::Ok();
     }));
     for (const auto& r : rows.rows) {
       SHOPCRM_RETURN_IF_ERROR(fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)}));
     }
-    if (rows.rows.size() < static_cast<size_t>(page_rows_)) return core::Status::Ok();
-    after_user = rows.rows.back().Int(0);
-    after_category = rows.rows.back().Text(1);
+    if (users.rows.size() < static_cast<size_t>(page_rows_)) return core::Status::Ok();
+    after = users.rows.back().Int(0);
   }
 }
 

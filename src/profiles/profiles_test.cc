@@ -6,6 +6,7 @@
 #include "audit/audit_log.h"
 #include "profiles/attitudes.h"
 #include "profiles/directory.h"
+#include "profiles/facts.h"
 #include "profiles/ingest.h"
 #include "profiles/record_json.h"
 #include "profiles/tags.h"
@@ -389,6 +390,43 @@ TEST_P(ProfilesTest, AttitudesFromReviews) {
   EXPECT_EQ((*p)[0].category, "bags");  // -3 beats -9
   EXPECT_DOUBLE_EQ((*p)[1].score, -9);
   EXPECT_EQ(model.Of(999999).error().reason(), "user_not_found");
+}
+
+// The categories each user first bought, one page of users at a time: every
+// (user, category) once, with its earliest counting order, whatever the page size.
+TEST_P(ProfilesTest, CategoryFirstsPageThroughUsers) {
+  Users(R"([{"external_id": "a"}, {"external_id": "b"}, {"external_id": "c"}])");
+  Orders(R"([
+    {"source_id": "f1", "user_external_id": "a", "currency": "CNY", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "paid", "placed_at": "2026-09-01T10:00:00Z",
+     "items": [{"sku": "s1", "category_source_id": "shoes", "unit_price": "5.00"},
+               {"sku": "s2", "category_source_id": "bags", "unit_price": "5.00"}]},
+    {"source_id": "f2", "user_external_id": "a", "currency": "CNY", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "paid", "placed_at": "2026-08-01T10:00:00Z",
+     "items": [{"sku": "s3", "category_source_id": "shoes", "unit_price": "10.00"}]},
+    {"source_id": "f3", "user_external_id": "b", "currency": "CNY", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "cancelled", "placed_at": "2026-08-01T10:00:00Z",
+     "items": [{"sku": "s4", "category_source_id": "hats", "unit_price": "10.00"}]},
+    {"source_id": "f4", "user_external_id": "c", "currency": "USD", "goods_amount": "10.00",
+     "paid_amount": "10.00", "status": "paid", "placed_at": "2026-07-01T10:00:00Z",
+     "items": [{"sku": "s5", "category_source_id": "hats", "unit_price": "10.00"},
+               {"sku": "s6", "unit_price": "1.00"}]}])");
+  const int64_t aug1 = core::ToUnixMicros(*core::ParseRfc3339("2026-08-01T10:00:00Z"));
+  const int64_t sep1 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-01T10:00:00Z"));
+  const int64_t jul1 = core::ToUnixMicros(*core::ParseRfc3339("2026-07-01T10:00:00Z"));
+  const std::vector<std::tuple<int64_t, std::string, int64_t>> expected = {
+      {UserId("a"), "bags", sep1}, {UserId("a"), "shoes", aug1}, {UserId("c"), "hats", jul1}};
+  for (int page : {1, 2, 50}) {
+    Facts facts(t_->db(), page);
+    std::vector<std::tuple<int64_t, std::string, int64_t>> got;
+    ASSERT_TRUE(facts
+                    .ScanCategoryFirsts([&](const CategoryFirst& f) {
+                      got.emplace_back(f.user_id, f.category, f.first_at_micros);
+                      return core::Status::Ok();
+                    })
+                    .ok());
+    EXPECT_EQ(got, expected) << "pages of " << page;
+  }
 }
 
 TEST(AttitudeAttributes, ParseAndRefuse) {
