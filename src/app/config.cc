@@ -35,6 +35,12 @@ Setter IntIn(int64_t lo, int64_t hi, std::function<void(Config&, int64_t)> apply
   };
 }
 
+// A threshold of the built-in segment models.
+Setter ModelInt(int lo, int hi, int segments::ModelOptions::*field) {
+  return IntIn(lo, hi,
+               [field](Config& c, int64_t n) { c.segments.models.*field = static_cast<int>(n); });
+}
+
 // One of the listed words.
 Setter OneOf(std::vector<std::string> allowed,
              std::function<void(Config&, const std::string&)> apply) {
@@ -152,52 +158,31 @@ const std::vector<Setting>& Settings() {
       {"segments.refresh_ms",
        IntIn(100, 3600000,
              [](Config& c, int64_t n) { c.segments.refresh_interval = milliseconds(n); })},
-      {"segments.new_days",
-       IntIn(1, 3650,
-             [](Config& c, int64_t n) { c.segments.models.new_days = static_cast<int>(n); })},
-      {"segments.churn_days",
-       IntIn(1, 3650,
-             [](Config& c, int64_t n) { c.segments.models.churn_days = static_cast<int>(n); })},
-      {"segments.mature_orders",
-       IntIn(1, 10000,
-             [](Config& c, int64_t n) { c.segments.models.mature_orders = static_cast<int>(n); })},
-      {"segments.rfm_window_days", IntIn(1, 3650,
-                                         [](Config& c, int64_t n) {
-                                           c.segments.models.rfm_window_days = static_cast<int>(n);
-                                         })},
-      {"segments.pareto_percent",
-       IntIn(1, 99,
-             [](Config& c, int64_t n) { c.segments.models.pareto_percent = static_cast<int>(n); })},
+      {"segments.new_days", ModelInt(1, 3650, &segments::ModelOptions::new_days)},
+      {"segments.churn_days", ModelInt(1, 3650, &segments::ModelOptions::churn_days)},
+      {"segments.mature_orders", ModelInt(1, 10000, &segments::ModelOptions::mature_orders)},
+      {"segments.rfm_window_days", ModelInt(1, 3650, &segments::ModelOptions::rfm_window_days)},
+      {"segments.pareto_percent", ModelInt(1, 99, &segments::ModelOptions::pareto_percent)},
       {"analytics.attitude_attributes",
-       Text(
-           [](Config& c, const std::string& v) {
-             c.attitude_attributes = *profiles::ParseAttitudeAttributes(v);
-           },
-           [](const std::string& v) { return profiles::ParseAttitudeAttributes(v).ok(); },
-           "must list name:weight pairs, e.g. quality:3,price:2 (weights -3 to 3, at most 20)")},
-      {"segments.motive_orders",
-       IntIn(1, 10000,
-             [](Config& c, int64_t n) { c.segments.models.motive_orders = static_cast<int>(n); })},
-      {"segments.functional_percent", IntIn(0, 100,
-                                            [](Config& c, int64_t n) {
-                                              c.segments.models.functional_percent =
-                                                  static_cast<int>(n);
-                                            })},
-      {"segments.conditional_percent", IntIn(0, 100,
-                                             [](Config& c, int64_t n) {
-                                               c.segments.models.conditional_percent =
-                                                   static_cast<int>(n);
-                                             })},
-      {"segments.emotional_favourites", IntIn(1, 10000,
-                                              [](Config& c, int64_t n) {
-                                                c.segments.models.emotional_favourites =
-                                                    static_cast<int>(n);
-                                              })},
-      {"segments.epistemic_categories", IntIn(1, 10000,
-                                              [](Config& c, int64_t n) {
-                                                c.segments.models.epistemic_categories =
-                                                    static_cast<int>(n);
-                                              })},
+       [](Config& c, const std::string& v, std::string& err) {
+         auto attributes = profiles::ParseAttitudeAttributes(v);
+         if (!attributes.ok()) {
+           err = "must list name:weight pairs, e.g. quality:3,price:2 (weights -3 to 3, at most "
+                 "20)";
+           return false;
+         }
+         c.attitude_attributes = std::move(*attributes);
+         return true;
+       }},
+      {"segments.motive_orders", ModelInt(1, 10000, &segments::ModelOptions::motive_orders)},
+      {"segments.functional_percent",
+       ModelInt(0, 100, &segments::ModelOptions::functional_percent)},
+      {"segments.conditional_percent",
+       ModelInt(0, 100, &segments::ModelOptions::conditional_percent)},
+      {"segments.emotional_favourites",
+       ModelInt(1, 10000, &segments::ModelOptions::emotional_favourites)},
+      {"segments.epistemic_categories",
+       ModelInt(1, 10000, &segments::ModelOptions::epistemic_categories)},
       {"coupons.max_unused_crm",
        IntIn(0, 1000, [](Config& c, int64_t n) { c.coupons.max_unused_crm = n; })},
       {"coupons.grant_repeat_days",

@@ -138,9 +138,8 @@ struct FeatureIndex::Data : internal::Columns {
     bool none_after = false;                 // no order is after hi
   };
   RecencyDays DaysOf(const Predicate& p, const AsOf& as_of) const;
-  // Whether to unite the days' bitmaps rather than sieve `within`.
-  bool ByDays(const RecencyDays& d, const internal::Bitmap* within) const;
-  internal::Bitmap EvalRecency(const RecencyDays& d, const internal::Bitmap* within) const;
+  // Everyone whose recency is in the interval, from the days' bitmaps.
+  internal::Bitmap EvalRecency(const RecencyDays& d) const;
   internal::Bitmap EvalModel(const Predicate& p, const internal::ModelColumns& m,
                              const internal::Bitmap* within) const;
   const Dict* DictOf(std::string_view field) const;
@@ -578,28 +577,17 @@ FeatureIndex::Data::RecencyDays FeatureIndex::Data::DaysOf(const Predicate& p,
   return d;
 }
 
-bool FeatureIndex::Data::ByDays(const RecencyDays& d, const internal::Bitmap* within) const {
-  // Over candidates, the sieve (split between the cores) costs less per
-  // candidate than the union does per user of the days (measured: Q3 of
-  // docs/benchmarks.md took 0.7-1.0 ms sieved, 2.3 ms by days).
-  return d.usable && within == nullptr;
-}
-
-internal::Bitmap FeatureIndex::Data::EvalRecency(const RecencyDays& d,
-                                                 const internal::Bitmap* within) const {
+internal::Bitmap FeatureIndex::Data::EvalRecency(const RecencyDays& d) const {
   if (!d.any) return {};
   std::vector<const internal::Bitmap*> inner;
   for (int64_t i = d.inner_begin; i < d.inner_end; ++i) {
     inner.push_back(&last_days[static_cast<size_t>(i)]);
   }
   internal::Bitmap out = internal::Bitmap::Union(inner);
-  if (within != nullptr) out.And(*within);
   std::vector<uint32_t> edge;
   auto exact = [&](int64_t i) {
     if (i < 0 || i >= static_cast<int64_t>(last_days.size())) return;
-    internal::Bitmap users = last_days[static_cast<size_t>(i)];
-    if (within != nullptr) users.And(*within);
-    users.ForEachFrom(0, [&](uint32_t u) {
+    last_days[static_cast<size_t>(i)].ForEachFrom(0, [&](uint32_t u) {
       const auto [rb, re] = orders.Range(u, INT64_MIN, d.t);
       if (rb != re && int64_t{orders.at[re - 1]} >= d.lo && int64_t{orders.at[re - 1]} <= d.hi) {
         edge.push_back(u);
@@ -622,9 +610,11 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
                                                    const internal::Bitmap* within) const {
   if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
   // Recency over everyone unites the days of latest orders; over candidates,
-  // a sieve looks at each one's day.
-  if (const RecencyDays days = DaysOf(p, as_of); ByDays(days, within)) {
-    return EvalRecency(days, within);
+  // a sieve looks at each one's day: the sieve, split between the cores,
+  // costs less per candidate than the union per user of the days (Q3 of
+  // docs/benchmarks.md: 0.7-1.0 ms sieved, 2.3 ms by days).
+  if (within == nullptr) {
+    if (const RecencyDays days = DaysOf(p, as_of); days.usable) return EvalRecency(days);
   }
   if (internal::IsTextModel(p.field)) {
     return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
