@@ -30,13 +30,56 @@ core::Status Page(store::Database& db, int page_rows, const std::string& sql,
   }
 }
 
+// Runs `sql` for the users of `ids`, a chunk at a time: `sql` has "{in}"
+// where the chunk's parenthesized placeholder list goes, and that list is
+// all its parameters.
+core::Status ForUsers(store::Database& db, const std::vector<int64_t>& ids, std::string_view sql,
+                      const std::function<core::Status(const store::Row&)>& row) {
+  constexpr size_t kChunk = 500;
+  const size_t at = sql.find("{in}");
+  for (size_t start = 0; start < ids.size(); start += kChunk) {
+    const size_t n = std::min(kChunk, ids.size() - start);
+    std::string list = "(?";
+    for (size_t i = 1; i < n; ++i) list += ", ?";
+    list += ")";
+    const std::string text =
+        std::string(sql.substr(0, at)) + list + std::string(sql.substr(at + 4));
+    std::vector<store::Value> params(ids.begin() + static_cast<ptrdiff_t>(start),
+                                     ids.begin() + static_cast<ptrdiff_t>(start + n));
+    store::Rows rows;
+    SHOPCRM_RETURN_IF_ERROR(db.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+      SHOPCRM_ASSIGN_OR_RETURN(rows, s.Query(text, params));
+      return core::Status::Ok();
+    }));
+    for (const auto& r : rows.rows) SHOPCRM_RETURN_IF_ERROR(row(r));
+  }
+  return core::Status::Ok();
+}
+
+// A scan of all rows (paged by `key`, from `from_where`) or of some users'
+// (`user_column` IN the list).
+core::Status Scan(store::Database& db, int page_rows, Facts::Only only, const std::string& select,
+                  const std::string& from_where, std::string_view key, std::string_view user_column,
+                  const std::function<core::Status(const store::Row&)>& row) {
+  const std::string glue = from_where.find(" WHERE ") == std::string::npos ? " WHERE " : " AND ";
+  if (only != nullptr) {
+    return ForUsers(db, *only,
+                    select + from_where + glue + std::string(user_column) + " IN {in}", row);
+  }
+  return Page(db, page_rows,
+              select + from_where + glue + std::string(key) + " > ? ORDER BY " +
+                  std::string(key) + " LIMIT ?",
+              row);
+}
+
 }  // namespace
 
-core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>& fn) {
-  return Page(db_, page_rows_,
+core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>& fn,
+                              Only only) {
+  return Scan(db_, page_rows_, only,
               "SELECT id, gender, birthday, city, province, source_channel, registered_at, "
-              "erased_at, referrer_id FROM users WHERE id > ? ORDER BY id LIMIT ?",
-              [&](const store::Row& r) {
+              "erased_at, referrer_id",
+              " FROM users", "id", "id", [&](const store::Row& r) {
                 UserFact u;
                 u.id = r.Int(0);
                 u.gender = r.OptionalText(1);
@@ -51,12 +94,13 @@ core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>
               });
 }
 
-core::Status Facts::ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn) {
-  return Page(db_, page_rows_,
+core::Status Facts::ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn,
+                                       Only only) {
+  return Scan(db_, page_rows_, only,
               "SELECT id, user_id, paid_at, paid_minor - refunded_minor, currency, "
               "CASE WHEN discount_minor > 0 OR COALESCE(coupon_codes, '') NOT IN ('', '[]') "
-              "THEN 1 ELSE 0 END FROM orders WHERE id > ? AND " +
-                  std::string(internal::kCountingOrder) + " ORDER BY id LIMIT ?",
+              "THEN 1 ELSE 0 END",
+              " FROM orders WHERE " + std::string(internal::kCountingOrder), "id", "user_id",
               [&](const store::Row& r) {
                 OrderFact o;
                 o.id = r.Int(0);
@@ -70,15 +114,22 @@ core::Status Facts::ScanCountingOrders(const std::function<core::Status(const Or
 }
 
 core::Status Facts::ScanCategoryFirsts(
-    const std::function<core::Status(const CategoryFirst&)>& fn) {
+    const std::function<core::Status(const CategoryFirst&)>& fn, Only only) {
   // A page of users at a time, their orders found through orders_user_placed:
   // each order line is read once however many pages there are.
-  const std::string sql =
-      "SELECT o.user_id, i.category_source_id, MIN(o.paid_at) FROM orders o JOIN order_items i "
-      "ON i.order_id = o.id WHERE o.user_id > ? AND o.user_id <= ? AND i.category_source_id IS "
-      "NOT NULL AND i.category_source_id <> '' AND " +
-      std::string(internal::kCountingOrderO) +
-      " GROUP BY o.user_id, i.category_source_id ORDER BY o.user_id, i.category_source_id";
+  auto sql = [](std::string_view users) {
+    return "SELECT o.user_id, i.category_source_id, MIN(o.paid_at) FROM orders o JOIN "
+           "order_items i ON i.order_id = o.id WHERE " +
+           std::string(users) +
+           " AND i.category_source_id IS NOT NULL AND i.category_source_id <> '' AND " +
+           std::string(internal::kCountingOrderO) +
+           " GROUP BY o.user_id, i.category_source_id ORDER BY o.user_id, i.category_source_id";
+  };
+  auto emit = [&](const store::Row& r) {
+    return fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)});
+  };
+  if (only != nullptr) return ForUsers(db_, *only, sql("o.user_id IN {in}"), emit);
+  const std::string paged = sql("o.user_id > ? AND o.user_id <= ?");
   int64_t after = INT64_MIN;
   while (true) {
     store::Rows users;
@@ -88,28 +139,26 @@ core::Status Facts::ScanCategoryFirsts(
                                s.Query("SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?",
                                        {after, int64_t{page_rows_}}));
       if (users.rows.empty()) return core::Status::Ok();
-      SHOPCRM_ASSIGN_OR_RETURN(rows, s.Query(sql, {after, users.rows.back().Int(0)}));
+      SHOPCRM_ASSIGN_OR_RETURN(rows, s.Query(paged, {after, users.rows.back().Int(0)}));
       return core::Status::Ok();
     }));
-    for (const auto& r : rows.rows) {
-      SHOPCRM_RETURN_IF_ERROR(fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)}));
-    }
+    for (const auto& r : rows.rows) SHOPCRM_RETURN_IF_ERROR(emit(r));
     if (users.rows.size() < static_cast<size_t>(page_rows_)) return core::Status::Ok();
     after = users.rows.back().Int(0);
   }
 }
 
-core::Status Facts::ScanMembers(const std::function<core::Status(const MemberFact&)>& fn) {
+core::Status Facts::ScanMembers(const std::function<core::Status(const MemberFact&)>& fn,
+                                Only only) {
   // As the membership metrics count them: a member from their first growth
   // entry or paid purchase.
-  return Page(db_, page_rows_,
+  return Scan(db_, page_rows_, only,
               "SELECT u.id, (SELECT MIN(g.at) FROM growth_entries g WHERE g.user_id = u.id), "
               "(SELECT MIN(e.at) FROM paid_membership_events e WHERE e.user_id = u.id), "
-              "(SELECT l.level FROM member_levels l WHERE l.user_id = u.id) FROM users u "
-              "WHERE u.id > ? AND (EXISTS (SELECT 1 FROM growth_entries g WHERE g.user_id = u.id) "
-              "OR EXISTS (SELECT 1 FROM paid_membership_events e WHERE e.user_id = u.id)) "
-              "ORDER BY u.id LIMIT ?",
-              [&](const store::Row& r) {
+              "(SELECT l.level FROM member_levels l WHERE l.user_id = u.id)",
+              " FROM users u WHERE (EXISTS (SELECT 1 FROM growth_entries g WHERE g.user_id = "
+              "u.id) OR EXISTS (SELECT 1 FROM paid_membership_events e WHERE e.user_id = u.id))",
+              "u.id", "u.id", [&](const store::Row& r) {
                 MemberFact m;
                 m.user_id = r.Int(0);
                 const auto growth = r.OptionalInt(1);
@@ -120,10 +169,10 @@ core::Status Facts::ScanMembers(const std::function<core::Status(const MemberFac
               });
 }
 
-core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&)>& fn) {
-  return Page(db_, page_rows_,
-              "SELECT id, user_id, type, occurred_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
-              [&](const store::Row& r) {
+core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&)>& fn,
+                               Only only) {
+  return Scan(db_, page_rows_, only, "SELECT id, user_id, type, occurred_at", " FROM events", "id",
+              "user_id", [&](const store::Row& r) {
                 EventFact e;
                 e.id = r.Int(0);
                 e.user_id = r.Int(1);
@@ -133,7 +182,13 @@ core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&
               });
 }
 
-core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&)>& fn) {
+core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&)>& fn,
+                                 Only only) {
+  auto emit = [&](const store::Row& r) { return fn(TagFact{r.Int(0), r.Int(1)}); };
+  if (only != nullptr) {
+    return ForUsers(db_, *only, "SELECT user_id, tag_id FROM user_tags WHERE user_id IN {in}",
+                    emit);
+  }
   // Keyed by (user, tag): a page may end inside one user's tags.
   int64_t after_user = INT64_MIN;
   int64_t after_tag = INT64_MIN;
@@ -146,9 +201,7 @@ core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&
                         {after_user, after_tag, int64_t{page_rows_}}));
       return core::Status::Ok();
     }));
-    for (const auto& r : rows.rows) {
-      SHOPCRM_RETURN_IF_ERROR(fn(TagFact{r.Int(0), r.Int(1)}));
-    }
+    for (const auto& r : rows.rows) SHOPCRM_RETURN_IF_ERROR(emit(r));
     if (rows.rows.size() < static_cast<size_t>(page_rows_)) return core::Status::Ok();
     after_user = rows.rows.back().Int(0);
     after_tag = rows.rows.back().Int(1);
@@ -167,27 +220,17 @@ core::Status Facts::ScanTagNames(const std::function<core::Status(const TagName&
 core::Result<std::vector<std::pair<int64_t, std::string>>> Facts::ExternalIds(
     const std::vector<int64_t>& user_ids) {
   std::vector<std::pair<int64_t, std::string>> out;
-  constexpr size_t kChunk = 500;
-  SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
-    out.clear();
-    for (size_t start = 0; start < user_ids.size(); start += kChunk) {
-      const size_t n = std::min(kChunk, user_ids.size() - start);
-      std::string sql = "SELECT id, external_id FROM users WHERE id IN (?";
-      for (size_t i = 1; i < n; ++i) sql += ", ?";
-      sql += ")";
-      std::vector<store::Value> params(user_ids.begin() + static_cast<ptrdiff_t>(start),
-                                       user_ids.begin() + static_cast<ptrdiff_t>(start + n));
-      SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
-      for (const auto& r : rows.rows) out.emplace_back(r.Int(0), r.Text(1));
-    }
-    return core::Status::Ok();
-  }));
+  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, user_ids, "SELECT id, external_id FROM users WHERE id IN {in}",
+                                   [&](const store::Row& r) {
+                                     out.emplace_back(r.Int(0), r.Text(1));
+                                     return core::Status::Ok();
+                                   }));
   std::sort(out.begin(), out.end());
   return out;
 }
 
-core::Result<std::string> Facts::Version() {
-  std::string out;
+core::Result<FactMarks> Facts::Marks() {
+  FactMarks m;
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
     // Index lookups only. New facts raise a maximum id (events, orders, order
     // steps) or update time (users, bare ones included); tag changes and
@@ -201,11 +244,73 @@ core::Result<std::string> Facts::Version() {
                                      "(SELECT COALESCE(MAX(id), 0) FROM growth_entries), "
                                      "(SELECT COALESCE(MAX(id), 0) FROM paid_membership_events)"));
     const store::Row& r = rows.rows.at(0);
-    for (size_t i = 0; i < 6; ++i) out += std::to_string(r.Int(i)) + ".";
-    SHOPCRM_ASSIGN_OR_RETURN(int64_t audited, audit::AuditLog::LatestId(s));
-    out += std::to_string(audited);
+    m.events = r.Int(0);
+    m.orders = r.Int(1);
+    m.order_steps = r.Int(2);
+    m.users_updated_at = r.Int(3);
+    m.growth = r.Int(4);
+    m.paid = r.Int(5);
+    SHOPCRM_ASSIGN_OR_RETURN(m.audit, audit::AuditLog::LatestId(s));
     return core::Status::Ok();
   }));
+  return m;
+}
+
+core::Result<FactChanges> Facts::ChangedSince(const FactMarks& since) {
+  FactChanges out;
+  SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+    // Each part reads a range of an index: ids (or update times) above the mark.
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto rows,
+        s.Query("SELECT user_id FROM events WHERE id > ? AND user_id IS NOT NULL "
+                "UNION SELECT user_id FROM orders WHERE id > ? "
+                "UNION SELECT o.user_id FROM order_status_history h JOIN orders o ON o.id = "
+                "h.order_id WHERE h.id > ? "
+                "UNION SELECT id FROM users WHERE updated_at > ? "
+                "UNION SELECT user_id FROM growth_entries WHERE id > ? "
+                "UNION SELECT user_id FROM paid_membership_events WHERE id > ? "
+                "UNION SELECT CAST(target_id AS BIGINT) FROM audit_log WHERE id > ? AND action = "
+                "'user.erase'",
+                {since.events, since.orders, since.order_steps, since.users_updated_at,
+                 since.growth, since.paid, since.audit}));
+    for (const auto& r : rows.rows) out.users.push_back(r.Int(0));
+    SHOPCRM_ASSIGN_OR_RETURN(
+        auto tags, s.Query("SELECT COUNT(*) FROM audit_log WHERE id > ? AND (action LIKE 'tag%' "
+                           "OR action LIKE 'user_tag.%')",
+                           {since.audit}));
+    out.tags = tags.rows.at(0).Int(0) > 0;
+    return core::Status::Ok();
+  }));
+  std::sort(out.users.begin(), out.users.end());
+  out.users.erase(std::unique(out.users.begin(), out.users.end()), out.users.end());
+  // An invitee's registration counts for their inviter (AIDEES "share", the
+  // social value, AARRR referring): the inviter changes with them.
+  std::vector<int64_t> inviters;
+  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, out.users,
+                                   "SELECT referrer_id FROM users WHERE id IN {in} AND "
+                                   "referrer_id IS NOT NULL",
+                                   [&](const store::Row& r) {
+                                     inviters.push_back(r.Int(0));
+                                     return core::Status::Ok();
+                                   }));
+  out.users.insert(out.users.end(), inviters.begin(), inviters.end());
+  std::sort(out.users.begin(), out.users.end());
+  out.users.erase(std::unique(out.users.begin(), out.users.end()), out.users.end());
+  return out;
+}
+
+core::Result<std::vector<int64_t>> Facts::InviteesOf(const std::vector<int64_t>& users) {
+  std::vector<int64_t> out;
+  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, users, "SELECT id FROM users WHERE referrer_id IN {in}",
+                                   [&](const store::Row& r) {
+                                     const int64_t id = r.Int(0);
+                                     if (!std::binary_search(users.begin(), users.end(), id)) {
+                                       out.push_back(id);
+                                     }
+                                     return core::Status::Ok();
+                                   }));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

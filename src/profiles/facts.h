@@ -2,7 +2,9 @@
 // segment engine): users, counting orders, behaviour events and tag
 // assignments. Each scan walks its table in id order, a page at a time in its
 // own read transaction, so millions of rows stream at bounded memory; rows
-// committed while a scan runs may or may not be seen.
+// committed while a scan runs may or may not be seen. Given a list of users
+// (`only`), a scan reads those users' rows alone, in no particular order:
+// that is how an index takes in what changed (Marks, ChangedSince).
 //
 // Orders follow docs/orders.md: only counting orders are returned, each with
 // its net amount (paid - refunded) at its paid time.
@@ -76,34 +78,74 @@ struct TagName {
   std::string name;
 };
 
+// The high-water marks of the facts: the latest id of each fact table, and
+// the latest update time of users. Index lookups only.
+struct FactMarks {
+  int64_t events = 0;
+  int64_t orders = 0;
+  int64_t order_steps = 0;       // order_status_history
+  int64_t users_updated_at = 0;  // micros
+  int64_t growth = 0;            // growth_entries
+  int64_t paid = 0;              // paid_membership_events
+  int64_t audit = 0;             // tag changes and erasures are audited
+  bool operator==(const FactMarks&) const = default;
+};
+
+// What was written after some marks.
+struct FactChanges {
+  // The users whose facts may have changed, ascending: those with a newer
+  // event, order, order step, profile update, growth entry, paid purchase or
+  // erasure, and whoever invited them (an invitee counts for the inviter).
+  std::vector<int64_t> users;
+  // A tag, tag group or tag assignment changed: no list of users says whom
+  // it touched.
+  bool tags = false;
+};
+
 class Facts final {
  public:
   explicit Facts(store::Database& db, int page_rows = 50000) : db_(db), page_rows_(page_rows) {}
 
-  // Each calls `fn` once per row in id order (user_tags: by user, then tag).
-  // A non-OK status from `fn` stops the scan and is returned.
-  core::Status ScanUsers(const std::function<core::Status(const UserFact&)>& fn);
-  core::Status ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn);
-  core::Status ScanEvents(const std::function<core::Status(const EventFact&)>& fn);
-  core::Status ScanUserTags(const std::function<core::Status(const TagFact&)>& fn);
+  // Users whose facts a scan reads (ascending, or any order); null for all.
+  using Only = const std::vector<int64_t>*;
+
+  // Each calls `fn` once per row in id order (user_tags: by user, then tag),
+  // or, with `only`, once per row of those users. A non-OK status from `fn`
+  // stops the scan and is returned.
+  core::Status ScanUsers(const std::function<core::Status(const UserFact&)>& fn,
+                         Only only = nullptr);
+  core::Status ScanCountingOrders(const std::function<core::Status(const OrderFact&)>& fn,
+                                  Only only = nullptr);
+  core::Status ScanEvents(const std::function<core::Status(const EventFact&)>& fn,
+                          Only only = nullptr);
+  core::Status ScanUserTags(const std::function<core::Status(const TagFact&)>& fn,
+                            Only only = nullptr);
   core::Status ScanTagNames(const std::function<core::Status(const TagName&)>& fn);
   // Each user's categories with the time of their first purchase, by user
   // then category.
-  core::Status ScanCategoryFirsts(const std::function<core::Status(const CategoryFirst&)>& fn);
+  core::Status ScanCategoryFirsts(const std::function<core::Status(const CategoryFirst&)>& fn,
+                                  Only only = nullptr);
   // Members in user id order.
-  core::Status ScanMembers(const std::function<core::Status(const MemberFact&)>& fn);
+  core::Status ScanMembers(const std::function<core::Status(const MemberFact&)>& fn,
+                           Only only = nullptr);
 
   // The external ids of the given users (ids not found are left out).
   core::Result<std::vector<std::pair<int64_t, std::string>>> ExternalIds(
       const std::vector<int64_t>& user_ids);
 
-  // A fingerprint of everything the scans return: it changes when a user,
-  // order, order update, event, growth entry or paid purchase is written, or
-  // a tag change or erasure is
-  // audited (by any process). Index lookups only. Ids and times are taken
-  // before commit, so a transaction that commits after a later one may not
-  // change it: readers should look again a little later (segments does).
-  core::Result<std::string> Version();
+  // The marks change when a user, order, order update, event, growth entry
+  // or paid purchase is written, or a tag change or erasure is audited (by
+  // any process). Ids and times are taken before commit, so a transaction
+  // that commits after a later one may not change them, and its rows may be
+  // at or below marks read before it committed: readers look again a little
+  // later, and ask for changes since marks read some seconds earlier
+  // (segments does both).
+  core::Result<FactMarks> Marks();
+  // What was written after `since`.
+  core::Result<FactChanges> ChangedSince(const FactMarks& since);
+  // The users that any of `users` (ascending) invited, but not those, ascending:
+  // an inviter's models look at their invitees.
+  core::Result<std::vector<int64_t>> InviteesOf(const std::vector<int64_t>& users);
 
  private:
   store::Database& db_;

@@ -108,6 +108,15 @@ struct FeatureIndex::Data : internal::Columns {
   ModelOptions model_options;
   int money_digits = 2;  // of the business currency
   mutable internal::ModelCache models;
+  // The index whose buyers the relative models rank against; null for this one's own.
+  std::shared_ptr<const FeatureIndex> reference;
+
+  std::shared_ptr<const internal::ModelColumns> ModelsAt(const AsOf& as_of) const {
+    const int64_t at = core::ToUnixMicros(as_of.at);
+    if (reference == nullptr) return models.Get(*this, at, model_options);
+    const auto population = reference->d_->ModelsAt(as_of);
+    return models.Get(*this, at, model_options, &population->population);
+  }
 
   // The users `f` matches; with `within`, only those of `within` (a
   // condition then scans no one else).
@@ -287,7 +296,7 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
         out.Or(members);
       }
       if (!system.empty()) {
-        auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
+        auto m = ModelsAt(as_of);
         std::vector<uint32_t> members;
         auto test = [&](uint32_t u) {
           for (const auto& st : system) {
@@ -617,7 +626,7 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
     if (const RecencyDays days = DaysOf(p, as_of); days.usable) return EvalRecency(days);
   }
   if (internal::IsTextModel(p.field)) {
-    return EvalModel(p, *models.Get(*this, core::ToUnixMicros(as_of.at), model_options), within);
+    return EvalModel(p, *ModelsAt(as_of), within);
   }
   std::vector<Sieve> sieve;
   WithTest(p, as_of, [&](auto test, const Prefetch& prefetch) {
@@ -645,7 +654,7 @@ void FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> win
     return raw_time ? t : (hi - t) / kDay;
   };
   if (f == "r_score" || f == "f_score" || f == "m_score") {
-    auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
+    auto m = ModelsAt(as_of);
     const std::vector<uint8_t>* score = f == "r_score" ? &m->r : f == "f_score" ? &m->f : &m->m;
     return visit([m, score](uint32_t u) -> std::optional<int64_t> {
       if ((*score)[u] == 0) return std::nullopt;
@@ -754,7 +763,7 @@ std::vector<std::pair<std::optional<std::string>, internal::Bitmap>> FeatureInde
     none = dict->any;
     none.Flip(size());
   } else {
-    auto m = models.Get(*this, core::ToUnixMicros(as_of.at), model_options);
+    auto m = ModelsAt(as_of);
     const internal::TextModel t = internal::TextModelOf(*m, dim);
     std::vector<std::vector<uint32_t>> members(t.names.size());
     for (uint32_t u = 0; u < t.codes->size(); ++u) members[(*t.codes)[u]].push_back(u);
@@ -792,13 +801,36 @@ core::Status ModelOptions::Validate() const {
   return core::InvalidFields("invalid_config", std::move(errors));
 }
 
-FeatureIndex::FeatureIndex(std::unique_ptr<Data> d) : d_(std::move(d)) {}
+FeatureIndex::FeatureIndex(std::shared_ptr<const Data> d,
+                           std::shared_ptr<const internal::Bitmap> hidden)
+    : d_(std::move(d)), hidden_(std::move(hidden)) {}
 FeatureIndex::~FeatureIndex() = default;
 
-uint32_t FeatureIndex::size() const { return d_->size(); }
+uint32_t FeatureIndex::size() const {
+  return d_->size() - (hidden_ ? static_cast<uint32_t>(hidden_->Cardinality()) : 0);
+}
+
+bool FeatureIndex::Hidden(uint32_t u) const { return hidden_ && hidden_->Contains(u); }
+
+void FeatureIndex::Hide(internal::Bitmap& users) const {
+  if (hidden_) users.AndNot(*hidden_);
+}
+
+std::shared_ptr<const FeatureIndex> FeatureIndex::Without(
+    const std::vector<int64_t>& user_ids) const {
+  auto hidden = std::make_shared<internal::Bitmap>();
+  if (hidden_) *hidden = *hidden_;
+  for (int64_t id : user_ids) {
+    auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), id);
+    if (it != d_->ids.end() && *it == id) hidden->Add(static_cast<uint32_t>(it - d_->ids.begin()));
+  }
+  hidden->Optimize();
+  return std::shared_ptr<const FeatureIndex>(new FeatureIndex(d_, std::move(hidden)));
+}
 
 uint64_t FeatureIndex::Count(const Filter& filter, const AsOf& as_of) const {
-  return d_->Eval(filter, as_of).Cardinality();
+  const internal::Bitmap users = d_->Eval(filter, as_of);
+  return users.Cardinality() - (hidden_ ? users.AndCardinality(*hidden_) : 0);
 }
 
 std::vector<int64_t> FeatureIndex::Members(const Filter& filter, const AsOf& as_of, int64_t after,
@@ -806,8 +838,9 @@ std::vector<int64_t> FeatureIndex::Members(const Filter& filter, const AsOf& as_
   auto start = static_cast<uint32_t>(std::upper_bound(d_->ids.begin(), d_->ids.end(), after) -
                                      d_->ids.begin());
   std::vector<int64_t> out;
+  if (limit == 0) return out;
   auto take = [&](uint32_t u) {
-    out.push_back(d_->ids[u]);
+    if (!Hidden(u)) out.push_back(d_->ids[u]);
     return out.size() < limit;
   };
   // A page stops early: the filter is evaluated over growing ranges of users
@@ -833,6 +866,7 @@ std::vector<uint64_t> FeatureIndex::Explain(const Filter& filter, const AsOf& as
   if (filter.kind != Filter::Kind::kAnd) return {Count(filter, as_of)};
   std::vector<uint64_t> out;
   internal::Bitmap acc = d_->Eval(filter.children.front(), as_of);
+  Hide(acc);
   out.push_back(acc.Cardinality());
   for (size_t i = 1; i < filter.children.size(); ++i) {
     if (!acc.Empty()) acc = d_->Eval(filter.children[i], as_of, &acc);
@@ -843,17 +877,21 @@ std::vector<uint64_t> FeatureIndex::Explain(const Filter& filter, const AsOf& as
 
 OverlapCounts FeatureIndex::Overlap(const UserSet& a, const UserSet& b, const AsOf& as_of) const {
   auto resolve = [&](const UserSet& set) {
-    if (set.filter != nullptr) return d_->Eval(*set.filter, as_of);
-    std::vector<uint32_t> dense;
-    if (set.ids != nullptr) {
+    internal::Bitmap users;
+    if (set.filter != nullptr) {
+      users = d_->Eval(*set.filter, as_of);
+    } else if (set.ids != nullptr) {
+      std::vector<uint32_t> dense;
       for (int64_t id : *set.ids) {
         auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), id);
         if (it != d_->ids.end() && *it == id) {
           dense.push_back(static_cast<uint32_t>(it - d_->ids.begin()));
         }
       }
+      users = internal::Bitmap(dense);
     }
-    return internal::Bitmap(dense);
+    Hide(users);
+    return users;
   };
   const internal::Bitmap x = resolve(a);
   const internal::Bitmap y = resolve(b);
@@ -863,7 +901,8 @@ OverlapCounts FeatureIndex::Overlap(const UserSet& a, const UserSet& b, const As
 std::vector<PivotCell> FeatureIndex::Pivot(const Filter& filter, const AsOf& as_of,
                                            const std::vector<std::string>& dimensions,
                                            const std::optional<Measure>& measure) const {
-  const internal::Bitmap matched = d_->Eval(filter, as_of);
+  internal::Bitmap matched = d_->Eval(filter, as_of);
+  Hide(matched);
   Data::ValueOf value_of;
   if (measure) value_of = d_->Getter(measure->field, measure->window_days, as_of);
   std::vector<PivotCell> out;
@@ -907,7 +946,9 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
   const int64_t hi = Seconds(core::ToUnixMicros(to));
   internal::Bitmap population;
   if (filter != nullptr) population = d.Eval(*filter, as_of);
-  auto in = [&](uint32_t u) { return filter == nullptr || population.Contains(u); };
+  auto in = [&](uint32_t u) {
+    return (filter == nullptr || population.Contains(u)) && !Hidden(u);
+  };
   AarrrCounts out;
   internal::Bitmap referrers;  // who invited someone acquired in the period
   for (uint32_t u = 0; u < d.size(); ++u) {
@@ -939,11 +980,11 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
 
 std::vector<std::pair<std::string, uint64_t>> FeatureIndex::SystemTagCounts(
     const AsOf& as_of) const {
-  auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
+  auto m = d_->ModelsAt(as_of);
   std::vector<std::pair<std::string, uint64_t>> out;
   using G = internal::SystemGroup;
   auto tally = [&](std::string_view group, G g, auto names) {
-    const std::vector<uint64_t> n = internal::TallyOf(*m, g, names.size());
+    const std::vector<uint64_t> n = internal::TallyOf(*m, g, names.size(), hidden_.get());
     for (size_t i = 1; i < names.size(); ++i) {
       out.emplace_back(std::string(group) + "/" + std::string(names[i]), n[i]);
     }
@@ -960,15 +1001,18 @@ std::vector<std::pair<std::string, uint64_t>> FeatureIndex::SystemTagCounts(
 
 void FeatureIndex::ForEachStage(const AsOf& as_of,
                                 const std::function<void(int64_t, std::string_view)>& fn) const {
-  auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
-  for (uint32_t u = 0; u < d_->size(); ++u) fn(d_->ids[u], internal::kStages[m->stage[u]]);
+  auto m = d_->ModelsAt(as_of);
+  for (uint32_t u = 0; u < d_->size(); ++u) {
+    if (!Hidden(u)) fn(d_->ids[u], internal::kStages[m->stage[u]]);
+  }
 }
 
 std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as_of) const {
   auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
   if (it == d_->ids.end() || *it != user_id) return std::nullopt;
-  const auto u = static_cast<size_t>(it - d_->ids.begin());
-  auto m = d_->models.Get(*d_, core::ToUnixMicros(as_of.at), d_->model_options);
+  const auto u = static_cast<uint32_t>(it - d_->ids.begin());
+  if (Hidden(u)) return std::nullopt;
+  auto m = d_->ModelsAt(as_of);
   UserModels out;
   out.lifecycle = internal::kStages[m->stage[u]];
   out.rfm_cell = internal::kRfmCells[m->cell[u]];
@@ -1003,6 +1047,7 @@ size_t FeatureIndex::MemoryBytes() const {
     for (const auto& b : dict->bitmaps) n += b.Bytes();
   }
   for (const auto& b : d.tag_bitmaps) n += b.Bytes();
+  if (hidden_) n += hidden_->Bytes();
   return n;
 }
 
@@ -1019,6 +1064,7 @@ struct FeatureIndex::Builder::State {
   std::unordered_map<int64_t, std::pair<std::string, std::string>> tag_names;
   std::vector<std::tuple<int64_t, int64_t, std::optional<int>>> members;
   std::vector<std::pair<int64_t, int64_t>> user_tags;
+  std::shared_ptr<const FeatureIndex> reference;
 };
 
 FeatureIndex::Builder::Builder(std::string currency, ModelOptions models)
@@ -1050,6 +1096,9 @@ void FeatureIndex::Builder::AddMember(int64_t user_id, int64_t since_micros,
 void FeatureIndex::Builder::AddTagName(int64_t tag_id, std::string_view group,
                                        std::string_view name) {
   s_->tag_names[tag_id] = {std::string(group), std::string(name)};
+}
+void FeatureIndex::Builder::RankAgainst(std::shared_ptr<const FeatureIndex> reference) {
+  s_->reference = std::move(reference);
 }
 void FeatureIndex::Builder::AddUserTag(int64_t user_id, int64_t tag_id) {
   s_->user_tags.emplace_back(user_id, tag_id);
@@ -1091,8 +1140,9 @@ Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool am
 
 std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
   State& s = *s_;
-  auto d = std::make_unique<Data>();
+  auto d = std::make_shared<Data>();
   d->model_options = s.models;
+  d->reference = std::move(s.reference);
   if (auto currency = core::Currency::Parse(s.currency); currency.ok()) {
     d->money_digits = currency->minor_digits();
   }
@@ -1209,7 +1259,7 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     d->tag_bitmaps.push_back(std::move(all));
   }
   for (auto& b : d->tag_bitmaps) b.Optimize();
-  return std::unique_ptr<FeatureIndex>(new FeatureIndex(std::move(d)));
+  return std::unique_ptr<FeatureIndex>(new FeatureIndex(std::move(d), nullptr));
 }
 
 }  // namespace shopcrm::segments

@@ -24,6 +24,9 @@
 #include "segments/filter.h"
 
 namespace shopcrm::segments {
+namespace internal {
+class Bitmap;
+}
 
 // The instant features are evaluated at, and its calendar date in the
 // business time zone (for ages).
@@ -123,8 +126,11 @@ class FeatureIndex final {
   FeatureIndex(const FeatureIndex&) = delete;
   FeatureIndex& operator=(const FeatureIndex&) = delete;
 
-  // Users the index holds (erased ones are not).
+  // Users the index holds (erased and hidden ones are not).
   uint32_t size() const;
+  // This index with the given users hidden as well (ids it does not hold are
+  // ignored): no query sees them, as if erased. Shares the columns.
+  std::shared_ptr<const FeatureIndex> Without(const std::vector<int64_t>& user_ids) const;
   // The number of users `filter` matches. `filter` must have been parsed
   // against Features().
   uint64_t Count(const Filter& filter, const AsOf& as_of) const;
@@ -160,8 +166,13 @@ class FeatureIndex final {
 
  private:
   struct Data;
-  explicit FeatureIndex(std::unique_ptr<Data> d);
-  std::unique_ptr<Data> d_;
+  FeatureIndex(std::shared_ptr<const Data> d, std::shared_ptr<const internal::Bitmap> hidden);
+  // Whether the dense user `u` is hidden.
+  bool Hidden(uint32_t u) const;
+  // `users` without the hidden ones.
+  void Hide(internal::Bitmap& users) const;
+  std::shared_ptr<const Data> d_;
+  std::shared_ptr<const internal::Bitmap> hidden_;  // dense users; null when none
 };
 
 class FeatureIndex::Builder final {
@@ -182,6 +193,10 @@ class FeatureIndex::Builder final {
   void AddMember(int64_t user_id, int64_t since_micros, std::optional<int> level);
   void AddTagName(int64_t tag_id, std::string_view group, std::string_view name);
   void AddUserTag(int64_t user_id, int64_t tag_id);
+  // Rank the relative models (RFM scores and cells, Pareto tiers) against
+  // `reference`'s buyers instead of among this index's own: for an index of a
+  // few changed users beside a full one.
+  void RankAgainst(std::shared_ptr<const FeatureIndex> reference);
 
   std::unique_ptr<FeatureIndex> Finish() &&;
 

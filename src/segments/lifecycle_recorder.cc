@@ -17,7 +17,9 @@ struct Change {
 
 }  // namespace
 
-core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index, const AsOf& as_of) {
+core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index,
+                                                     const FeatureIndex* beside,
+                                                     const AsOf& as_of) {
   std::lock_guard lock(record_mu_);
   // What was recorded, in user id order.
   std::vector<std::pair<int64_t, std::string>> recorded;
@@ -38,7 +40,7 @@ core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index, 
   std::vector<Change> changes;
   RecordReport report;
   size_t k = 0;
-  index.ForEachStage(as_of, [&](int64_t user_id, std::string_view stage) {
+  auto compare = [&](int64_t user_id, std::string_view stage) {
     ++report.users;
     while (k < recorded.size() && recorded[k].first < user_id) ++k;
     if (k < recorded.size() && recorded[k].first == user_id) {
@@ -48,7 +50,19 @@ core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index, 
     } else {
       changes.push_back({user_id, std::nullopt, std::string(stage)});
     }
+  };
+  // The users beside, few, go in between in id order.
+  std::vector<std::pair<int64_t, std::string_view>> others;
+  if (beside != nullptr) {
+    beside->ForEachStage(as_of,
+                         [&](int64_t user_id, std::string_view stage) { others.emplace_back(user_id, stage); });
+  }
+  size_t o = 0;
+  index.ForEachStage(as_of, [&](int64_t user_id, std::string_view stage) {
+    for (; o < others.size() && others[o].first < user_id; ++o) compare(others[o].first, others[o].second);
+    compare(user_id, stage);
   });
+  for (; o < others.size(); ++o) compare(others[o].first, others[o].second);
   const int64_t at = core::ToUnixMicros(as_of.at);
   constexpr size_t kChunk = 500;
   for (size_t start = 0; start < changes.size(); start += kChunk) {

@@ -43,7 +43,10 @@ class LifecycleRecorder final {
  public:
   LifecycleRecorder(store::Database& db, core::IdGenerator& ids) : db_(db), ids_(ids) {}
 
-  core::Result<RecordReport> Record(const FeatureIndex& index, const AsOf& as_of);
+  // The users of `index`, and of `beside` (a small index of other users, or
+  // null) with them.
+  core::Result<RecordReport> Record(const FeatureIndex& index, const FeatureIndex* beside,
+                                    const AsOf& as_of);
   // Transitions stamped in [from, to), counted by (from stage, to stage).
   core::Result<std::vector<Flow>> Flows(core::Instant from, core::Instant to);
 

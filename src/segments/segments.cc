@@ -20,63 +20,158 @@ Segments::~Segments() {
   if (refresher_.joinable()) refresher_.join();
 }
 
-core::Status Segments::Rebuild() {
-  std::lock_guard build(build_mu_);
-  const auto started = std::chrono::steady_clock::now();
-  // The version is read first: a write that lands during the build changes it
-  // again, and the next refresh builds once more.
-  SHOPCRM_ASSIGN_OR_RETURN(std::string version, facts_.Version());
-  FeatureIndex::Builder b(options_.currency, options_.models);
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanUsers([&](const profiles::UserFact& u) {
-    if (u.erased) {
-      b.AddErasedUser(u.id);
-      return core::Status::Ok();
-    }
-    b.AddUser({u.id, u.gender, u.birthday, u.city, u.province, u.source_channel,
-               u.registered_at_micros, u.referrer_id});
-    return core::Status::Ok();
-  }));
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanCountingOrders([&](const profiles::OrderFact& o) {
-    b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency, o.discounted);
-    return core::Status::Ok();
-  }));
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanCategoryFirsts([&](const profiles::CategoryFirst& f) {
-    b.AddCategoryFirst(f.user_id, f.first_at_micros);
-    return core::Status::Ok();
-  }));
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanEvents([&](const profiles::EventFact& e) {
-    b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
-    return core::Status::Ok();
-  }));
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanMembers([&](const profiles::MemberFact& m) {
-    b.AddMember(m.user_id, m.since_micros, m.level);
-    return core::Status::Ok();
-  }));
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanTagNames([&](const profiles::TagName& t) {
+namespace {
+
+// Reads the facts of all users, or of `only`, into `b`.
+core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Facts::Only only) {
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanUsers(
+      [&](const profiles::UserFact& u) {
+        if (u.erased) {
+          b.AddErasedUser(u.id);
+          return core::Status::Ok();
+        }
+        b.AddUser({u.id, u.gender, u.birthday, u.city, u.province, u.source_channel,
+                   u.registered_at_micros, u.referrer_id});
+        return core::Status::Ok();
+      },
+      only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanCountingOrders(
+      [&](const profiles::OrderFact& o) {
+        b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency, o.discounted);
+        return core::Status::Ok();
+      },
+      only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanCategoryFirsts(
+      [&](const profiles::CategoryFirst& f) {
+        b.AddCategoryFirst(f.user_id, f.first_at_micros);
+        return core::Status::Ok();
+      },
+      only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanEvents(
+      [&](const profiles::EventFact& e) {
+        b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
+        return core::Status::Ok();
+      },
+      only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanMembers(
+      [&](const profiles::MemberFact& m) {
+        b.AddMember(m.user_id, m.since_micros, m.level);
+        return core::Status::Ok();
+      },
+      only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanTagNames([&](const profiles::TagName& t) {
     b.AddTagName(t.id, t.group, t.name);
     return core::Status::Ok();
   }));
-  SHOPCRM_RETURN_IF_ERROR(facts_.ScanUserTags([&](const profiles::TagFact& t) {
-    b.AddUserTag(t.user_id, t.tag_id);
-    return core::Status::Ok();
-  }));
+  return facts.ScanUserTags(
+      [&](const profiles::TagFact& t) {
+        b.AddUserTag(t.user_id, t.tag_id);
+        return core::Status::Ok();
+      },
+      only);
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+std::optional<profiles::FactMarks> Segments::Observe(std::chrono::steady_clock::time_point now,
+                                                     const profiles::FactMarks& marks) {
+  seen_.emplace_back(now, marks);
+  std::optional<profiles::FactMarks> old;
+  // Keep the latest one old enough, and those after it.
+  while (!seen_.empty() && seen_.front().first <= now - options_.straggler_window) {
+    old = seen_.front().second;
+    if (seen_.size() > 1 && seen_[1].first <= now - options_.straggler_window) {
+      seen_.pop_front();
+    } else {
+      break;
+    }
+  }
+  return old;
+}
+
+core::Status Segments::Rebuild() {
+  std::lock_guard build(build_mu_);
+  return RebuildLocked();
+}
+
+core::Status Segments::RebuildLocked() {
+  const auto started = std::chrono::steady_clock::now();
+  // The marks are read first: a write that lands during the build moves them
+  // again, and the next refresh takes it in.
+  SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
+  const std::optional<profiles::FactMarks> since = Observe(started, marks);
+  FeatureIndex::Builder b(options_.currency, options_.models);
+  SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, nullptr));
   std::shared_ptr<const FeatureIndex> index = std::move(b).Finish();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = SecondsSince(started);
+  built_ = index;
+  built_when_ = started;
+  since_ = since;
+  changed_.clear();
   std::lock_guard lock(mu_);
-  index_ = index;
-  version_ = std::move(version);
+  indexes_ = {index, nullptr};
+  applied_ = marks;
   info_.ready = true;
   ++info_.generation;
   info_.users = index->size();
   info_.memory_bytes = index->MemoryBytes();
   info_.built_at = clock_.Now();
   info_.build_seconds = seconds;
+  info_.changed_users = 0;
+  info_.updates = 0;
+  info_.updated_at.reset();
+  info_.update_seconds = 0;
   core::log::Info("segment index built",
                   {{"generation", static_cast<int64_t>(info_.generation)},
                    {"users", static_cast<int64_t>(info_.users)},
                    {"memory_bytes", static_cast<int64_t>(info_.memory_bytes)},
                    {"seconds", seconds}});
+  return core::Status::Ok();
+}
+
+core::Status Segments::Update() {
+  std::lock_guard build(build_mu_);
+  const auto started = std::chrono::steady_clock::now();
+  if (built_ == nullptr || !since_ ||
+      started - built_when_ >= options_.full_build_interval) {
+    return RebuildLocked();
+  }
+  SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
+  const std::optional<profiles::FactMarks> next = Observe(started, marks);
+  SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(*since_));
+  if (changes.tags) return RebuildLocked();
+  std::vector<int64_t> changed;
+  std::set_union(changed_.begin(), changed_.end(), changes.users.begin(), changes.users.end(),
+                 std::back_inserter(changed));
+  if (changed.size() > options_.update_max_users) return RebuildLocked();
+  // The changed users' invitees are read too, for their inviters' models, and
+  // hidden: they count in the full build.
+  SHOPCRM_ASSIGN_OR_RETURN(std::vector<int64_t> invitees, facts_.InviteesOf(changed));
+  std::vector<int64_t> read;
+  std::merge(changed.begin(), changed.end(), invitees.begin(), invitees.end(),
+             std::back_inserter(read));
+  FeatureIndex::Builder b(options_.currency, options_.models);
+  b.RankAgainst(built_);
+  SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, &read));
+  std::shared_ptr<const FeatureIndex> fresh = std::move(b).Finish();
+  Indexes indexes{built_->Without(changed), fresh->Without(invitees)};
+  const double seconds = SecondsSince(started);
+  changed_ = std::move(changed);
+  if (next) since_ = next;
+  std::lock_guard lock(mu_);
+  indexes_ = std::move(indexes);
+  applied_ = marks;
+  info_.users = indexes_.full->size() + indexes_.changed->size();
+  info_.memory_bytes = built_->MemoryBytes() + fresh->MemoryBytes();
+  info_.changed_users = static_cast<uint32_t>(changed_.size());
+  ++info_.updates;
+  info_.updated_at = clock_.Now();
+  info_.update_seconds = seconds;
+  ++info_.generation;
   return core::Status::Ok();
 }
 
@@ -91,26 +186,28 @@ void Segments::RefreshLoop() {
   std::unique_lock lock(stop_mu_);
   bool first = true;  // the first round runs at once: it builds the first index
   // Ids and times are taken before commit, so a write that commits after a
-  // later one can leave the fingerprint unchanged: a change is followed by
-  // one more rebuild a few rounds later, which picks such stragglers up.
+  // later one can leave the marks unchanged: a change is followed by one more
+  // update a few rounds later, which picks such stragglers up.
   int rounds_to_trailing = -1;
   while (first || !stop_cv_.wait_for(lock, options_.refresh_interval, [&] { return stop_; })) {
     first = false;
     lock.unlock();
     // Exceptions end nowhere else on this thread: log and try again later.
     try {
-      auto version = facts_.Version();
-      std::string built;
+      auto marks = facts_.Marks();
+      profiles::FactMarks applied;
+      bool ready = false;
       {
         std::lock_guard g(mu_);
-        built = version_;
+        applied = applied_;
+        ready = info_.ready;
       }
-      if (!version.ok()) {
-        core::log::Warn("segment index refresh failed", {{"error", version.error().detail()}});
-      } else if (*version != built || rounds_to_trailing == 0) {
-        rounds_to_trailing = *version != built ? 5 : -1;
-        if (auto st = Rebuild(); !st.ok()) {
-          core::log::Warn("segment index rebuild failed", {{"error", st.error().detail()}});
+      if (!marks.ok()) {
+        core::log::Warn("segment index refresh failed", {{"error", marks.error().detail()}});
+      } else if (!ready || *marks != applied || rounds_to_trailing == 0) {
+        rounds_to_trailing = !ready || *marks != applied ? 5 : -1;
+        if (auto st = Update(); !st.ok()) {
+          core::log::Warn("segment index update failed", {{"error", st.error().detail()}});
         } else {
           recorded_on_.reset();  // new facts: record the stages again
         }
@@ -150,10 +247,10 @@ AsOf Segments::At(std::optional<core::Instant> as_of) const {
   return {t, tz_.DateOf(t)};
 }
 
-std::shared_ptr<const FeatureIndex> Segments::Current(uint64_t* generation) const {
+Segments::Indexes Segments::Current(uint64_t* generation) const {
   std::lock_guard lock(mu_);
   *generation = info_.generation;
-  return index_;
+  return indexes_;
 }
 
 namespace {
@@ -169,8 +266,12 @@ core::Result<CountResult> Segments::Count(const Filter& filter,
   auto index = Current(&out.generation);
   if (!index) return Loading();
   const AsOf at = At(as_of);
-  out.count = index->Count(filter, at);
-  out.users = index->size();
+  out.count = index.full->Count(filter, at);
+  out.users = index.full->size();
+  if (index.changed) {
+    out.count += index.changed->Count(filter, at);
+    out.users += index.changed->size();
+  }
   out.as_of = at.at;
   return out;
 }
@@ -181,7 +282,16 @@ core::Result<std::vector<int64_t>> Segments::Members(const Filter& filter,
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return index->Members(filter, At(as_of), after, limit);
+  const AsOf at = At(as_of);
+  std::vector<int64_t> out = index.full->Members(filter, at, after, limit);
+  if (index.changed) {
+    const std::vector<int64_t> more = index.changed->Members(filter, at, after, limit);
+    std::vector<int64_t> both;
+    std::merge(out.begin(), out.end(), more.begin(), more.end(), std::back_inserter(both));
+    if (both.size() > limit) both.resize(limit);
+    out = std::move(both);
+  }
+  return out;
 }
 
 core::Result<std::vector<uint64_t>> Segments::Explain(const Filter& filter,
@@ -189,7 +299,13 @@ core::Result<std::vector<uint64_t>> Segments::Explain(const Filter& filter,
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return index->Explain(filter, At(as_of));
+  const AsOf at = At(as_of);
+  std::vector<uint64_t> out = index.full->Explain(filter, at);
+  if (index.changed) {
+    const std::vector<uint64_t> more = index.changed->Explain(filter, at);
+    for (size_t i = 0; i < out.size() && i < more.size(); ++i) out[i] += more[i];
+  }
+  return out;
 }
 
 core::Result<OverlapCounts> Segments::Overlap(const UserSet& a, const UserSet& b,
@@ -197,7 +313,15 @@ core::Result<OverlapCounts> Segments::Overlap(const UserSet& a, const UserSet& b
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return index->Overlap(a, b, At(as_of));
+  const AsOf at = At(as_of);
+  OverlapCounts out = index.full->Overlap(a, b, at);
+  if (index.changed) {
+    const OverlapCounts more = index.changed->Overlap(a, b, at);
+    out.a += more.a;
+    out.b += more.b;
+    out.both += more.both;
+  }
+  return out;
 }
 
 core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
@@ -235,7 +359,21 @@ core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return index->Pivot(filter, At(as_of), dimensions, measure);
+  const AsOf at = At(as_of);
+  std::vector<PivotCell> out = index.full->Pivot(filter, at, dimensions, measure);
+  if (index.changed) {
+    for (PivotCell& more : index.changed->Pivot(filter, at, dimensions, measure)) {
+      auto same = std::find_if(out.begin(), out.end(),
+                               [&](const PivotCell& c) { return c.key == more.key; });
+      if (same == out.end()) {
+        out.push_back(std::move(more));
+      } else {
+        same->users += more.users;
+        same->sum += more.sum;
+      }
+    }
+  }
+  return out;
 }
 
 core::Result<AarrrCounts> Segments::Aarrr(core::Instant from, core::Instant to,
@@ -246,14 +384,31 @@ core::Result<AarrrCounts> Segments::Aarrr(core::Instant from, core::Instant to,
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return index->Aarrr(from, to, filter, At(to));
+  AarrrCounts out = index.full->Aarrr(from, to, filter, At(to));
+  if (index.changed) {
+    const AarrrCounts more = index.changed->Aarrr(from, to, filter, At(to));
+    out.acquired += more.acquired;
+    out.activated += more.activated;
+    out.retained += more.retained;
+    out.referring += more.referring;
+    out.paying += more.paying;
+    out.revenue += more.revenue;
+  }
+  return out;
 }
 
 core::Result<std::vector<std::pair<std::string, uint64_t>>> Segments::SystemTagCounts() const {
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return index->SystemTagCounts(At(std::nullopt));
+  const AsOf at = At(std::nullopt);
+  auto out = index.full->SystemTagCounts(at);
+  if (index.changed) {
+    // The same tags in the same order.
+    const auto more = index.changed->SystemTagCounts(at);
+    for (size_t i = 0; i < out.size() && i < more.size(); ++i) out[i].second += more[i].second;
+  }
+  return out;
 }
 
 core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
@@ -261,7 +416,9 @@ core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  auto m = index->ModelsOf(user_id, At(as_of));
+  const AsOf at = At(as_of);
+  auto m = index.changed ? index.changed->ModelsOf(user_id, at) : std::nullopt;
+  if (!m) m = index.full->ModelsOf(user_id, at);
   if (!m) {
     return core::NotFound("user_not_found", "no user with id " + std::to_string(user_id) +
                                                 " in the segment index (unknown or erased)");
@@ -274,7 +431,7 @@ core::Result<RecordReport> Segments::RecordStages(LifecycleRecorder& recorder,
   uint64_t generation = 0;
   auto index = Current(&generation);
   if (!index) return Loading();
-  return recorder.Record(*index, At(as_of));
+  return recorder.Record(*index.full, index.changed.get(), At(as_of));
 }
 
 IndexInfo Segments::Info() const {

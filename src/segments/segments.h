@@ -2,10 +2,14 @@
 // the users a filter describes.
 //
 // The index is built from the facts (profiles::Facts) by Rebuild() and
-// swapped in whole; readers keep the index they started with. A refresher
-// thread polls the facts' version (profiles::Facts::Version) and rebuilds
-// when it changed, so writes by any process show within one interval plus
-// one build.
+// swapped in whole; readers keep the indexes they started with. What changes
+// after is taken in by Update(): the users whose facts changed since the full
+// build are read again into a small index beside it, and hidden in the full
+// one. A refresher thread polls the facts' marks (profiles::Facts::Marks) and
+// updates when they moved, so writes by any process show within one
+// interval plus one update; it builds in full again when too many users
+// changed, a tag changed, or the full build is old (docs/analytics.md,
+// "Changes between full builds").
 //
 // Features are evaluated as of the clock's now (rounded up to the minute), or of `as_of` (options,
 // or per call) to analyse historical data as if it were live.
@@ -17,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,16 +42,27 @@ struct SegmentsOptions {
   std::string currency = "CNY";        // orders in other currencies are left out
   std::optional<core::Instant> as_of;  // default evaluation instant; now when unset
   std::chrono::milliseconds refresh_interval{1000};
+  // More users changed since the full build than this: build in full again.
+  size_t update_max_users = 20000;
+  // A full build at least this often while the facts change.
+  std::chrono::seconds full_build_interval{3600};
+  // How long a write may take to commit after taking its ids: changes are
+  // looked for since marks read this long before (profiles::Facts::Marks).
+  std::chrono::seconds straggler_window{10};
   ModelOptions models;
 };
 
 struct IndexInfo {
   bool ready = false;
-  uint64_t generation = 0;  // 1 for the first build, +1 per rebuild
+  uint64_t generation = 0;  // 1 for the first build, +1 per rebuild or update
   uint32_t users = 0;
   size_t memory_bytes = 0;
   std::optional<core::Instant> built_at;
   double build_seconds = 0;
+  uint32_t changed_users = 0;  // read again since the full build
+  uint64_t updates = 0;        // since the full build
+  std::optional<core::Instant> updated_at;
+  double update_seconds = 0;
 };
 
 struct CountResult {
@@ -66,6 +82,10 @@ class Segments final {
 
   // Builds the index from the database now and swaps it in.
   core::Status Rebuild();
+  // Reads again the users whose facts changed since the last full build and
+  // swaps them in; builds in full instead when Rebuild() would be due (see
+  // the header comment) or none was done yet.
+  core::Status Update();
   // Starts the background refresher (idempotent). With a recorder, the
   // refresher also records lifecycle stage changes after each rebuild and on
   // each new business day.
@@ -102,9 +122,22 @@ class Segments final {
   IndexInfo Info() const;
 
  private:
-  std::shared_ptr<const FeatureIndex> Current(uint64_t* generation) const;
+  // The full build without the changed users, and the changed users (null
+  // when none): every user is in at most one.
+  struct Indexes {
+    std::shared_ptr<const FeatureIndex> full;
+    std::shared_ptr<const FeatureIndex> changed;
+    explicit operator bool() const { return full != nullptr; }
+  };
+  Indexes Current(uint64_t* generation) const;
   AsOf At(std::optional<core::Instant> as_of) const;
   void RefreshLoop();
+  // Under build_mu_.
+  core::Status RebuildLocked();
+  // Notes marks read now; returns the latest marks noted at least
+  // straggler_window before `now` (nullopt when none is that old).
+  std::optional<profiles::FactMarks> Observe(std::chrono::steady_clock::time_point now,
+                                             const profiles::FactMarks& marks);
 
   store::Database& db_;
   const core::Clock& clock_;
@@ -113,10 +146,17 @@ class Segments final {
   profiles::Facts facts_;
 
   mutable std::mutex mu_;
-  std::shared_ptr<const FeatureIndex> index_;  // guarded by mu_
-  IndexInfo info_;                             // guarded by mu_
-  std::string version_;                        // facts version the index was built from
-  std::mutex build_mu_;                        // one build at a time
+  Indexes indexes_;                   // guarded by mu_
+  IndexInfo info_;                    // guarded by mu_
+  profiles::FactMarks applied_;       // guarded by mu_: read before the last build or update
+  std::mutex build_mu_;               // one build or update at a time; guards what follows
+  std::shared_ptr<const FeatureIndex> built_;   // the last full build, nothing hidden
+  std::chrono::steady_clock::time_point built_when_;
+  // Changes since these marks are yet to be read; nullopt when unknown (the
+  // next change builds in full).
+  std::optional<profiles::FactMarks> since_;
+  std::vector<int64_t> changed_;  // users read again since the full build, ascending
+  std::deque<std::pair<std::chrono::steady_clock::time_point, profiles::FactMarks>> seen_;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

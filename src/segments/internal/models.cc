@@ -8,10 +8,21 @@ namespace {
 
 // Scores 1..5 by quintile among the buyers: 1 + floor(5 * worse / n), where
 // `worse` is how many buyers have a strictly worse value, so equal values
-// share a score. `better` orders values best last.
+// share a score. `better` orders values best last. Without a reference, also
+// writes the value each score from 2 up needs to beat (`thresholds`); with
+// one, scores by its thresholds.
 template <typename Better>
 void Score(const std::vector<uint32_t>& buyers, const std::vector<int64_t>& value, Better better,
+           const std::array<int64_t, 4>* reference, std::array<int64_t, 4>& thresholds,
            std::vector<uint8_t>& out) {
+  if (reference != nullptr) {
+    for (size_t i = 0; i < buyers.size(); ++i) {
+      int score = 1;
+      for (int64_t t : *reference) score += better(t, value[i]) ? 1 : 0;
+      out[buyers[i]] = static_cast<uint8_t>(score);
+    }
+    return;
+  }
   std::vector<uint32_t> order(buyers.size());
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(),
@@ -21,6 +32,12 @@ void Score(const std::vector<uint32_t>& buyers, const std::vector<int64_t>& valu
   for (size_t i = 0; i < order.size(); ++i) {
     if (i > 0 && value[order[i]] != value[order[i - 1]]) first = i;
     out[buyers[order[i]]] = static_cast<uint8_t>(1 + (5 * static_cast<int64_t>(first)) / n);
+  }
+  // Score k needs worse >= ceil((k - 1) n / 5): to beat the value at that
+  // position, counted from 1 among the worst first.
+  for (int64_t k = 2; k <= 5; ++k) {
+    const int64_t need = ((k - 1) * n + 4) / 5;
+    thresholds[static_cast<size_t>(k - 2)] = value[order[static_cast<size_t>(need - 1)]];
   }
 }
 
@@ -104,7 +121,8 @@ void Motivations(const Columns& c, int64_t window, int64_t at, const ModelOption
 
 }  // namespace
 
-ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o) {
+ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o,
+                           const Population* reference) {
   const uint32_t n = c.size();
   const int64_t at = Seconds(at_micros);
   const int64_t day = kDay;
@@ -174,34 +192,44 @@ ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptio
     }
   }
   if (buyers.empty()) return m;
+  if (reference != nullptr && reference->buyers == 0) reference = nullptr;
+  Population& own = m.population;
+  own.buyers = static_cast<int64_t>(buyers.size());
 
   // Scores: fewer days since the last order is better; more orders and spend.
-  Score(
-      buyers, r_days, [](int64_t a, int64_t b) { return a > b; }, m.r);
-  Score(
-      buyers, f_count, [](int64_t a, int64_t b) { return a < b; }, m.f);
-  Score(
-      buyers, m_spend, [](int64_t a, int64_t b) { return a < b; }, m.m);
+  auto fewer = [](int64_t a, int64_t b) { return a > b; };
+  auto more = [](int64_t a, int64_t b) { return a < b; };
+  Score(buyers, r_days, fewer, reference ? &reference->r : nullptr, own.r, m.r);
+  Score(buyers, f_count, more, reference ? &reference->f : nullptr, own.f, m.f);
+  Score(buyers, m_spend, more, reference ? &reference->m : nullptr, own.m, m.m);
   // A score is high when it is at least the mean score of the buyers.
-  int64_t sum_r = 0;
-  int64_t sum_f = 0;
-  int64_t sum_m = 0;
   for (uint32_t u : buyers) {
-    sum_r += m.r[u];
-    sum_f += m.f[u];
-    sum_m += m.m[u];
+    own.sum_r += m.r[u];
+    own.sum_f += m.f[u];
+    own.sum_m += m.m[u];
   }
-  const auto nb = static_cast<int64_t>(buyers.size());
+  const Population& mean = reference != nullptr ? *reference : own;
   for (uint32_t u : buyers) {
-    const bool hr = m.r[u] * nb >= sum_r;
-    const bool hf = m.f[u] * nb >= sum_f;
-    const bool hm = m.m[u] * nb >= sum_m;
+    const bool hr = m.r[u] * mean.buyers >= mean.sum_r;
+    const bool hf = m.f[u] * mean.buyers >= mean.sum_f;
+    const bool hm = m.m[u] * mean.buyers >= mean.sum_m;
     m.cell[u] = static_cast<uint8_t>(1 + (hr ? 1 : 0) + (hf ? 2 : 0) + (hm ? 4 : 0));
   }
 
   // Pareto: buyers by spend, largest first (then by id); the head is the
   // shortest prefix reaching pareto_percent of the revenue, the waist the
   // same of what remains, the tail the rest.
+  if (reference != nullptr) {
+    // Where the buyer would stand in the reference's order.
+    auto within = [&](const Population::Last& last, size_t i) {
+      const int64_t id = c.ids[buyers[i]];
+      return last.any && (m_spend[i] != last.spend ? m_spend[i] > last.spend : id <= last.id);
+    };
+    for (size_t i = 0; i < buyers.size(); ++i) {
+      m.tier[buyers[i]] = within(reference->head, i) ? 1 : within(reference->waist, i) ? 2 : 3;
+    }
+    return m;
+  }
   std::vector<uint32_t> order(buyers.size());
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -217,15 +245,20 @@ ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptio
     const int64_t r = whole % 100;
     return part >= q * o.pareto_percent + (r * o.pareto_percent + 99) / 100;
   };
+  auto mark = [&](Population::Last& last, size_t k) {
+    last = {true, m_spend[order[k]], c.ids[buyers[order[k]]]};
+  };
   for (; i < order.size() && !reached(covered, total); ++i) {
     covered += m_spend[order[i]];
     m.tier[buyers[order[i]]] = 1;
+    mark(own.head, i);
   }
   const int64_t rest = total - covered;
   int64_t covered_rest = 0;
   for (; i < order.size() && rest > 0 && !reached(covered_rest, rest); ++i) {
     covered_rest += m_spend[order[i]];
     m.tier[buyers[order[i]]] = 2;
+    mark(own.waist, i);
   }
   for (; i < order.size(); ++i) m.tier[buyers[order[i]]] = 3;
   return m;
@@ -300,20 +333,30 @@ bool Holds(const ModelColumns& m, const SystemTag& tag, uint32_t u) {
   return code == tag.code;
 }
 
-std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes) {
+std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes,
+                              const Bitmap* skip) {
   std::vector<uint64_t> n(codes, 0);
-  for (uint8_t c : CodesOf(m, g)) {
+  const std::vector<uint8_t>& of = CodesOf(m, g);
+  auto tally = [&](uint8_t c, uint64_t one) {
     if (g != SystemGroup::kMotivationGroup) {
-      ++n[c];
-      continue;
+      n[c] += one;
+      return;
     }
-    for (size_t k = 1; k < codes; ++k) n[k] += HasBit(c, k) ? 1U : 0U;
+    for (size_t k = 1; k < codes; ++k) n[k] += HasBit(c, k) ? one : 0U;
+  };
+  for (uint8_t c : of) tally(c, 1);
+  if (skip != nullptr) {
+    skip->ForEachFrom(0, [&](uint32_t u) {
+      tally(of[u], ~uint64_t{0});  // adds -1, modulo 2^64
+      return true;
+    });
   }
   return n;
 }
 
 std::shared_ptr<const ModelColumns> ModelCache::Get(const Columns& c, int64_t at,
-                                                    const ModelOptions& o) {
+                                                    const ModelOptions& o,
+                                                    const Population* reference) {
   std::promise<std::shared_ptr<const ModelColumns>> promise;
   Shared result;
   bool mine = false;
@@ -332,7 +375,7 @@ std::shared_ptr<const ModelColumns> ModelCache::Get(const Columns& c, int64_t at
   if (mine) {
     // Computed outside the lock; callers for other instants go on meanwhile.
     try {
-      promise.set_value(std::make_shared<const ModelColumns>(ComputeModels(c, at, o)));
+      promise.set_value(std::make_shared<const ModelColumns>(ComputeModels(c, at, o, reference)));
     } catch (...) {
       promise.set_exception(std::current_exception());
     }

@@ -34,6 +34,25 @@ inline constexpr std::array<std::string_view, 4> kTiers = {"", "head", "waist", 
 inline constexpr std::array<std::string_view, 7> kAidees = {
     "", "attention", "interest", "desire", "experience", "enthusiasm", "share"};
 
+// Where a buyer's relative models fall among a population's buyers, as of
+// one instant (docs/analytics.md, "Changes between full builds"). An index of
+// a few changed users ranks them against the whole population's figures
+// instead of among themselves.
+struct Population {
+  int64_t buyers = 0;
+  // A value strictly better than thresholds[k - 2] scores at least k.
+  std::array<int64_t, 4> r{}, f{}, m{};
+  int64_t sum_r = 0, sum_f = 0, sum_m = 0;  // of the buyers' scores
+  // The last buyer of the Pareto head and of the waist (by spend, largest
+  // first, then by id); absent when the tier is empty.
+  struct Last {
+    bool any = false;
+    int64_t spend = 0;
+    int64_t id = 0;
+  };
+  Last head, waist;
+};
+
 struct ModelColumns {
   std::vector<uint8_t> stage;  // kStages code, never 0
   std::vector<uint8_t> r;      // 1..5, 0 = not a buyer in the RFM window
@@ -45,6 +64,7 @@ struct ModelColumns {
   std::vector<uint8_t> customer;    // kCustomer code: 0 no order, 1 one, 2 more
   std::vector<uint8_t> member;      // kMember code: 1 a member by then, else 2
   std::vector<uint8_t> motivation;  // kMotivations bits
+  Population population;            // of this index's own buyers
 };
 
 inline constexpr std::array<std::string_view, 3> kCustomer = {"", "new_customer",
@@ -87,17 +107,24 @@ std::vector<SystemTag> FindSystemTags(std::string_view tag);
 inline bool HasBit(uint8_t code, size_t k) { return ((unsigned{code} >> (k - 1)) & 1U) != 0; }
 // Whether user u holds the system tag.
 bool Holds(const ModelColumns& m, const SystemTag& tag, uint32_t u);
-// The members of each tag of the group, by code (position 0: none).
-std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes);
+// The members of each tag of the group, by code (position 0: none), not
+// counting the users of `skip`.
+std::vector<uint64_t> TallyOf(const ModelColumns& m, SystemGroup g, size_t codes,
+                              const Bitmap* skip = nullptr);
 
-ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o);
+// With `reference` (and buyers in it), buyers are scored, compared with the
+// mean and tiered against it rather than among themselves.
+ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptions& o,
+                           const Population* reference = nullptr);
 
 // The models of the last few instants asked for. Thread-safe: the first
 // caller for an instant computes, later ones wait for its result.
 class ModelCache final {
  public:
+  // `reference` as for ComputeModels, the same for every call at an instant.
   std::shared_ptr<const ModelColumns> Get(const Columns& c, int64_t at_micros,
-                                          const ModelOptions& o);
+                                          const ModelOptions& o,
+                                          const Population* reference = nullptr);
 
  private:
   using Shared = std::shared_future<std::shared_ptr<const ModelColumns>>;
