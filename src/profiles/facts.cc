@@ -63,19 +63,18 @@ core::Status Scan(store::Database& db, int page_rows, Facts::Only only, const st
                   const std::function<core::Status(const store::Row&)>& row) {
   const std::string glue = from_where.find(" WHERE ") == std::string::npos ? " WHERE " : " AND ";
   if (only != nullptr) {
-    return ForUsers(db, *only,
-                    select + from_where + glue + std::string(user_column) + " IN {in}", row);
+    return ForUsers(db, *only, select + from_where + glue + std::string(user_column) + " IN {in}",
+                    row);
   }
   return Page(db, page_rows,
-              select + from_where + glue + std::string(key) + " > ? ORDER BY " +
-                  std::string(key) + " LIMIT ?",
+              select + from_where + glue + std::string(key) + " > ? ORDER BY " + std::string(key) +
+                  " LIMIT ?",
               row);
 }
 
 }  // namespace
 
-core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>& fn,
-                              Only only) {
+core::Status Facts::ScanUsers(const std::function<core::Status(const UserFact&)>& fn, Only only) {
   return Scan(db_, page_rows_, only,
               "SELECT id, gender, birthday, city, province, source_channel, registered_at, "
               "erased_at, referrer_id",
@@ -113,8 +112,8 @@ core::Status Facts::ScanCountingOrders(const std::function<core::Status(const Or
               });
 }
 
-core::Status Facts::ScanCategoryFirsts(
-    const std::function<core::Status(const CategoryFirst&)>& fn, Only only) {
+core::Status Facts::ScanCategoryFirsts(const std::function<core::Status(const CategoryFirst&)>& fn,
+                                       Only only) {
   // A page of users at a time, their orders found through orders_user_placed:
   // each order line is read once however many pages there are.
   auto sql = [](std::string_view users) {
@@ -125,9 +124,7 @@ core::Status Facts::ScanCategoryFirsts(
            std::string(internal::kCountingOrderO) +
            " GROUP BY o.user_id, i.category_source_id ORDER BY o.user_id, i.category_source_id";
   };
-  auto emit = [&](const store::Row& r) {
-    return fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)});
-  };
+  auto emit = [&](const store::Row& r) { return fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)}); };
   if (only != nullptr) return ForUsers(db_, *only, sql("o.user_id IN {in}"), emit);
   const std::string paged = sql("o.user_id > ? AND o.user_id <= ?");
   int64_t after = INT64_MIN;
@@ -169,8 +166,7 @@ core::Status Facts::ScanMembers(const std::function<core::Status(const MemberFac
               });
 }
 
-core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&)>& fn,
-                               Only only) {
+core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&)>& fn, Only only) {
   return Scan(db_, page_rows_, only, "SELECT id, user_id, type, occurred_at", " FROM events", "id",
               "user_id", [&](const store::Row& r) {
                 EventFact e;
@@ -182,8 +178,7 @@ core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&
               });
 }
 
-core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&)>& fn,
-                                 Only only) {
+core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&)>& fn, Only only) {
   auto emit = [&](const store::Row& r) { return fn(TagFact{r.Int(0), r.Int(1)}); };
   if (only != nullptr) {
     return ForUsers(db_, *only, "SELECT user_id, tag_id FROM user_tags WHERE user_id IN {in}",
@@ -220,7 +215,8 @@ core::Status Facts::ScanTagNames(const std::function<core::Status(const TagName&
 core::Result<std::vector<std::pair<int64_t, std::string>>> Facts::ExternalIds(
     const std::vector<int64_t>& user_ids) {
   std::vector<std::pair<int64_t, std::string>> out;
-  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, user_ids, "SELECT id, external_id FROM users WHERE id IN {in}",
+  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, user_ids,
+                                   "SELECT id, external_id FROM users WHERE id IN {in}",
                                    [&](const store::Row& r) {
                                      out.emplace_back(r.Int(0), r.Text(1));
                                      return core::Status::Ok();

@@ -946,9 +946,7 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
   const int64_t hi = Seconds(core::ToUnixMicros(to));
   internal::Bitmap population;
   if (filter != nullptr) population = d.Eval(*filter, as_of);
-  auto in = [&](uint32_t u) {
-    return (filter == nullptr || population.Contains(u)) && !Hidden(u);
-  };
+  auto in = [&](uint32_t u) { return (filter == nullptr || population.Contains(u)) && !Hidden(u); };
   AarrrCounts out;
   internal::Bitmap referrers;  // who invited someone acquired in the period
   for (uint32_t u = 0; u < d.size(); ++u) {

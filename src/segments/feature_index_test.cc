@@ -47,20 +47,26 @@ struct World {
   std::unique_ptr<FeatureIndex> index;
 };
 
-World MakeWorld(uint64_t seed, int n) {
+// With `keep`, only the users it keeps go into the index (the same users are
+// drawn either way); with `rank_against`, the index ranks against it.
+World MakeWorld(uint64_t seed, int n, const std::function<bool(int64_t)>& keep = {},
+                std::shared_ptr<const FeatureIndex> rank_against = nullptr) {
   std::mt19937_64 rng(seed);
   auto pick = [&](auto& arr) { return std::string(arr[rng() % std::size(arr)]); };
   auto chance = [&](int pct) { return static_cast<int>(rng() % 100) < pct; };
   World w;
-  FeatureIndex::Builder b("CNY");
+  FeatureIndex::Builder all("CNY");
+  FeatureIndex::Builder none("CNY");
+  if (rank_against) all.RankAgainst(std::move(rank_against));
   const int64_t group_of[] = {1, 1, 2, 2};
-  for (int t = 0; t < 4; ++t) b.AddTagName(100 + t, group_of[t] == 1 ? "运营" : "会员", kTags[t]);
+  for (int t = 0; t < 4; ++t) all.AddTagName(100 + t, group_of[t] == 1 ? "运营" : "会员", kTags[t]);
   for (int i = 0; i < n; ++i) {
     NaiveUser u;
     u.f.id = 1000 + static_cast<int64_t>(rng() % 1000000);
     bool clash = false;
     for (const auto& o : w.users) clash = clash || o.f.id == u.f.id;
     if (clash) continue;
+    FeatureIndex::Builder& b = !keep || keep(u.f.id) ? all : none;
     if (chance(80)) u.f.city = pick(kCities);
     if (chance(70)) u.f.gender = pick(kGenders);
     if (chance(60)) u.f.source_channel = pick(kChannels);
@@ -141,8 +147,8 @@ World MakeWorld(uint64_t seed, int n) {
     if (u.f.registered_at_micros) u.f.registered_at_micros = WholeSecond(*u.f.registered_at_micros);
     w.users.push_back(std::move(u));
   }
-  b.AddOrder(424242, kNow, 100, "CNY");  // a user never added: ignored
-  w.index = std::move(b).Finish();
+  all.AddOrder(424242, kNow, 100, "CNY");  // a user never added: ignored
+  w.index = std::move(all).Finish();
   return w;
 }
 
@@ -712,6 +718,94 @@ TEST(FeatureIndex, RfmScoresCellsAndTiersOfAKnownPopulation) {
   EXPECT_EQ(MembersOf(*six, "m_score = 4"), (V{5, 6}));
   EXPECT_EQ(MembersOf(*six, "m_score = 5"), (V{}));
   EXPECT_EQ(MembersOf(*six, "m_score = 1"), (V{1, 2}));  // 1 + 5 * 1 / 6 = 1
+}
+
+// An index of some users, ranked against an index of everyone, gives them
+// the relative models (RFM scores and cells, Pareto tiers) everyone's gives.
+TEST(FeatureIndex, RankedAgainstAnotherIndexUsersKeepTheirRelativeModels) {
+  const std::shared_ptr<const FeatureIndex> everyone = MakeWorld(5, 800).index;
+  auto third = [](int64_t id) { return id % 3 == 0; };
+  const World ranked = MakeWorld(5, 800, third, everyone);
+  const World alone = MakeWorld(5, 800, third);
+  for (const int64_t at : {kNow, kNow - 100 * kDay}) {
+    int buyers = 0;
+    int differ_alone = 0;
+    for (const auto& u : ranked.users) {
+      if (!third(u.f.id) || u.erased) continue;
+      const auto want = everyone->ModelsOf(u.f.id, At(at));
+      const auto got = ranked.index->ModelsOf(u.f.id, At(at));
+      const auto own = alone.index->ModelsOf(u.f.id, At(at));
+      ASSERT_TRUE(want && got && own) << u.f.id;
+      EXPECT_EQ(got->r_score, want->r_score) << u.f.id;
+      EXPECT_EQ(got->f_score, want->f_score) << u.f.id;
+      EXPECT_EQ(got->m_score, want->m_score) << u.f.id;
+      EXPECT_EQ(got->rfm_cell, want->rfm_cell) << u.f.id;
+      EXPECT_EQ(got->pareto_tier, want->pareto_tier) << u.f.id;
+      buyers += want->r_score > 0 ? 1 : 0;
+      differ_alone += own->rfm_cell != want->rfm_cell || own->pareto_tier != want->pareto_tier ||
+                              own->m_score != want->m_score
+                          ? 1
+                          : 0;
+    }
+    EXPECT_GE(buyers, 50);
+    EXPECT_GT(differ_alone, 0) << "ranked among themselves, the same users should differ";
+  }
+}
+
+// Hidden users are left out of every query, as if erased; they still count
+// for the models of the others (the population ranked, who invited whom).
+TEST(FeatureIndex, HiddenUsersAreLeftOutOfEveryQuery) {
+  const World w = MakeWorld(11, 500);
+  std::vector<const NaiveUser*> live;
+  std::vector<int64_t> hide = {424242};  // not in the index: ignored
+  for (const auto& u : w.users) {
+    if (!u.erased) live.push_back(&u);
+    if (u.f.id % 4 == 0) hide.push_back(u.f.id);
+  }
+  std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->f.id < b->f.id; });
+  const auto shown = w.index->Without(hide);
+  auto hidden = [&](int64_t id) { return id % 4 == 0; };
+  const size_t visible = static_cast<size_t>(
+      std::count_if(live.begin(), live.end(), [&](auto* u) { return !hidden(u->f.id); }));
+  ASSERT_LT(visible, live.size());
+  EXPECT_EQ(shown->size(), visible);
+  const NaiveModels models = ComputeNaiveModels(live, kNow);
+  g_models = &models;
+  std::mt19937_64 rng(13);
+  for (int q = 0; q < 200; ++q) {
+    const Filter f = RandomFilter(rng, 3);
+    std::vector<int64_t> expected;
+    for (const auto* u : live) {
+      if (!hidden(u->f.id) && NaiveMatch(*u, f, At(kNow))) expected.push_back(u->f.id);
+    }
+    const std::string text = FormatFilter(f, Features());
+    ASSERT_EQ(shown->Count(f, At(kNow)), expected.size()) << text;
+    ASSERT_EQ(shown->Members(f, At(kNow), INT64_MIN, expected.size() + 1), expected) << text;
+    if (expected.size() > 2) {
+      EXPECT_EQ(shown->Members(f, At(kNow), expected[0], 2),
+                (std::vector<int64_t>{expected[1], expected[2]}))
+          << text;
+    }
+    EXPECT_EQ(shown->Explain(f, At(kNow)).back(), expected.size()) << text;
+    EXPECT_EQ(shown->Overlap({&f, nullptr}, {nullptr, &hide}, At(kNow)).both, 0u) << text;
+  }
+  uint64_t stages = 0;
+  for (const auto& [name, n] : shown->SystemTagCounts(At(kNow))) {
+    if (name.starts_with("sys:lifecycle/")) stages += n;
+  }
+  EXPECT_EQ(stages, visible);
+  size_t seen = 0;
+  shown->ForEachStage(At(kNow), [&](int64_t id, std::string_view) {
+    EXPECT_FALSE(hidden(id)) << id;
+    ++seen;
+  });
+  EXPECT_EQ(seen, visible);
+  for (const auto* u : live) {
+    EXPECT_EQ(shown->ModelsOf(u->f.id, At(kNow)).has_value(), !hidden(u->f.id)) << u->f.id;
+  }
+  // Hiding more keeps the first ones hidden.
+  EXPECT_EQ(shown->Without({live.front()->f.id})->size(),
+            visible - (hidden(live.front()->f.id) ? 0 : 1));
 }
 
 // Explain, overlap and pivot against the naive evaluator on random filters.

@@ -54,12 +54,14 @@ core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index,
   // The users beside, few, go in between in id order.
   std::vector<std::pair<int64_t, std::string_view>> others;
   if (beside != nullptr) {
-    beside->ForEachStage(as_of,
-                         [&](int64_t user_id, std::string_view stage) { others.emplace_back(user_id, stage); });
+    beside->ForEachStage(as_of, [&](int64_t user_id, std::string_view stage) {
+      others.emplace_back(user_id, stage);
+    });
   }
   size_t o = 0;
   index.ForEachStage(as_of, [&](int64_t user_id, std::string_view stage) {
-    for (; o < others.size() && others[o].first < user_id; ++o) compare(others[o].first, others[o].second);
+    for (; o < others.size() && others[o].first < user_id; ++o)
+      compare(others[o].first, others[o].second);
     compare(user_id, stage);
   });
   for (; o < others.size(); ++o) compare(others[o].first, others[o].second);

@@ -136,8 +136,7 @@ core::Status Segments::RebuildLocked() {
 core::Status Segments::Update() {
   std::lock_guard build(build_mu_);
   const auto started = std::chrono::steady_clock::now();
-  if (built_ == nullptr || !since_ ||
-      started - built_when_ >= options_.full_build_interval) {
+  if (built_ == nullptr || !since_ || started - built_when_ >= options_.full_build_interval) {
     return RebuildLocked();
   }
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());

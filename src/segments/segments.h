@@ -146,11 +146,11 @@ class Segments final {
   profiles::Facts facts_;
 
   mutable std::mutex mu_;
-  Indexes indexes_;                   // guarded by mu_
-  IndexInfo info_;                    // guarded by mu_
-  profiles::FactMarks applied_;       // guarded by mu_: read before the last build or update
-  std::mutex build_mu_;               // one build or update at a time; guards what follows
-  std::shared_ptr<const FeatureIndex> built_;   // the last full build, nothing hidden
+  Indexes indexes_;              // guarded by mu_
+  IndexInfo info_;               // guarded by mu_
+  profiles::FactMarks applied_;  // guarded by mu_: read before the last build or update
+  std::mutex build_mu_;          // one build or update at a time; guards what follows
+  std::shared_ptr<const FeatureIndex> built_;  // the last full build, nothing hidden
   std::chrono::steady_clock::time_point built_when_;
   // Changes since these marks are yet to be read; nullopt when unknown (the
   // next change builds in full).

@@ -280,6 +280,197 @@ TEST_P(SegmentsTest, NoIndexYetIsLoadingThenTheRefresherCatchesUp) {
   EXPECT_GE(segments_->Info().generation, 2u);
 }
 
+// What changed after a full build is read again beside it: every count,
+// list, funnel, pivot and model that does not rank users against each other
+// equals a new full build's. Changes: a new order, a refund, an event, a new
+// invitee (which changes the inviter), a profile update and an erasure.
+TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  // u-1 invited u-5, who does not change: read again beside u-1, yet counted once.
+  Ingest(profiles::UserFromJson,
+         R"([{"external_id": "u-5", "referrer_external_id": "u-1",
+              "registered_at": "2026-09-10T08:00:00Z"}])",
+         &profiles::Ingest::Users);
+  Ingest(profiles::OrderFromJson, kOrders, &profiles::Ingest::Orders);
+  Ingest(profiles::EventFromJson, kEvents, &profiles::Ingest::Events);
+  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
+  ASSERT_TRUE(tz.ok());
+  SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(0);
+  Segments updated(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(updated.Rebuild().ok());
+  const uint64_t generation = updated.Info().generation;
+
+  Ingest(profiles::OrderUpdateFromJson, kUpdates, &profiles::Ingest::OrderUpdates);
+  Ingest(profiles::UserFromJson,
+         R"([{"external_id": "u-4", "city": "杭州", "referrer_external_id": "u-3",
+              "registered_at": "2026-09-20T08:00:00Z"},
+             {"external_id": "u-1", "city": "杭州"}])",
+         &profiles::Ingest::Users);
+  Ingest(profiles::OrderFromJson, R"([
+    {"source_id": "o-6", "user_external_id": "u-3", "currency": "CNY", "goods_amount": "90.00",
+     "paid_amount": "90.00", "status": "paid", "placed_at": "2026-09-18T10:00:00Z"},
+    {"source_id": "o-7", "user_external_id": "u-4", "currency": "CNY", "goods_amount": "20.00",
+     "paid_amount": "20.00", "status": "paid", "placed_at": "2026-09-20T10:00:00Z"}])",
+         &profiles::Ingest::Orders);
+  Ingest(profiles::EventFromJson, R"([
+    {"source_id": "e-3", "user_external_id": "u-2", "type": "favourite",
+     "occurred_at": "2026-09-20T11:00:00Z"}])",
+         &profiles::Ingest::Events);
+  profiles::UserQuery q;
+  auto page = dir_->List(q);
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, int64_t> id;
+  for (const auto& u : page->items) id[u.external_id] = u.id;
+  ASSERT_TRUE(dir_->Erase(id["u-9"], actor_).ok());
+
+  ASSERT_TRUE(updated.Update().ok());
+  const IndexInfo info = updated.Info();
+  EXPECT_EQ(info.updates, 1u);
+  EXPECT_EQ(info.generation, generation + 1);
+  // u-1 (refund, profile), u-2 (refund, event), u-3 (order, inviter), u-4, u-9.
+  EXPECT_EQ(info.changed_users, 5u);
+  EXPECT_EQ(info.users, 5u);
+
+  Segments full(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(full.Rebuild().ok());
+  for (std::string_view text :
+       {"orders >= 1", "spend >= 100", "city = \"杭州\"", "city = \"上海\"",
+        "lifecycle in (\"new\", \"rising\", \"potential\")", "aidees = \"share\"",
+        "has_tag(\"sys:motivation/social\")", "has_tag(\"new_customer\")",
+        "favourites(30d) > 0 or cart_adds(30d) > 0", "not city = \"杭州\"",
+        "recency <= 30 and orders(90d) >= 1"}) {
+    auto f = ParseFilter(text, Features());
+    ASSERT_TRUE(f.ok()) << text;
+    auto a = updated.Count(*f, std::nullopt);
+    auto b = full.Count(*f, std::nullopt);
+    ASSERT_TRUE(a.ok() && b.ok()) << text;
+    EXPECT_EQ(a->count, b->count) << text;
+    EXPECT_EQ(a->users, b->users) << text;
+    EXPECT_EQ(*updated.Members(*f, std::nullopt, 0, 100), *full.Members(*f, std::nullopt, 0, 100))
+        << text;
+    EXPECT_EQ(*updated.Members(*f, std::nullopt, id["u-2"], 1),
+              *full.Members(*f, std::nullopt, id["u-2"], 1))
+        << text;
+    EXPECT_EQ(*updated.Explain(*f, std::nullopt), *full.Explain(*f, std::nullopt)) << text;
+    auto pivot = [&](Segments& s) {
+      std::map<std::string, std::pair<uint64_t, int64_t>> out;
+      auto cells = s.Pivot(*f, std::nullopt, {"city", "lifecycle"}, Measure{"spend", 365});
+      EXPECT_TRUE(cells.ok());
+      for (const auto& c : *cells) {
+        out[c.key[0].value_or("-") + "/" + c.key[1].value_or("-")] = {c.users, c.sum};
+      }
+      return out;
+    };
+    EXPECT_EQ(pivot(updated), pivot(full)) << text;
+  }
+  for (const auto& [external_id, user] : id) {
+    auto a = updated.ModelsOf(user, std::nullopt);
+    auto b = full.ModelsOf(user, std::nullopt);
+    ASSERT_EQ(a.ok(), b.ok()) << external_id;
+    if (!a.ok()) continue;
+    EXPECT_EQ(a->lifecycle, b->lifecycle) << external_id;
+    EXPECT_EQ(a->aidees, b->aidees) << external_id;
+    EXPECT_EQ(a->customer, b->customer) << external_id;
+    EXPECT_EQ(a->motivations, b->motivations) << external_id;
+  }
+  EXPECT_FALSE(updated.ModelsOf(id["u-9"], std::nullopt).ok());
+  const core::Instant from = *core::ParseRfc3339("2026-09-01T00:00:00Z");
+  auto a = updated.Aarrr(from, clock_.Now(), nullptr);
+  auto b = full.Aarrr(from, clock_.Now(), nullptr);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->acquired, b->acquired);
+  EXPECT_EQ(a->activated, b->activated);
+  EXPECT_EQ(a->referring, b->referring);
+  EXPECT_EQ(a->paying, b->paying);
+  EXPECT_EQ(a->revenue, b->revenue);
+  auto tally = [](Segments& s) {
+    std::map<std::string, uint64_t> out;
+    auto counts = s.SystemTagCounts();
+    EXPECT_TRUE(counts.ok());
+    if (!counts.ok()) return out;
+    for (const auto& [name, n] : *counts) {
+      if (!name.starts_with("sys:rfm") && !name.starts_with("sys:pareto")) out[name] = n;
+    }
+    return out;
+  };
+  EXPECT_EQ(tally(updated), tally(full));
+  LifecycleRecorder recorder(t_->db(), ids_);
+  auto recorded = updated.RecordStages(recorder);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_EQ(recorded->users, 5u);
+  EXPECT_EQ(recorded->changed, 5u);
+
+  // A second update reads the same users again, and the new ones.
+  Ingest(profiles::EventFromJson, R"([
+    {"source_id": "e-4", "user_external_id": "u-3", "type": "visit", "page": "home",
+     "occurred_at": "2026-09-20T12:00:00Z"}])",
+         &profiles::Ingest::Events);
+  ASSERT_TRUE(updated.Update().ok());
+  EXPECT_EQ(updated.Info().updates, 2u);
+  EXPECT_EQ(updated.Info().changed_users, 5u);
+  Segments again(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(again.Rebuild().ok());
+  auto visits = ParseFilter("visits(7d) > 0", Features());
+  ASSERT_TRUE(visits.ok());
+  EXPECT_EQ(updated.Count(*visits, std::nullopt)->count, 1u);
+  EXPECT_EQ(again.Count(*visits, std::nullopt)->count, 1u);
+}
+
+// A tag change, more changed users than allowed, or an old full build make
+// the next update a full build.
+TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
+  ASSERT_TRUE(tz.ok());
+  SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(0);
+  o.update_max_users = 1;
+  Segments s(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(s.Update().ok());  // none yet: in full
+  EXPECT_EQ(s.Info().generation, 1u);
+  EXPECT_EQ(s.Info().updates, 0u);
+
+  Ingest(profiles::OrderFromJson, kOrders, &profiles::Ingest::Orders);  // u-1 and u-2
+  ASSERT_TRUE(s.Update().ok());
+  EXPECT_EQ(s.Info().updates, 0u);
+  EXPECT_EQ(s.Info().generation, 2u);
+
+  Ingest(profiles::EventFromJson, R"([
+    {"source_id": "e-5", "user_external_id": "u-3", "type": "visit", "page": "home",
+     "occurred_at": "2026-09-20T12:00:00Z"}])",
+         &profiles::Ingest::Events);
+  ASSERT_TRUE(s.Update().ok());
+  EXPECT_EQ(s.Info().updates, 1u);
+  EXPECT_EQ(s.Info().changed_users, 1u);
+
+  auto group = tags_->CreateGroup("运营", "", actor_);
+  ASSERT_TRUE(group.ok());
+  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
+  ASSERT_TRUE(vip.ok());
+  profiles::UserQuery q;
+  auto page = dir_->List(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_TRUE(tags_->TagUser(page->items[0].id, vip->id, actor_).ok());
+  ASSERT_TRUE(s.Update().ok());
+  EXPECT_EQ(s.Info().updates, 0u);
+  EXPECT_EQ(s.Info().generation, 4u);
+  auto f = ParseFilter("has_tag(\"vip\")", Features());
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(s.Count(*f, std::nullopt)->count, 1u);
+
+  o.full_build_interval = std::chrono::seconds(0);
+  Segments old(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(old.Rebuild().ok());
+  Ingest(profiles::EventFromJson, R"([
+    {"source_id": "e-6", "user_external_id": "u-3", "type": "visit", "page": "home",
+     "occurred_at": "2026-09-20T13:00:00Z"}])",
+         &profiles::Ingest::Events);
+  ASSERT_TRUE(old.Update().ok());
+  EXPECT_EQ(old.Info().updates, 0u);
+  EXPECT_EQ(old.Info().generation, 2u);
+}
+
 // Stage changes are recorded once each, stamped when seen: first every
 // user's stage from nothing, then only what time or facts changed.
 TEST_P(SegmentsTest, StageChangesAreRecordedAsTheyHappen) {

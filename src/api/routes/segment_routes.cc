@@ -31,16 +31,17 @@ std::string_view TypeName(segments::FieldType t) {
 }
 
 core::Json InfoJson(const segments::IndexInfo& i) {
-  return {{"ready", i.ready},
-          {"generation", i.generation},
-          {"users", i.users},
-          {"memory_bytes", i.memory_bytes},
-          {"built_at", i.built_at ? core::Json(core::FormatRfc3339(*i.built_at)) : core::Json()},
-          {"build_seconds", i.build_seconds},
-          {"changed_users", i.changed_users},
-          {"updates", i.updates},
-          {"updated_at", i.updated_at ? core::Json(core::FormatRfc3339(*i.updated_at)) : core::Json()},
-          {"update_seconds", i.update_seconds}};
+  return {
+      {"ready", i.ready},
+      {"generation", i.generation},
+      {"users", i.users},
+      {"memory_bytes", i.memory_bytes},
+      {"built_at", i.built_at ? core::Json(core::FormatRfc3339(*i.built_at)) : core::Json()},
+      {"build_seconds", i.build_seconds},
+      {"changed_users", i.changed_users},
+      {"updates", i.updates},
+      {"updated_at", i.updated_at ? core::Json(core::FormatRfc3339(*i.updated_at)) : core::Json()},
+      {"update_seconds", i.update_seconds}};
 }
 
 }  // namespace
