@@ -10,6 +10,13 @@
 //     importers take), then times GET /api/v1/users/{id} for random users and
 //     prints p50 / p99 / max.
 //
+//   shopcrm_data_bench segment-updates [--users U] [--buyers B] [--orders-per-round C]
+//                                      [--rounds R] [--db PATH]
+//     Fills U users, B of them with two orders, builds the segment index in
+//     full, then R times: ingests C orders for random users and times
+//     Segments::Update() and a count, checking the count against the users
+//     known to have ordered. Prints the full build's and each update's time.
+//
 // See docs/benchmarks.md for results and the exact commands.
 #include <httplib.h>
 
@@ -26,6 +33,8 @@
 #include <vector>
 
 #include "bench_server.h"
+#include "segments/catalog.h"
+#include "segments/segments.h"
 
 namespace shopcrm {
 namespace {
@@ -43,6 +52,7 @@ class Bench final {
   const std::string& secret() const { return server_.secret(); }
   profiles::Ingest& ingest() { return server_.ingest(); }
   store::Database& db() { return server_.db(); }
+  const core::Clock& clock() const { return server_.clock(); }
 
  private:
   bench::BenchServer server_;
@@ -179,17 +189,110 @@ int User360(const Flags& f) {
   return 0;
 }
 
+profiles::Incoming<profiles::OrderRecord> OrderFor(int64_t user, int64_t n, core::Instant at) {
+  profiles::OrderRecord o;
+  o.source_id = "o-" + std::to_string(n);
+  o.user_external_id = "u-" + std::to_string(user);
+  o.currency = "CNY";
+  o.goods_minor = 10000 + n % 50000;
+  o.paid_minor = o.goods_minor;
+  o.status = "paid";
+  o.placed_at = at;
+  return {o.source_id, std::move(o)};
+}
+
+int SegmentUpdates(const Flags& f) {
+  const int64_t users = f.Int("users", 1000000);
+  const int64_t buyers = f.Int("buyers", users / 2);
+  const int64_t per_round = f.Int("orders-per-round", 100);
+  const int64_t rounds = f.Int("rounds", 30);
+  Bench bench(f.Text("db", "/tmp/shopcrm-bench-segments.db"), "normal");
+  const core::Instant now = bench.clock().Now();
+
+  const auto fill_start = Clock::now();
+  for (int64_t n = 0; n < users;) {
+    std::vector<profiles::Incoming<profiles::UserRecord>> batch;
+    for (int64_t i = 0; i < 10000 && n < users; ++i, ++n) {
+      profiles::UserRecord u;
+      u.external_id = "u-" + std::to_string(n);
+      u.city = n % 3 == 0 ? "上海" : "杭州";
+      batch.push_back({u.external_id, std::move(u)});
+    }
+    if (!bench.ingest().Users(batch).ok()) Die("users");
+  }
+  int64_t order = 0;
+  std::vector<bool> bought(static_cast<size_t>(users), false);
+  for (int64_t n = 0; n < buyers;) {
+    std::vector<profiles::Incoming<profiles::OrderRecord>> batch;
+    for (int64_t i = 0; i < 5000 && n < buyers; ++i, ++n) {
+      for (int k = 1; k <= 2; ++k) {
+        batch.push_back(OrderFor(n, order++, now - std::chrono::hours(24 * (k * 40 + n % 30))));
+      }
+      bought[static_cast<size_t>(n)] = true;
+    }
+    if (!bench.ingest().Orders(batch).ok()) Die("orders");
+  }
+  std::printf("segment-updates: filled %lld users, %lld with orders, in %.0f s\n",
+              static_cast<long long>(users), static_cast<long long>(buyers),
+              std::chrono::duration<double>(Clock::now() - fill_start).count());
+
+  segments::SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(0);  // one writer: nothing commits late
+  o.update_max_users = static_cast<size_t>(per_round * rounds) + 1;
+  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
+  if (!tz.ok()) Die("time zone");
+  segments::Segments segs(bench.db(), bench.clock(), *tz, o);
+  if (!segs.Rebuild().ok()) Die("full build");
+  std::printf("segment-updates: full build of %u users in %.2f s, %zu bytes\n", segs.Info().users,
+              segs.Info().build_seconds, segs.Info().memory_bytes);
+  auto filter = segments::ParseFilter("orders >= 1", segments::Features());
+  if (!filter.ok()) Die("filter");
+
+  std::mt19937_64 rng(11);
+  std::vector<double> update_ms;
+  for (int64_t r = 1; r <= rounds; ++r) {
+    std::vector<profiles::Incoming<profiles::OrderRecord>> batch;
+    for (int64_t i = 0; i < per_round; ++i) {
+      const int64_t user = static_cast<int64_t>(rng() % static_cast<uint64_t>(users));
+      bought[static_cast<size_t>(user)] = true;
+      batch.push_back(OrderFor(user, order++, now - std::chrono::minutes(5)));
+    }
+    if (!bench.ingest().Orders(batch).ok()) Die("orders");
+    const auto t0 = Clock::now();
+    if (!segs.Update().ok()) Die("update");
+    const auto t1 = Clock::now();
+    auto count = segs.Count(*filter, std::nullopt);
+    const auto t2 = Clock::now();
+    if (!count.ok()) Die("count");
+    const auto want = static_cast<uint64_t>(std::count(bought.begin(), bought.end(), true));
+    if (count->count != want)
+      Die("count " + std::to_string(count->count) + ", want " + std::to_string(want));
+    if (segs.Info().updates != static_cast<uint64_t>(r)) Die("built in full instead of updating");
+    update_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    if (r == 1 || r % 10 == 0 || r == rounds) {
+      std::printf("segment-updates: round %lld, %u changed users: update %.1f ms, count %.2f ms\n",
+                  static_cast<long long>(r), segs.Info().changed_users, update_ms.back(),
+                  std::chrono::duration<double, std::milli>(t2 - t1).count());
+    }
+  }
+  std::sort(update_ms.begin(), update_ms.end());
+  std::printf("segment-updates: %lld updates: p50 %.1f ms, max %.1f ms\n",
+              static_cast<long long>(rounds), update_ms[update_ms.size() / 2], update_ms.back());
+  return 0;
+}
+
 }  // namespace
 }  // namespace shopcrm
 
 int main(int argc, char** argv) {
   const auto f = shopcrm::bench::Flags::Parse(argc, argv);
   if (f.mode.empty()) {
-    std::cerr << "usage: shopcrm_data_bench ingest|user360 [--name value]...\n";
+    std::cerr << "usage: shopcrm_data_bench ingest|user360|segment-updates [--name value]...\n";
     return 2;
   }
   if (f.mode == "ingest") return shopcrm::Ingest(f);
   if (f.mode == "user360") return shopcrm::User360(f);
+  if (f.mode == "segment-updates") return shopcrm::SegmentUpdates(f);
   std::cerr << "unknown mode " << f.mode << "\n";
   return 2;
 }

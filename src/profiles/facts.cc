@@ -5,6 +5,7 @@
 
 #include "audit/audit_log.h"
 #include "profiles/internal/counting.h"
+#include "store/paging.h"
 
 namespace shopcrm::profiles {
 namespace {
@@ -30,32 +31,6 @@ core::Status Page(store::Database& db, int page_rows, const std::string& sql,
   }
 }
 
-// Runs `sql` for the users of `ids`, a chunk at a time: `sql` has "{in}"
-// where the chunk's parenthesized placeholder list goes, and that list is
-// all its parameters.
-core::Status ForUsers(store::Database& db, const std::vector<int64_t>& ids, std::string_view sql,
-                      const std::function<core::Status(const store::Row&)>& row) {
-  constexpr size_t kChunk = 500;
-  const size_t at = sql.find("{in}");
-  for (size_t start = 0; start < ids.size(); start += kChunk) {
-    const size_t n = std::min(kChunk, ids.size() - start);
-    std::string list = "(?";
-    for (size_t i = 1; i < n; ++i) list += ", ?";
-    list += ")";
-    const std::string text =
-        std::string(sql.substr(0, at)) + list + std::string(sql.substr(at + 4));
-    std::vector<store::Value> params(ids.begin() + static_cast<ptrdiff_t>(start),
-                                     ids.begin() + static_cast<ptrdiff_t>(start + n));
-    store::Rows rows;
-    SHOPCRM_RETURN_IF_ERROR(db.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
-      SHOPCRM_ASSIGN_OR_RETURN(rows, s.Query(text, params));
-      return core::Status::Ok();
-    }));
-    for (const auto& r : rows.rows) SHOPCRM_RETURN_IF_ERROR(row(r));
-  }
-  return core::Status::Ok();
-}
-
 // A scan of all rows (paged by `key`, from `from_where`) or of some users'
 // (`user_column` IN the list).
 core::Status Scan(store::Database& db, int page_rows, Facts::Only only, const std::string& select,
@@ -63,8 +38,8 @@ core::Status Scan(store::Database& db, int page_rows, Facts::Only only, const st
                   const std::function<core::Status(const store::Row&)>& row) {
   const std::string glue = from_where.find(" WHERE ") == std::string::npos ? " WHERE " : " AND ";
   if (only != nullptr) {
-    return ForUsers(db, *only, select + from_where + glue + std::string(user_column) + " IN {in}",
-                    row);
+    return store::ForIdChunks(
+        db, *only, select + from_where + glue + std::string(user_column) + " IN {in}", row);
   }
   return Page(db, page_rows,
               select + from_where + glue + std::string(key) + " > ? ORDER BY " + std::string(key) +
@@ -125,7 +100,7 @@ core::Status Facts::ScanCategoryFirsts(const std::function<core::Status(const Ca
            " GROUP BY o.user_id, i.category_source_id ORDER BY o.user_id, i.category_source_id";
   };
   auto emit = [&](const store::Row& r) { return fn(CategoryFirst{r.Int(0), r.Text(1), r.Int(2)}); };
-  if (only != nullptr) return ForUsers(db_, *only, sql("o.user_id IN {in}"), emit);
+  if (only != nullptr) return store::ForIdChunks(db_, *only, sql("o.user_id IN {in}"), emit);
   const std::string paged = sql("o.user_id > ? AND o.user_id <= ?");
   int64_t after = INT64_MIN;
   while (true) {
@@ -181,8 +156,8 @@ core::Status Facts::ScanEvents(const std::function<core::Status(const EventFact&
 core::Status Facts::ScanUserTags(const std::function<core::Status(const TagFact&)>& fn, Only only) {
   auto emit = [&](const store::Row& r) { return fn(TagFact{r.Int(0), r.Int(1)}); };
   if (only != nullptr) {
-    return ForUsers(db_, *only, "SELECT user_id, tag_id FROM user_tags WHERE user_id IN {in}",
-                    emit);
+    return store::ForIdChunks(db_, *only,
+                              "SELECT user_id, tag_id FROM user_tags WHERE user_id IN {in}", emit);
   }
   // Keyed by (user, tag): a page may end inside one user's tags.
   int64_t after_user = INT64_MIN;
@@ -215,12 +190,12 @@ core::Status Facts::ScanTagNames(const std::function<core::Status(const TagName&
 core::Result<std::vector<std::pair<int64_t, std::string>>> Facts::ExternalIds(
     const std::vector<int64_t>& user_ids) {
   std::vector<std::pair<int64_t, std::string>> out;
-  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, user_ids,
-                                   "SELECT id, external_id FROM users WHERE id IN {in}",
-                                   [&](const store::Row& r) {
-                                     out.emplace_back(r.Int(0), r.Text(1));
-                                     return core::Status::Ok();
-                                   }));
+  SHOPCRM_RETURN_IF_ERROR(store::ForIdChunks(db_, user_ids,
+                                             "SELECT id, external_id FROM users WHERE id IN {in}",
+                                             [&](const store::Row& r) {
+                                               out.emplace_back(r.Int(0), r.Text(1));
+                                               return core::Status::Ok();
+                                             }));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -282,13 +257,13 @@ core::Result<FactChanges> Facts::ChangedSince(const FactMarks& since) {
   // An invitee's registration counts for their inviter (AIDEES "share", the
   // social value, AARRR referring): the inviter changes with them.
   std::vector<int64_t> inviters;
-  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, out.users,
-                                   "SELECT referrer_id FROM users WHERE id IN {in} AND "
-                                   "referrer_id IS NOT NULL",
-                                   [&](const store::Row& r) {
-                                     inviters.push_back(r.Int(0));
-                                     return core::Status::Ok();
-                                   }));
+  SHOPCRM_RETURN_IF_ERROR(store::ForIdChunks(db_, out.users,
+                                             "SELECT referrer_id FROM users WHERE id IN {in} AND "
+                                             "referrer_id IS NOT NULL",
+                                             [&](const store::Row& r) {
+                                               inviters.push_back(r.Int(0));
+                                               return core::Status::Ok();
+                                             }));
   out.users.insert(out.users.end(), inviters.begin(), inviters.end());
   std::sort(out.users.begin(), out.users.end());
   out.users.erase(std::unique(out.users.begin(), out.users.end()), out.users.end());
@@ -297,14 +272,14 @@ core::Result<FactChanges> Facts::ChangedSince(const FactMarks& since) {
 
 core::Result<std::vector<int64_t>> Facts::InviteesOf(const std::vector<int64_t>& users) {
   std::vector<int64_t> out;
-  SHOPCRM_RETURN_IF_ERROR(ForUsers(db_, users, "SELECT id FROM users WHERE referrer_id IN {in}",
-                                   [&](const store::Row& r) {
-                                     const int64_t id = r.Int(0);
-                                     if (!std::binary_search(users.begin(), users.end(), id)) {
-                                       out.push_back(id);
-                                     }
-                                     return core::Status::Ok();
-                                   }));
+  SHOPCRM_RETURN_IF_ERROR(store::ForIdChunks(
+      db_, users, "SELECT id FROM users WHERE referrer_id IN {in}", [&](const store::Row& r) {
+        const int64_t id = r.Int(0);
+        if (!std::binary_search(users.begin(), users.end(), id)) {
+          out.push_back(id);
+        }
+        return core::Status::Ok();
+      }));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

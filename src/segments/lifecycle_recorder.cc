@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/paging.h"
+
 namespace shopcrm::segments {
 namespace {
 
@@ -20,11 +22,33 @@ struct Change {
 core::Result<RecordReport> LifecycleRecorder::Record(const FeatureIndex& index,
                                                      const FeatureIndex* beside,
                                                      const AsOf& as_of) {
+  return RecordOf(index, beside, false, as_of);
+}
+
+core::Result<RecordReport> LifecycleRecorder::RecordSome(const FeatureIndex& index,
+                                                         const AsOf& as_of) {
+  return RecordOf(index, nullptr, true, as_of);
+}
+
+core::Result<RecordReport> LifecycleRecorder::RecordOf(const FeatureIndex& index,
+                                                       const FeatureIndex* beside, bool some,
+                                                       const AsOf& as_of) {
   std::lock_guard lock(record_mu_);
   // What was recorded, in user id order.
   std::vector<std::pair<int64_t, std::string>> recorded;
+  if (some) {
+    std::vector<int64_t> users;
+    index.ForEachStage(as_of, [&](int64_t user_id, std::string_view) { users.push_back(user_id); });
+    SHOPCRM_RETURN_IF_ERROR(store::ForIdChunks(
+        db_, users, "SELECT user_id, stage FROM user_stages WHERE user_id IN {in}",
+        [&](const store::Row& r) {
+          recorded.emplace_back(r.Int(0), r.Text(1));
+          return core::Status::Ok();
+        }));
+    std::sort(recorded.begin(), recorded.end());
+  }
   constexpr int64_t kPage = 100000;
-  for (int64_t after = INT64_MIN;;) {
+  for (int64_t after = INT64_MIN; !some;) {
     size_t got = 0;
     SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
       SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT user_id, stage FROM user_stages WHERE "

@@ -47,10 +47,15 @@ class LifecycleRecorder final {
   // null) with them.
   core::Result<RecordReport> Record(const FeatureIndex& index, const FeatureIndex* beside,
                                     const AsOf& as_of);
+  // The users of `index` alone (a small index of changed users), reading
+  // only their recorded stages.
+  core::Result<RecordReport> RecordSome(const FeatureIndex& index, const AsOf& as_of);
   // Transitions stamped in [from, to), counted by (from stage, to stage).
   core::Result<std::vector<Flow>> Flows(core::Instant from, core::Instant to);
 
  private:
+  core::Result<RecordReport> RecordOf(const FeatureIndex& index, const FeatureIndex* beside,
+                                      bool some, const AsOf& as_of);
   store::Database& db_;
   core::IdGenerator& ids_;
   std::mutex record_mu_;  // one Record at a time

@@ -12,18 +12,27 @@ Segments::Segments(store::Database& db, const core::Clock& clock, core::Business
     : db_(db), clock_(clock), tz_(std::move(tz)), options_(std::move(options)), facts_(db) {}
 
 Segments::~Segments() {
+  stopping_ = true;  // a full build under way gives up
   {
     std::lock_guard lock(stop_mu_);
     stop_ = true;
   }
   stop_cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
+  if (full_thread_.joinable()) full_thread_.join();
 }
 
 namespace {
 
-// Reads the facts of all users, or of `only`, into `b`.
-core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Facts::Only only) {
+core::Status Stopping(const std::atomic<bool>& stopping) {
+  if (!stopping.load(std::memory_order_relaxed)) return core::Status::Ok();
+  return core::Unavailable("shutting_down", "the segment service is stopping");
+}
+
+// Reads the facts of all users, or of `only`, into `b`; gives up between
+// tables once `stopping` is set.
+core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Facts::Only only,
+                  const std::atomic<bool>& stopping) {
   SHOPCRM_RETURN_IF_ERROR(facts.ScanUsers(
       [&](const profiles::UserFact& u) {
         if (u.erased) {
@@ -35,34 +44,40 @@ core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Fa
         return core::Status::Ok();
       },
       only));
+  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanCountingOrders(
       [&](const profiles::OrderFact& o) {
         b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency, o.discounted);
         return core::Status::Ok();
       },
       only));
+  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanCategoryFirsts(
       [&](const profiles::CategoryFirst& f) {
         b.AddCategoryFirst(f.user_id, f.first_at_micros);
         return core::Status::Ok();
       },
       only));
+  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanEvents(
       [&](const profiles::EventFact& e) {
         b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
         return core::Status::Ok();
       },
       only));
+  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanMembers(
       [&](const profiles::MemberFact& m) {
         b.AddMember(m.user_id, m.since_micros, m.level);
         return core::Status::Ok();
       },
       only));
+  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanTagNames([&](const profiles::TagName& t) {
     b.AddTagName(t.id, t.group, t.name);
     return core::Status::Ok();
   }));
+  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   return facts.ScanUserTags(
       [&](const profiles::TagFact& t) {
         b.AddUserTag(t.user_id, t.tag_id);
@@ -79,6 +94,7 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
 
 std::optional<profiles::FactMarks> Segments::Observe(std::chrono::steady_clock::time_point now,
                                                      const profiles::FactMarks& marks) {
+  std::lock_guard lock(seen_mu_);
   seen_.emplace_back(now, marks);
   std::optional<profiles::FactMarks> old;
   // Keep the latest one old enough, and those after it.
@@ -93,60 +109,79 @@ std::optional<profiles::FactMarks> Segments::Observe(std::chrono::steady_clock::
   return old;
 }
 
-core::Status Segments::Rebuild() {
-  std::lock_guard build(build_mu_);
-  return RebuildLocked();
+core::Result<Segments::FullBuild> Segments::BuildFull() {
+  FullBuild out;
+  out.started = std::chrono::steady_clock::now();
+  // The marks are read first: a write that lands during the build moves them
+  // again, and the update after it takes the write in.
+  SHOPCRM_ASSIGN_OR_RETURN(out.marks, facts_.Marks());
+  out.since = Observe(out.started, out.marks);
+  FeatureIndex::Builder b(options_.currency, options_.models);
+  SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, nullptr, stopping_));
+  out.index = std::move(b).Finish();
+  out.seconds = SecondsSince(out.started);
+  return out;
 }
 
-core::Status Segments::RebuildLocked() {
-  const auto started = std::chrono::steady_clock::now();
-  // The marks are read first: a write that lands during the build moves them
-  // again, and the next refresh takes it in.
-  SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
-  const std::optional<profiles::FactMarks> since = Observe(started, marks);
-  FeatureIndex::Builder b(options_.currency, options_.models);
-  SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, nullptr));
-  std::shared_ptr<const FeatureIndex> index = std::move(b).Finish();
-  const double seconds = SecondsSince(started);
-  built_ = index;
-  built_when_ = started;
-  since_ = since;
+core::Status Segments::InstallLocked(FullBuild b) {
+  if (built_ != nullptr && b.started <= built_when_)
+    return core::Status::Ok();  // a later one is in use
+  built_ = b.index;
+  built_when_ = b.started;
+  since_ = b.since;
   changed_.clear();
+  {
+    std::lock_guard lock(mu_);
+    info_.built_at = clock_.Now();
+    info_.build_seconds = b.seconds;
+    info_.updates = 0;
+    info_.updated_at.reset();
+    info_.update_seconds = 0;
+    core::log::Info("segment index built",
+                    {{"users", static_cast<int64_t>(b.index->size())},
+                     {"memory_bytes", static_cast<int64_t>(b.index->MemoryBytes())},
+                     {"seconds", b.seconds}});
+  }
+  // What was written while it was built goes in with it.
+  auto caught_up = UpdateLocked(false);
+  if (caught_up.ok() && *caught_up) return core::Status::Ok();
   std::lock_guard lock(mu_);
-  indexes_ = {index, nullptr};
-  applied_ = marks;
+  indexes_ = {b.index, nullptr};
+  applied_ = b.marks;
   info_.ready = true;
   ++info_.generation;
-  info_.users = index->size();
-  info_.memory_bytes = index->MemoryBytes();
-  info_.built_at = clock_.Now();
-  info_.build_seconds = seconds;
+  info_.users = b.index->size();
+  info_.memory_bytes = b.index->MemoryBytes();
   info_.changed_users = 0;
-  info_.updates = 0;
-  info_.updated_at.reset();
-  info_.update_seconds = 0;
-  core::log::Info("segment index built",
-                  {{"generation", static_cast<int64_t>(info_.generation)},
-                   {"users", static_cast<int64_t>(info_.users)},
-                   {"memory_bytes", static_cast<int64_t>(info_.memory_bytes)},
-                   {"seconds", seconds}});
-  return core::Status::Ok();
+  return caught_up.ok() ? core::Status::Ok() : core::Status(caught_up.error());
 }
 
-core::Status Segments::Update() {
-  std::lock_guard build(build_mu_);
+core::Result<bool> Segments::UpdateLocked(bool bounded) {
   const auto started = std::chrono::steady_clock::now();
-  if (built_ == nullptr || !since_ || started - built_when_ >= options_.full_build_interval) {
-    return RebuildLocked();
-  }
+  if (built_ == nullptr || !since_) return false;
+  if (bounded && started - built_when_ >= options_.full_build_interval) return false;
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(*since_));
-  if (changes.tags) return RebuildLocked();
+  if (changes.tags) return false;
   std::vector<int64_t> changed;
   std::set_union(changed_.begin(), changed_.end(), changes.users.begin(), changes.users.end(),
                  std::back_inserter(changed));
-  if (changed.size() > options_.update_max_users) return RebuildLocked();
+  if (bounded && changed.size() > options_.update_max_users) return false;
+  if (changed.empty()) {
+    // Nothing to read again: the full build alone.
+    if (next) since_ = next;
+    std::lock_guard lock(mu_);
+    applied_ = marks;
+    if (indexes_.full == built_ && indexes_.changed == nullptr) return true;
+    indexes_ = {built_, nullptr};
+    info_.ready = true;
+    ++info_.generation;
+    info_.users = built_->size();
+    info_.memory_bytes = built_->MemoryBytes();
+    info_.changed_users = 0;
+    return true;
+  }
   // The changed users' invitees are read too, for their inviters' models, and
   // hidden: they count in the full build.
   SHOPCRM_ASSIGN_OR_RETURN(std::vector<int64_t> invitees, facts_.InviteesOf(changed));
@@ -155,7 +190,7 @@ core::Status Segments::Update() {
              std::back_inserter(read));
   FeatureIndex::Builder b(options_.currency, options_.models);
   b.RankAgainst(built_);
-  SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, &read));
+  SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, &read, stopping_));
   std::shared_ptr<const FeatureIndex> fresh = std::move(b).Finish();
   Indexes indexes{built_->Without(changed), fresh->Without(invitees)};
   const double seconds = SecondsSince(started);
@@ -164,14 +199,81 @@ core::Status Segments::Update() {
   std::lock_guard lock(mu_);
   indexes_ = std::move(indexes);
   applied_ = marks;
+  info_.ready = true;
+  ++info_.generation;
   info_.users = indexes_.full->size() + indexes_.changed->size();
   info_.memory_bytes = built_->MemoryBytes() + fresh->MemoryBytes();
   info_.changed_users = static_cast<uint32_t>(changed_.size());
   ++info_.updates;
   info_.updated_at = clock_.Now();
   info_.update_seconds = seconds;
-  ++info_.generation;
-  return core::Status::Ok();
+  core::log::Debug("segment index updated",
+                   {{"generation", static_cast<int64_t>(info_.generation)},
+                    {"changed_users", static_cast<int64_t>(info_.changed_users)},
+                    {"seconds", seconds}});
+  return true;
+}
+
+core::Status Segments::Rebuild() {
+  SHOPCRM_ASSIGN_OR_RETURN(FullBuild b, BuildFull());
+  std::lock_guard build(build_mu_);
+  return InstallLocked(std::move(b));
+}
+
+core::Status Segments::Update() {
+  {
+    std::lock_guard build(build_mu_);
+    SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(true));
+    if (updated) return core::Status::Ok();
+  }
+  return Rebuild();
+}
+
+bool Segments::BuiltInBackground() {
+  std::lock_guard lock(pending_mu_);
+  return pending_.has_value();
+}
+
+core::Result<Segments::Refreshed> Segments::Refresh() {
+  // A full build finished in the background goes in first.
+  std::optional<core::Result<FullBuild>> done;
+  {
+    std::lock_guard lock(pending_mu_);
+    done.swap(pending_);
+  }
+  if (done) {
+    full_thread_.join();
+    building_ = false;
+    if (!done->ok()) return done->error();
+    std::lock_guard build(build_mu_);
+    SHOPCRM_RETURN_IF_ERROR(InstallLocked(std::move(**done)));
+    return Refreshed::kBuilt;
+  }
+  bool first = false;
+  {
+    std::lock_guard build(build_mu_);
+    first = built_ == nullptr;
+    if (!first) {
+      SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(!building_));
+      if (updated) return Refreshed::kUpdated;
+      if (building_) return Refreshed::kNothing;
+    }
+  }
+  if (first) {  // nothing to count from meanwhile
+    SHOPCRM_RETURN_IF_ERROR(Rebuild());
+    return Refreshed::kBuilt;
+  }
+  // A full build is due: on its own thread, with updates beside the old one
+  // meanwhile.
+  building_ = true;
+  full_thread_ = std::thread([this] {
+    auto b = BuildFull();
+    std::lock_guard lock(pending_mu_);
+    pending_ = std::move(b);
+  });
+  std::lock_guard build(build_mu_);
+  SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(false));
+  return updated ? Refreshed::kUpdated : Refreshed::kNothing;
 }
 
 void Segments::StartRefresher(LifecycleRecorder* recorder) {
@@ -203,12 +305,22 @@ void Segments::RefreshLoop() {
       }
       if (!marks.ok()) {
         core::log::Warn("segment index refresh failed", {{"error", marks.error().detail()}});
-      } else if (!ready || *marks != applied || rounds_to_trailing == 0) {
+      } else if (!ready || *marks != applied || rounds_to_trailing == 0 || BuiltInBackground()) {
         rounds_to_trailing = !ready || *marks != applied ? 5 : -1;
-        if (auto st = Update(); !st.ok()) {
-          core::log::Warn("segment index update failed", {{"error", st.error().detail()}});
-        } else {
-          recorded_on_.reset();  // new facts: record the stages again
+        if (auto done = Refresh(); !done.ok()) {
+          core::log::Warn("segment index update failed", {{"error", done.error().detail()}});
+        } else if (*done == Refreshed::kBuilt) {
+          recorded_on_.reset();  // a full build: record every user's stage again
+        } else if (*done == Refreshed::kUpdated && recorder_ != nullptr) {
+          // The changed users' stages alone.
+          uint64_t generation = 0;
+          const Indexes index = Current(&generation);
+          if (index.changed) {
+            auto r = recorder_->RecordSome(*index.changed, At(std::nullopt));
+            if (!r.ok()) {
+              core::log::Warn("recording lifecycle stages failed", {{"error", r.error().detail()}});
+            }
+          }
         }
       } else if (rounds_to_trailing > 0) {
         --rounds_to_trailing;

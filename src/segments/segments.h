@@ -132,8 +132,29 @@ class Segments final {
   Indexes Current(uint64_t* generation) const;
   AsOf At(std::optional<core::Instant> as_of) const;
   void RefreshLoop();
-  // Under build_mu_.
-  core::Status RebuildLocked();
+  // A full build not yet in use.
+  struct FullBuild {
+    std::shared_ptr<const FeatureIndex> index;
+    profiles::FactMarks marks;                 // read before it
+    std::optional<profiles::FactMarks> since;  // changes after these may be missing from it
+    std::chrono::steady_clock::time_point started;
+    double seconds = 0;
+  };
+  // Reads every fact; stops early (an error) when the service stops.
+  core::Result<FullBuild> BuildFull();
+  // Under build_mu_: puts `b` in use, unless a later build already is, after
+  // taking in what changed while it was built.
+  core::Status InstallLocked(FullBuild b);
+  // Under build_mu_: reads the changed users again and swaps them in. False
+  // when that cannot stand for a full build: none yet, a tag changed, or
+  // (when `bounded`) too many users changed or the full build is old.
+  core::Result<bool> UpdateLocked(bool bounded);
+  // The refresher's round: an update, or a full build on a thread of its own
+  // while updates go on (unbounded) beside the old one; a full build that
+  // finished goes in first.
+  enum class Refreshed { kNothing, kUpdated, kBuilt };
+  core::Result<Refreshed> Refresh();
+  bool BuiltInBackground();
   // Notes marks read now; returns the latest marks noted at least
   // straggler_window before `now` (nullopt when none is that old).
   std::optional<profiles::FactMarks> Observe(std::chrono::steady_clock::time_point now,
@@ -149,14 +170,24 @@ class Segments final {
   Indexes indexes_;              // guarded by mu_
   IndexInfo info_;               // guarded by mu_
   profiles::FactMarks applied_;  // guarded by mu_: read before the last build or update
-  std::mutex build_mu_;          // one build or update at a time; guards what follows
-  std::shared_ptr<const FeatureIndex> built_;  // the last full build, nothing hidden
+  std::mutex build_mu_;          // one update or install at a time; guards what follows
+  std::shared_ptr<const FeatureIndex> built_;  // the full build in use, nothing hidden
   std::chrono::steady_clock::time_point built_when_;
-  // Changes since these marks are yet to be read; nullopt when unknown (the
-  // next change builds in full).
+  // Changes after these marks are yet to be read; nullopt when unknown (the
+  // next change needs a full build).
   std::optional<profiles::FactMarks> since_;
   std::vector<int64_t> changed_;  // users read again since the full build, ascending
-  std::deque<std::pair<std::chrono::steady_clock::time_point, profiles::FactMarks>> seen_;
+
+  std::mutex seen_mu_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, profiles::FactMarks>>
+      seen_;  // guarded by seen_mu_
+
+  // The refresher's full build in the background.
+  std::thread full_thread_;
+  std::atomic<bool> building_{false};
+  std::mutex pending_mu_;
+  std::optional<core::Result<FullBuild>> pending_;  // guarded by pending_mu_: its result
+  std::atomic<bool> stopping_{false};
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

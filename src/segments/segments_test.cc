@@ -471,6 +471,62 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   EXPECT_EQ(old.Info().generation, 2u);
 }
 
+// The refresher builds in full on a thread of its own when too many users
+// changed, taking updates in meanwhile; every write shows in the counts, and
+// the changed users' stages are recorded as they change.
+TEST_P(SegmentsTest, TheRefresherBuildsInFullBesideUpdates) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
+  ASSERT_TRUE(tz.ok());
+  SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(0);
+  o.refresh_interval = std::chrono::milliseconds(20);
+  o.update_max_users = 1;
+  Segments s(t_->db(), clock_, *tz, o);
+  LifecycleRecorder recorder(t_->db(), ids_);
+  s.StartRefresher(&recorder);
+  auto count = [&](std::string_view text) -> uint64_t {
+    auto f = ParseFilter(text, Features());
+    EXPECT_TRUE(f.ok());
+    auto c = s.Count(*f, std::nullopt);
+    return c.ok() ? c->count : 999;
+  };
+  auto wait_for = [&](std::string_view text, uint64_t want) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (count(text) != want && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(count(text), want) << text;
+  };
+  wait_for("orders = 0", 3);
+  const uint64_t first = s.Info().generation;
+  Ingest(profiles::EventFromJson, R"([
+    {"source_id": "e-7", "user_external_id": "u-3", "type": "visit", "page": "home",
+     "occurred_at": "2026-09-20T12:00:00Z"}])",
+         &profiles::Ingest::Events);
+  wait_for("visits(7d) > 0", 1);
+  EXPECT_EQ(s.Info().changed_users, 1u);
+  EXPECT_GE(s.Info().updates, 1u);
+  Ingest(profiles::OrderFromJson, kOrders, &profiles::Ingest::Orders);  // u-1 and u-2: too many
+  wait_for("orders >= 1", 2);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (s.Info().changed_users != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(s.Info().changed_users, 0u);  // a new full build holds them all
+  EXPECT_GT(s.Info().generation, first + 1);
+  EXPECT_EQ(count("orders >= 1"), 2u);
+  EXPECT_EQ(count("visits(7d) > 0"), 1u);
+  // Every user's stage was recorded once: potential first, then u-1 and u-2 moved.
+  auto flows =
+      recorder.Flows(clock_.Now() - std::chrono::hours(1), clock_.Now() + std::chrono::hours(1));
+  ASSERT_TRUE(flows.ok());
+  std::map<std::string, uint64_t> by;
+  for (const auto& f : *flows) by[f.from.value_or("-") + ">" + f.to] = f.users;
+  EXPECT_EQ(by["->potential"], 3u);
+  EXPECT_EQ(by["potential>rising"] + by["potential>new"], 2u);
+}
+
 // Stage changes are recorded once each, stamped when seen: first every
 // user's stage from nothing, then only what time or facts changed.
 TEST_P(SegmentsTest, StageChangesAreRecordedAsTheyHappen) {

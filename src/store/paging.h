@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -42,5 +44,11 @@ Page<T> MakePage(const Rows& rows, int limit, Convert convert, IdOf id_of) {
   }
   return page;
 }
+
+// Runs `sql` for `ids` a chunk of 500 at a time, each chunk in its own read
+// transaction, calling `row` for each row: `sql` has "{in}" where the
+// chunk's parenthesized placeholders go, and they are all its parameters.
+core::Status ForIdChunks(Database& db, const std::vector<int64_t>& ids, std::string_view sql,
+                         const std::function<core::Status(const Row&)>& row);
 
 }  // namespace shopcrm::store
