@@ -41,7 +41,7 @@ namespace shopcrm::segments {
 struct SegmentsOptions {
   std::string currency = "CNY";        // orders in other currencies are left out
   std::optional<core::Instant> as_of;  // default evaluation instant; now when unset
-  std::chrono::milliseconds refresh_interval{1000};
+  std::chrono::milliseconds refresh_interval{500};
   // More users changed since the full build than this: build in full again.
   size_t update_max_users = 20000;
   // A full build at least this often while the facts change.
