@@ -298,8 +298,14 @@ TEST_P(CouponsTest, CheckoutLockRedeemRefundAndRelease) {
   ASSERT_FALSE(release_paid.ok());
   EXPECT_EQ(release_paid.error().reason(), "order_already_paid");
   ASSERT_TRUE(coupons_->Refund("o-3", none, RenderOrder).ok());
-  EXPECT_EQ(coupons_->Get(a_id)->status, "unused");              // returned
-  EXPECT_EQ(coupons_->Get(b_id)->status, "refunded");            // its template keeps it
+  EXPECT_EQ(coupons_->Get(a_id)->status, "unused");    // returned
+  EXPECT_EQ(coupons_->Get(b_id)->status, "refunded");  // its template keeps it
+  // The template's figures count it as refunded: neither used nor expired.
+  auto figures = templates_->Get(packet);
+  ASSERT_TRUE(figures.ok());
+  EXPECT_EQ(figures->stats.refunded, 1);
+  EXPECT_EQ(figures->stats.used, 0);
+  EXPECT_EQ(figures->stats.expired, 0);
   ASSERT_TRUE(coupons_->Refund("o-3", none, RenderOrder).ok());  // again: no second reversal
   EXPECT_EQ(
       CountRows(

@@ -101,10 +101,11 @@ core::Status LoadStats(Session& s, std::vector<CouponTemplate>& templates, bool 
     if (it == by_id.end()) continue;
     const std::string& st = r.Text(1);
     TemplateStats& stats = *it->second;
-    int64_t* slot = st == "unused"   ? &stats.unused
-                    : st == "locked" ? &stats.locked
-                    : st == "used"   ? &stats.used
-                                     : &stats.expired;
+    int64_t* slot = st == "unused"     ? &stats.unused
+                    : st == "locked"   ? &stats.locked
+                    : st == "used"     ? &stats.used
+                    : st == "refunded" ? &stats.refunded
+                                       : &stats.expired;
     *slot += r.Int(2);
   }
   return core::Status::Ok();

@@ -55,6 +55,7 @@ struct TemplateStats {
   int64_t issued = 0;       // coupons issued so far (the stock counter)
   int64_t budget_used = 0;  // face value issued so far
   int64_t unused = 0, locked = 0, used = 0, expired = 0;
+  int64_t refunded = 0;  // used on an order refunded since, and not given back
   // Rates are computed by readers: used / issued.
 };
 

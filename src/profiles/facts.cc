@@ -204,16 +204,18 @@ core::Result<FactMarks> Facts::Marks() {
   FactMarks m;
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
     // Index lookups only. New facts raise a maximum id (events, orders, order
-    // steps) or update time (users, bare ones included); tag changes and
-    // erasures are audited, so the audit log's latest id covers them,
-    // removals included.
+    // steps, growth, paid purchases, level changes) or update time (users,
+    // bare ones included, and whose tags changed); tag changes and erasures
+    // are audited, so the audit log's latest id covers them, removals
+    // included.
     SHOPCRM_ASSIGN_OR_RETURN(auto rows,
                              s.Query("SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
                                      "(SELECT COALESCE(MAX(id), 0) FROM orders), "
                                      "(SELECT COALESCE(MAX(id), 0) FROM order_status_history), "
                                      "(SELECT COALESCE(MAX(updated_at), 0) FROM users), "
                                      "(SELECT COALESCE(MAX(id), 0) FROM growth_entries), "
-                                     "(SELECT COALESCE(MAX(id), 0) FROM paid_membership_events)"));
+                                     "(SELECT COALESCE(MAX(id), 0) FROM paid_membership_events), "
+                                     "(SELECT COALESCE(MAX(id), 0) FROM level_changes)"));
     const store::Row& r = rows.rows.at(0);
     m.events = r.Int(0);
     m.orders = r.Int(1);
@@ -221,6 +223,7 @@ core::Result<FactMarks> Facts::Marks() {
     m.users_updated_at = r.Int(3);
     m.growth = r.Int(4);
     m.paid = r.Int(5);
+    m.levels = r.Int(6);
     SHOPCRM_ASSIGN_OR_RETURN(m.audit, audit::AuditLog::LatestId(s));
     return core::Status::Ok();
   }));
@@ -240,14 +243,14 @@ core::Result<FactChanges> Facts::ChangedSince(const FactMarks& since) {
                 "UNION SELECT id FROM users WHERE updated_at > ? "
                 "UNION SELECT user_id FROM growth_entries WHERE id > ? "
                 "UNION SELECT user_id FROM paid_membership_events WHERE id > ? "
+                "UNION SELECT user_id FROM level_changes WHERE id > ? "
                 "UNION SELECT CAST(target_id AS BIGINT) FROM audit_log WHERE id > ? AND action = "
                 "'user.erase'",
                 {since.events, since.orders, since.order_steps, since.users_updated_at,
-                 since.growth, since.paid, since.audit}));
+                 since.growth, since.paid, since.levels, since.audit}));
     for (const auto& r : rows.rows) out.users.push_back(r.Int(0));
     SHOPCRM_ASSIGN_OR_RETURN(
-        auto tags, s.Query("SELECT COUNT(*) FROM audit_log WHERE id > ? AND (action LIKE 'tag%' "
-                           "OR action LIKE 'user_tag.%')",
+        auto tags, s.Query("SELECT COUNT(*) FROM audit_log WHERE id > ? AND action LIKE 'tag%'",
                            {since.audit}));
     out.tags = tags.rows.at(0).Int(0) > 0;
     return core::Status::Ok();

@@ -87,6 +87,7 @@ struct FactMarks {
   int64_t users_updated_at = 0;  // micros
   int64_t growth = 0;            // growth_entries
   int64_t paid = 0;              // paid_membership_events
+  int64_t levels = 0;            // level_changes
   int64_t audit = 0;             // tag changes and erasures are audited
   bool operator==(const FactMarks&) const = default;
 };
@@ -94,11 +95,12 @@ struct FactMarks {
 // What was written after some marks.
 struct FactChanges {
   // The users whose facts may have changed, ascending: those with a newer
-  // event, order, order step, profile update, growth entry, paid purchase or
-  // erasure, and whoever invited them (an invitee counts for the inviter).
+  // event, order, order step, profile or tag update, growth entry, paid
+  // purchase, level change or erasure, and whoever invites them now (an
+  // invitee counts for the inviter).
   std::vector<int64_t> users;
-  // A tag, tag group or tag assignment changed: no list of users says whom
-  // it touched.
+  // A tag or tag group was created, changed or deleted: every user's tags
+  // may read differently.
   bool tags = false;
 };
 

@@ -1028,6 +1028,14 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   return out;
 }
 
+std::optional<int64_t> FeatureIndex::ReferrerOf(int64_t user_id) const {
+  auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
+  if (it == d_->ids.end() || *it != user_id) return std::nullopt;
+  const uint32_t r = d_->referrer[static_cast<size_t>(it - d_->ids.begin())];
+  if (r == internal::kNone) return std::nullopt;
+  return d_->ids[r];
+}
+
 size_t FeatureIndex::MemoryBytes() const {
   const Data& d = *d_;
   size_t n =

@@ -29,12 +29,13 @@ core::Status Stopping(const std::atomic<bool>& stopping) {
   return core::Unavailable("shutting_down", "the segment service is stopping");
 }
 
-// Reads the facts of all users, or of `only`, into `b`; gives up between
-// tables once `stopping` is set.
+// Reads the facts of all users, or of `only`, into `b`; gives up once
+// `stopping` is set.
 core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Facts::Only only,
                   const std::atomic<bool>& stopping) {
   SHOPCRM_RETURN_IF_ERROR(facts.ScanUsers(
-      [&](const profiles::UserFact& u) {
+      [&](const profiles::UserFact& u) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
         if (u.erased) {
           b.AddErasedUser(u.id);
           return core::Status::Ok();
@@ -44,42 +45,42 @@ core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Fa
         return core::Status::Ok();
       },
       only));
-  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanCountingOrders(
-      [&](const profiles::OrderFact& o) {
+      [&](const profiles::OrderFact& o) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
         b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency, o.discounted);
         return core::Status::Ok();
       },
       only));
-  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanCategoryFirsts(
-      [&](const profiles::CategoryFirst& f) {
+      [&](const profiles::CategoryFirst& f) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
         b.AddCategoryFirst(f.user_id, f.first_at_micros);
         return core::Status::Ok();
       },
       only));
-  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanEvents(
-      [&](const profiles::EventFact& e) {
+      [&](const profiles::EventFact& e) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
         b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
         return core::Status::Ok();
       },
       only));
-  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanMembers(
-      [&](const profiles::MemberFact& m) {
+      [&](const profiles::MemberFact& m) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
         b.AddMember(m.user_id, m.since_micros, m.level);
         return core::Status::Ok();
       },
       only));
-  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-  SHOPCRM_RETURN_IF_ERROR(facts.ScanTagNames([&](const profiles::TagName& t) {
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanTagNames([&](const profiles::TagName& t) -> core::Status {
+    SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
     b.AddTagName(t.id, t.group, t.name);
     return core::Status::Ok();
   }));
-  SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
   return facts.ScanUserTags(
-      [&](const profiles::TagFact& t) {
+      [&](const profiles::TagFact& t) -> core::Status {
+        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
         b.AddUserTag(t.user_id, t.tag_id);
         return core::Status::Ok();
       },
@@ -143,7 +144,7 @@ core::Status Segments::InstallLocked(FullBuild b) {
                      {"seconds", b.seconds}});
   }
   // What was written while it was built goes in with it.
-  auto caught_up = UpdateLocked(false);
+  auto caught_up = UpdateLocked(Bound::kNone);
   if (caught_up.ok() && *caught_up) return core::Status::Ok();
   std::lock_guard lock(mu_);
   indexes_ = {b.index, nullptr};
@@ -156,18 +157,28 @@ core::Status Segments::InstallLocked(FullBuild b) {
   return caught_up.ok() ? core::Status::Ok() : core::Status(caught_up.error());
 }
 
-core::Result<bool> Segments::UpdateLocked(bool bounded) {
+core::Result<bool> Segments::UpdateLocked(Bound bound) {
   const auto started = std::chrono::steady_clock::now();
   if (built_ == nullptr || !since_) return false;
-  if (bounded && started - built_when_ >= options_.full_build_interval) return false;
+  if (bound == Bound::kDue && started - built_when_ >= options_.full_build_interval) return false;
+  const size_t limit = bound == Bound::kDue        ? options_.update_max_users
+                       : bound == Bound::kBuilding ? 4 * options_.update_max_users
+                                                   : SIZE_MAX;
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(*since_));
   if (changes.tags) return false;
+  // Whoever invited a changed user before counts them no more if that changed.
+  std::vector<int64_t> fresh_users = changes.users;
+  for (int64_t u : changes.users) {
+    if (auto r = built_->ReferrerOf(u)) fresh_users.push_back(*r);
+  }
+  std::sort(fresh_users.begin(), fresh_users.end());
+  fresh_users.erase(std::unique(fresh_users.begin(), fresh_users.end()), fresh_users.end());
   std::vector<int64_t> changed;
-  std::set_union(changed_.begin(), changed_.end(), changes.users.begin(), changes.users.end(),
+  std::set_union(changed_.begin(), changed_.end(), fresh_users.begin(), fresh_users.end(),
                  std::back_inserter(changed));
-  if (bounded && changed.size() > options_.update_max_users) return false;
+  if (changed.size() > limit) return false;
   if (changed.empty()) {
     // Nothing to read again: the full build alone.
     if (next) since_ = next;
@@ -185,6 +196,7 @@ core::Result<bool> Segments::UpdateLocked(bool bounded) {
   // The changed users' invitees are read too, for their inviters' models, and
   // hidden: they count in the full build.
   SHOPCRM_ASSIGN_OR_RETURN(std::vector<int64_t> invitees, facts_.InviteesOf(changed));
+  if (changed.size() + invitees.size() > limit) return false;
   std::vector<int64_t> read;
   std::merge(changed.begin(), changed.end(), invitees.begin(), invitees.end(),
              std::back_inserter(read));
@@ -223,7 +235,7 @@ core::Status Segments::Rebuild() {
 core::Status Segments::Update() {
   {
     std::lock_guard build(build_mu_);
-    SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(true));
+    SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(Bound::kDue));
     if (updated) return core::Status::Ok();
   }
   return Rebuild();
@@ -254,7 +266,8 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
     std::lock_guard build(build_mu_);
     first = built_ == nullptr;
     if (!first) {
-      SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(!building_));
+      SHOPCRM_ASSIGN_OR_RETURN(bool updated,
+                               UpdateLocked(building_ ? Bound::kBuilding : Bound::kDue));
       if (updated) return Refreshed::kUpdated;
       if (building_) return Refreshed::kNothing;
     }
@@ -265,14 +278,19 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
   }
   // A full build is due: on its own thread, with updates beside the old one
   // meanwhile.
-  building_ = true;
   full_thread_ = std::thread([this] {
-    auto b = BuildFull();
+    core::Result<FullBuild> b = core::Internal("the full build threw");
+    try {
+      b = BuildFull();
+    } catch (const std::exception& e) {
+      b = core::Internal(std::string("the full build threw: ") + e.what());
+    }
     std::lock_guard lock(pending_mu_);
     pending_ = std::move(b);
   });
+  building_ = true;
   std::lock_guard build(build_mu_);
-  SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(false));
+  SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(Bound::kBuilding));
   return updated ? Refreshed::kUpdated : Refreshed::kNothing;
 }
 
@@ -290,6 +308,11 @@ void Segments::RefreshLoop() {
   // later one can leave the marks unchanged: a change is followed by one more
   // update a few rounds later, which picks such stragglers up.
   int rounds_to_trailing = -1;
+  // Late enough that changes are asked for since marks read after the change.
+  const int trailing =
+      static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(options_.straggler_window) /
+                       options_.refresh_interval) +
+      2;
   while (first || !stop_cv_.wait_for(lock, options_.refresh_interval, [&] { return stop_; })) {
     first = false;
     lock.unlock();
@@ -306,7 +329,7 @@ void Segments::RefreshLoop() {
       if (!marks.ok()) {
         core::log::Warn("segment index refresh failed", {{"error", marks.error().detail()}});
       } else if (!ready || *marks != applied || rounds_to_trailing == 0 || BuiltInBackground()) {
-        rounds_to_trailing = !ready || *marks != applied ? 5 : -1;
+        rounds_to_trailing = !ready || *marks != applied ? trailing : -1;
         if (auto done = Refresh(); !done.ok()) {
           core::log::Warn("segment index update failed", {{"error", done.error().detail()}});
         } else if (*done == Refreshed::kBuilt) {

@@ -145,10 +145,14 @@ class Segments final {
   // Under build_mu_: puts `b` in use, unless a later build already is, after
   // taking in what changed while it was built.
   core::Status InstallLocked(FullBuild b);
+  // How many changed users an update may read again: update_max_users when a
+  // full build may start (kDue: an old full build is due too), four times
+  // that while one is under way, or any number (kNone: catching up).
+  enum class Bound { kDue, kBuilding, kNone };
   // Under build_mu_: reads the changed users again and swaps them in. False
-  // when that cannot stand for a full build: none yet, a tag changed, or
-  // (when `bounded`) too many users changed or the full build is old.
-  core::Result<bool> UpdateLocked(bool bounded);
+  // when that cannot stand for a full build: none yet, a tag changed, too
+  // many users changed, or (kDue) the full build is old.
+  core::Result<bool> UpdateLocked(Bound bound);
   // The refresher's round: an update, or a full build on a thread of its own
   // while updates go on (unbounded) beside the old one; a full build that
   // finished goes in first.

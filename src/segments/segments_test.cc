@@ -417,6 +417,89 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
   EXPECT_EQ(again.Count(*visits, std::nullopt)->count, 1u);
 }
 
+// An invitee who names another inviter counts for the old one no more; a
+// level changed by recycling (no growth entry) is read again too.
+TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
+  Ingest(profiles::UserFromJson, R"([
+    {"external_id": "a", "registered_at": "2026-01-01T00:00:00Z"},
+    {"external_id": "b", "registered_at": "2026-01-01T00:00:00Z"},
+    {"external_id": "c", "referrer_external_id": "a", "registered_at": "2026-09-10T00:00:00Z"}])",
+         &profiles::Ingest::Users);
+  profiles::UserQuery q;
+  auto page = dir_->List(q);
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, int64_t> id;
+  for (const auto& u : page->items) id[u.external_id] = u.id;
+  const int64_t sep1 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-01T10:00:00Z"));
+  ASSERT_TRUE(t_->db()
+                  .Transact(store::TxMode::kWrite,
+                            [&](store::Session& s) -> core::Status {
+                              SHOPCRM_RETURN_IF_ERROR(s.Execute(
+                                  "INSERT INTO growth_entries (id, user_id, task, amount, "
+                                  "growth_after, level_after, day, at) VALUES (1, ?, 'order', "
+                                  "500, 500, 3, '2026-09-01', ?)",
+                                  {id["b"], sep1}));
+                              return s
+                                  .Execute(
+                                      "INSERT INTO member_levels (user_id, level, growth, "
+                                      "level_since, updated_at) VALUES (?, 3, 500, ?, ?)",
+                                      {id["b"], sep1, sep1})
+                                  .status();
+                            })
+                  .ok());
+  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
+  ASSERT_TRUE(tz.ok());
+  SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(0);
+  Segments updated(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(updated.Rebuild().ok());
+  EXPECT_EQ(updated.ModelsOf(id["a"], std::nullopt)->aidees, "share");
+  auto level3 = ParseFilter("level = 3", Features());
+  ASSERT_TRUE(level3.ok());
+  EXPECT_EQ(updated.Count(*level3, std::nullopt)->count, 1u);
+
+  clock_.Advance(std::chrono::seconds(1));  // a later update time
+  Ingest(profiles::UserFromJson, R"([{"external_id": "c", "referrer_external_id": "b"}])",
+         &profiles::Ingest::Users);
+  ASSERT_TRUE(t_->db()
+                  .Transact(store::TxMode::kWrite,
+                            [&](store::Session& s) -> core::Status {
+                              SHOPCRM_RETURN_IF_ERROR(
+                                  s.Execute("UPDATE member_levels SET level = 2 WHERE user_id = ?",
+                                            {id["b"]}));
+                              return s
+                                  .Execute(
+                                      "INSERT INTO level_changes (id, user_id, from_level, "
+                                      "to_level, reason, at) VALUES (7, ?, 3, 2, 'recycle', ?)",
+                                      {id["b"], sep1})
+                                  .status();
+                            })
+                  .ok());
+  ASSERT_TRUE(updated.Update().ok());
+  EXPECT_EQ(updated.Info().updates, 1u);
+  EXPECT_EQ(updated.Info().changed_users, 3u);
+  EXPECT_EQ(updated.Info().users, 3u);
+  Segments full(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(full.Rebuild().ok());
+  for (const char* who : {"a", "b", "c"}) {
+    EXPECT_EQ(updated.ModelsOf(id[who], std::nullopt)->aidees,
+              full.ModelsOf(id[who], std::nullopt)->aidees)
+        << who;
+  }
+  EXPECT_EQ(full.ModelsOf(id["a"], std::nullopt)->aidees, "");
+  EXPECT_EQ(full.ModelsOf(id["b"], std::nullopt)->aidees, "share");
+  for (std::string_view text : {"level = 2", "level = 3", "aidees = \"share\""}) {
+    auto f = ParseFilter(text, Features());
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(updated.Count(*f, std::nullopt)->count, full.Count(*f, std::nullopt)->count) << text;
+  }
+  auto a = updated.Aarrr(*core::ParseRfc3339("2026-09-01T00:00:00Z"), clock_.Now(), nullptr);
+  auto b = full.Aarrr(*core::ParseRfc3339("2026-09-01T00:00:00Z"), clock_.Now(), nullptr);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->referring, b->referring);
+  EXPECT_EQ(b->referring, 1u);
+}
+
 // A tag change, more changed users than allowed, or an old full build make
 // the next update a full build.
 TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
@@ -451,14 +534,24 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   profiles::UserQuery q;
   auto page = dir_->List(q);
   ASSERT_TRUE(page.ok());
-  ASSERT_TRUE(tags_->TagUser(page->items[0].id, vip->id, actor_).ok());
-  ASSERT_TRUE(s.Update().ok());
+  ASSERT_TRUE(s.Update().ok());  // a new tag: every user's tags may read differently
   EXPECT_EQ(s.Info().updates, 0u);
   EXPECT_EQ(s.Info().generation, 4u);
+  clock_.Advance(std::chrono::seconds(1));  // later update times
+  ASSERT_TRUE(tags_->TagUser(page->items[0].id, vip->id, actor_).ok());
+  ASSERT_TRUE(s.Update().ok());  // a tagged user: read again
+  EXPECT_EQ(s.Info().updates, 1u);
+  EXPECT_EQ(s.Info().generation, 5u);
   auto f = ParseFilter("has_tag(\"vip\")", Features());
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(s.Count(*f, std::nullopt)->count, 1u);
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(tags_->UntagUser(page->items[0].id, vip->id, actor_).ok());
+  ASSERT_TRUE(s.Update().ok());
+  EXPECT_EQ(s.Info().updates, 2u);
+  EXPECT_EQ(s.Count(*f, std::nullopt)->count, 0u);
 
+  o.update_max_users = 20000;
   o.full_build_interval = std::chrono::seconds(0);
   Segments old(t_->db(), clock_, *tz, o);
   ASSERT_TRUE(old.Rebuild().ok());

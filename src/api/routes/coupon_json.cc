@@ -196,6 +196,7 @@ core::Json TemplateJson(const marketing::CouponTemplate& t, core::Currency c) {
             {"locked", s.locked},
             {"used", s.used},
             {"expired", s.expired},
+            {"refunded", s.refunded},
             {"redemption_rate",
              s.issued > 0 ? static_cast<double>(s.used) / static_cast<double>(s.issued) : 0.0}}},
           {"created_by", t.created_by},

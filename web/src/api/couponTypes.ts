@@ -78,6 +78,8 @@ export interface TemplateStats {
   locked: number
   used: number
   expired: number
+  /** Used on an order refunded since, and not given back. */
+  refunded: number
   /** used / issued, 0..1. */
   redemption_rate: number
 }
