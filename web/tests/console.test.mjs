@@ -565,6 +565,11 @@ describe('shopcrm console', { concurrency: 1 }, () => {
       const rebuilt = await apiGet(page, '/api/v1/segments/index')
       assert.ok(shown > before.generation && shown <= rebuilt.generation, `${shown} in (${before.generation}, ${rebuilt.generation}]`)
       assert.ok((await index.innerText()).includes(String(shown)))
+      // How many changed users were read again since the full build: a count, shown when any.
+      const changed = await index.getAttribute('data-changed-users')
+      assert.match(changed ?? '', /^\d+$/)
+      const text = await index.innerText()
+      assert.equal(text.includes('since') || text.includes('此后'), Number(changed) > 0, text)
     })
   })
 

@@ -357,6 +357,11 @@ export interface SegmentIndexInfo {
   memory_bytes: number
   built_at: string | null
   build_seconds: number
+  /** Users read again since the full build, by `updates` updates; the last at `updated_at`. */
+  changed_users: number
+  updates: number
+  updated_at: string | null
+  update_seconds: number
 }
 
 // --- saved segments and the analyses on filters ----------------------------------------------

@@ -623,6 +623,7 @@ const en: typeof zhCN = {
     },
     index: {
       status: 'Feature index: {users} users · generation {generation} · built {builtAt} in {took}',
+      updated: ' · {changed} changed users read again since, last at {updatedAt}',
       notReady: 'Building',
       ms: '{n} ms',
       rebuild: 'Rebuild index',

@@ -622,6 +622,7 @@ export default {
     },
     index: {
       status: '特征索引：{users} 位用户 · 第 {generation} 版 · 构建于 {builtAt} · 耗时 {took}',
+      updated: ' · 此后已增量更新 {changed} 位变化用户，最近于 {updatedAt}',
       notReady: '构建中',
       ms: '{n} 毫秒',
       rebuild: '重建索引',
