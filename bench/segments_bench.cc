@@ -4,6 +4,7 @@
 // docs/benchmarks.md counted and listed.
 //
 //   build/default/bench/shopcrm_segments_bench [--users 10000000] [--runs 21] [--seed 1]
+//       [--only N] [--parts 1] [--hidden N] [--export DIR]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -140,7 +142,7 @@ int Main(int argc, char** argv) {
     std::fprintf(out.orders, "user_id,paid_at,amount\n");
   }
   auto t0 = Clock::now();
-  auto index = Generate(users, seed, out);
+  std::shared_ptr<const FeatureIndex> index = Generate(users, seed, out);
   if (out.users != nullptr) {
     std::fclose(out.users);
     std::fclose(out.orders);
@@ -149,6 +151,16 @@ int Main(int argc, char** argv) {
               static_cast<long long>(users), Ms(Clock::now() - t0) / 1000,
               static_cast<double>(index->MemoryBytes()) / static_cast<double>(users), MaxRssMb());
 
+  // --hidden N: queries as after an update, N users hidden (read again beside it).
+  if (const int64_t hidden = Arg(argc, argv, "hidden", 0); hidden > 0) {
+    std::mt19937_64 pick(seed + 1);
+    std::vector<int64_t> ids;
+    for (int64_t i = 0; i < hidden; ++i) {
+      ids.push_back(1 + static_cast<int64_t>(pick() % static_cast<uint64_t>(users)));
+    }
+    index = index->Without(ids);
+    std::printf("%lld users hidden: %u left\n", static_cast<long long>(hidden), index->size());
+  }
   std::string twenty;
   for (int i = 0; i < 20; ++i) twenty += (i ? ", \"" : "\"") + City(i * 7) + "\"";
   std::string or20;
