@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "audit/audit_log.h"
 #include "profiles/directory.h"
@@ -498,6 +501,181 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->referring, b->referring);
   EXPECT_EQ(b->referring, 1u);
+}
+
+// Random writes, an update after each round: every count, list, funnel,
+// AARRR figure, model and tally that does not rank users against each other
+// equals a new full build's, round after round.
+TEST_P(SegmentsTest, RandomChangesUpdateLikeAFullBuild) {
+  std::mt19937_64 rng(2026);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  const char* const cities[] = {"上海", "北京", "杭州"};
+  const char* const types[] = {"visit", "favourite", "cart_add", "share", "review", "search"};
+  std::vector<std::string> users;
+  std::set<std::string> erased;
+  std::vector<std::pair<std::string, int64_t>> orders;  // source id, paid minor units
+  int serial = 0;
+  auto day = [&](size_t days_ago) {
+    return core::FormatRfc3339(clock_.Now() -
+                               std::chrono::hours(24 * static_cast<int64_t>(days_ago)) -
+                               std::chrono::minutes(static_cast<int64_t>(pick(600))));
+  };
+  auto live_user = [&]() {
+    for (;;) {
+      const std::string& u = users[pick(users.size())];
+      if (!erased.contains(u)) return u;
+    }
+  };
+  auto add_user = [&]() {
+    const std::string id = "u-" + std::to_string(users.size());
+    std::string json = R"([{"external_id": ")" + id + R"(", "city": ")" + cities[pick(3)] +
+                       R"(", "registered_at": ")" + day(pick(400)) + "\"";
+    if (!users.empty() && pick(3) == 0) {
+      json += R"(, "referrer_external_id": ")" + live_user() + "\"";
+    }
+    Ingest(profiles::UserFromJson, json + "}]", &profiles::Ingest::Users);
+    users.push_back(id);
+  };
+  auto add_order = [&]() {
+    const std::string id = "o-" + std::to_string(++serial);
+    const int64_t minor = 1000 * static_cast<int64_t>(1 + pick(60));
+    const std::string amount = std::to_string(minor / 100) + ".00";
+    const bool cancelled = pick(8) == 0;
+    Ingest(profiles::OrderFromJson,
+           R"([{"source_id": ")" + id + R"(", "user_external_id": ")" + live_user() +
+               R"(", "currency": "CNY", "goods_amount": ")" + amount + R"(", "paid_amount": ")" +
+               amount + R"(", "status": ")" + (cancelled ? "cancelled" : "paid") +
+               R"(", "placed_at": ")" + day(pick(200)) + R"("}])",
+           &profiles::Ingest::Orders);
+    if (!cancelled) orders.emplace_back(id, minor);
+  };
+  for (int i = 0; i < 30; ++i) add_user();
+  for (int i = 0; i < 40; ++i) add_order();
+  auto group = tags_->CreateGroup("运营", "", actor_);
+  ASSERT_TRUE(group.ok());
+  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
+  ASSERT_TRUE(vip.ok());
+  auto id_of = [&](const std::string& external) -> int64_t {
+    profiles::UserQuery q;
+    q.q = external;
+    auto page = dir_->List(q);
+    EXPECT_TRUE(page.ok() && page->items.size() == 1) << external;
+    return page.ok() && !page->items.empty() ? page->items[0].id : 0;
+  };
+
+  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
+  ASSERT_TRUE(tz.ok());
+  SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(0);
+  Segments updated(t_->db(), clock_, *tz, o);
+  ASSERT_TRUE(updated.Rebuild().ok());
+
+  const std::vector<std::string> filters = {
+      "orders >= 1",
+      "orders(30d) >= 2 or spend(90d) >= 300",
+      "city = \"杭州\"",
+      "city in (\"上海\", \"北京\") and recency <= 60",
+      "has_tag(\"vip\")",
+      "not has_tag(\"vip\") and aidees in (\"share\", \"experience\")",
+      "lifecycle in (\"new\", \"rising\", \"silent\")",
+      "has_tag(\"sys:motivation/social\")",
+      "favourites(90d) > 0 or reviews(90d) > 0 or shares(90d) > 0",
+      "registered_days <= 100"};
+  for (int round = 1; round <= 12; ++round) {
+    clock_.Advance(std::chrono::seconds(1));
+    for (int op = 0; op < 4; ++op) {
+      switch (pick(8)) {
+        case 0:
+          add_user();
+          break;
+        case 1:
+        case 2:
+          add_order();
+          break;
+        case 3: {  // a partial refund of an order
+          if (orders.empty()) break;
+          auto& [order, minor] = orders[pick(orders.size())];
+          if (minor < 2000) break;
+          minor -= 1000;
+          Ingest(profiles::OrderUpdateFromJson,
+                 R"([{"source_id": "r-)" + std::to_string(++serial) + R"(", "order_source_id": ")" +
+                     order + R"(", "type": "refunded", "refund_amount": "10.00", "at": ")" +
+                     day(0) + R"("}])",
+                 &profiles::Ingest::OrderUpdates);
+          break;
+        }
+        case 4:
+          Ingest(profiles::EventFromJson,
+                 R"([{"source_id": "e-)" + std::to_string(++serial) +
+                     R"(", "user_external_id": ")" + live_user() + R"(", "type": ")" +
+                     types[pick(6)] + R"(", "occurred_at": ")" + day(pick(100)) + R"("}])",
+                 &profiles::Ingest::Events);
+          break;
+        case 5: {  // moves, and names another inviter
+          const std::string who = live_user();
+          const std::string inviter = live_user();
+          if (inviter == who) break;
+          Ingest(profiles::UserFromJson,
+                 R"([{"external_id": ")" + who + R"(", "city": ")" + cities[pick(3)] +
+                     R"(", "referrer_external_id": ")" + inviter + R"("}])",
+                 &profiles::Ingest::Users);
+          break;
+        }
+        case 6: {
+          const int64_t user = id_of(live_user());
+          ASSERT_TRUE((pick(2) == 0 ? tags_->TagUser(user, vip->id, actor_)
+                                    : tags_->UntagUser(user, vip->id, actor_))
+                          .ok());
+          break;
+        }
+        case 7:
+          if (pick(3) == 0) {
+            const std::string gone = live_user();
+            ASSERT_TRUE(dir_->Erase(id_of(gone), actor_).ok());
+            erased.insert(gone);
+          }
+          break;
+      }
+    }
+    ASSERT_TRUE(updated.Update().ok());
+    ASSERT_EQ(updated.Info().updates, static_cast<uint64_t>(round)) << "round " << round;
+    Segments full(t_->db(), clock_, *tz, o);
+    ASSERT_TRUE(full.Rebuild().ok());
+    for (const auto& text : filters) {
+      auto f = ParseFilter(text, Features());
+      ASSERT_TRUE(f.ok()) << text;
+      const auto a = updated.Count(*f, std::nullopt);
+      const auto b = full.Count(*f, std::nullopt);
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_EQ(a->count, b->count) << "round " << round << ": " << text;
+      ASSERT_EQ(a->users, b->users) << "round " << round;
+      ASSERT_EQ(*updated.Members(*f, std::nullopt, INT64_MIN, 1000),
+                *full.Members(*f, std::nullopt, INT64_MIN, 1000))
+          << "round " << round << ": " << text;
+      ASSERT_EQ(*updated.Explain(*f, std::nullopt), *full.Explain(*f, std::nullopt))
+          << "round " << round << ": " << text;
+    }
+    for (const auto& external : users) {
+      if (erased.contains(external)) continue;
+      const int64_t user = id_of(external);
+      const auto a = updated.ModelsOf(user, std::nullopt);
+      const auto b = full.ModelsOf(user, std::nullopt);
+      ASSERT_TRUE(a.ok() && b.ok()) << external;
+      EXPECT_EQ(a->lifecycle, b->lifecycle) << "round " << round << ": " << external;
+      EXPECT_EQ(a->aidees, b->aidees) << "round " << round << ": " << external;
+      EXPECT_EQ(a->customer, b->customer) << "round " << round << ": " << external;
+      EXPECT_EQ(a->motivations, b->motivations) << "round " << round << ": " << external;
+    }
+    const core::Instant from = clock_.Now() - std::chrono::hours(24 * 60);
+    const auto a = updated.Aarrr(from, clock_.Now(), nullptr);
+    const auto b = full.Aarrr(from, clock_.Now(), nullptr);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(std::tie(a->acquired, a->activated, a->retained, a->referring, a->paying, a->revenue),
+              std::tie(b->acquired, b->activated, b->retained, b->referring, b->paying, b->revenue))
+        << "round " << round;
+  }
+  EXPECT_GE(updated.Info().changed_users, 10u);
+  EXPECT_FALSE(erased.empty());
 }
 
 // A tag change, more changed users than allowed, or an old full build make
