@@ -1028,6 +1028,8 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
   return out;
 }
 
+void FeatureIndex::Prepare(const AsOf& as_of) const { d_->ModelsAt(as_of); }
+
 std::optional<int64_t> FeatureIndex::ReferrerOf(int64_t user_id) const {
   auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
   if (it == d_->ids.end() || *it != user_id) return std::nullopt;

@@ -161,6 +161,9 @@ class FeatureIndex final {
   // The models of the user with id `user_id`, or nullopt when the index does
   // not hold them (unknown or erased).
   std::optional<UserModels> ModelsOf(int64_t user_id, const AsOf& as_of) const;
+  // Computes and keeps the models of the instant (RFM and Pareto rank every
+  // buyer), so that the first query at it does not wait for them.
+  void Prepare(const AsOf& as_of) const;
   // Who invited the user with id `user_id`, as the index holds it (hidden
   // users included); nullopt when no one or unknown.
   std::optional<int64_t> ReferrerOf(int64_t user_id) const;

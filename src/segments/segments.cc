@@ -19,6 +19,7 @@ Segments::~Segments() {
   }
   stop_cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
+  if (preparer_.joinable()) preparer_.join();
   if (full_thread_.joinable()) full_thread_.join();
 }
 
@@ -299,6 +300,7 @@ void Segments::StartRefresher(LifecycleRecorder* recorder) {
   if (refresher_.joinable()) return;
   recorder_ = recorder;
   refresher_ = std::thread([this] { RefreshLoop(); });
+  preparer_ = std::thread([this] { PrepareLoop(); });
 }
 
 void Segments::RefreshLoop() {
@@ -362,6 +364,31 @@ void Segments::RefreshLoop() {
       }
     } catch (const std::exception& e) {
       core::log::Error("segment index refresh threw", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+}
+
+void Segments::PrepareLoop() {
+  std::unique_lock lock(stop_mu_);
+  // Every few seconds: the models of this minute's instant and the next
+  // one's, for the indexes in use (a full build's are kept while updates
+  // come and go beside it).
+  while (!stop_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stop_; })) {
+    lock.unlock();
+    try {
+      uint64_t generation = 0;
+      const Indexes index = Current(&generation);
+      const core::Instant now = EvaluationTime(std::nullopt);
+      for (const core::Instant at : {now, now + std::chrono::minutes(1)}) {
+        if (stopping_) break;
+        const AsOf as_of{at, tz_.DateOf(at)};
+        if (index.full) index.full->Prepare(as_of);
+        if (index.changed) index.changed->Prepare(as_of);
+        if (options_.as_of) break;  // a fixed instant
+      }
+    } catch (const std::exception& e) {
+      core::log::Error("preparing segment models threw", {{"error", e.what()}});
     }
     lock.lock();
   }

@@ -88,7 +88,9 @@ class Segments final {
   core::Status Update();
   // Starts the background refresher (idempotent). With a recorder, the
   // refresher also records lifecycle stage changes after each rebuild and on
-  // each new business day.
+  // each new business day. A second thread computes the models of the next
+  // evaluation instant ahead of it (EvaluationTime: the next whole minute),
+  // so the first query of each minute does not wait for them.
   void StartRefresher(LifecycleRecorder* recorder = nullptr);
   // Records stage changes now, as of the evaluation instant of `as_of`.
   core::Result<RecordReport> RecordStages(LifecycleRecorder& recorder,
@@ -132,6 +134,7 @@ class Segments final {
   Indexes Current(uint64_t* generation) const;
   AsOf At(std::optional<core::Instant> as_of) const;
   void RefreshLoop();
+  void PrepareLoop();
   // A full build not yet in use.
   struct FullBuild {
     std::shared_ptr<const FeatureIndex> index;
@@ -197,6 +200,7 @@ class Segments final {
   std::condition_variable stop_cv_;
   bool stop_ = false;
   std::thread refresher_;
+  std::thread preparer_;
   LifecycleRecorder* recorder_ = nullptr;       // set before the refresher starts
   std::optional<core::LocalDate> recorded_on_;  // refresher thread only
 };
