@@ -336,6 +336,11 @@ void Segments::RefreshLoop() {
           core::log::Warn("segment index update failed", {{"error", done.error().detail()}});
         } else if (*done == Refreshed::kBuilt) {
           recorded_on_.reset();  // a full build: record every user's stage again
+          {
+            std::lock_guard g(stop_mu_);
+            prepare_now_ = true;  // its models, at once
+          }
+          stop_cv_.notify_all();
         } else if (*done == Refreshed::kUpdated && recorder_ != nullptr) {
           // The changed users' stages alone.
           uint64_t generation = 0;
@@ -374,7 +379,10 @@ void Segments::PrepareLoop() {
   // Every few seconds: the models of this minute's instant and the next
   // one's, for the indexes in use (a full build's are kept while updates
   // come and go beside it).
-  while (!stop_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stop_; })) {
+  while (true) {
+    stop_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stop_ || prepare_now_; });
+    if (stop_) return;
+    prepare_now_ = false;
     lock.unlock();
     try {
       uint64_t generation = 0;

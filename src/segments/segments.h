@@ -198,7 +198,8 @@ class Segments final {
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
-  bool stop_ = false;
+  bool stop_ = false;         // guarded by stop_mu_
+  bool prepare_now_ = false;  // guarded by stop_mu_: a new full build's models are wanted
   std::thread refresher_;
   std::thread preparer_;
   LifecycleRecorder* recorder_ = nullptr;       // set before the refresher starts
