@@ -3,6 +3,8 @@
 // erasure.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "audit/audit_log.h"
 #include "profiles/attitudes.h"
 #include "profiles/directory.h"
@@ -441,6 +443,85 @@ TEST(AttitudeAttributes, ParseAndRefuse) {
     EXPECT_EQ(r.error().reason(), "invalid_config") << bad;
     EXPECT_EQ(r.error().fields().at(0).field, "analytics.attitude_attributes");
   }
+}
+
+// What changed after some marks: each kind of write names its user (and an
+// invitee's inviter); tagging users stamps them; only edits of tags and
+// groups themselves are reported as tag edits. Scans of given users read
+// theirs alone.
+TEST_P(ProfilesTest, FactsNameTheUsersChangedSinceMarks) {
+  Users(R"([{"external_id": "a"}, {"external_id": "b"}, {"external_id": "c"},
+            {"external_id": "d", "referrer_external_id": "a"}])");
+  Orders(kOrder);  // u-1, a bare user
+  auto g = tags_->CreateGroup("运营", "", actor_);
+  ASSERT_TRUE(g.ok());
+  auto t = tags_->CreateTag(g->id, "vip", "", actor_);
+  ASSERT_TRUE(t.ok());
+  Facts facts(t_->db());
+  auto marks = facts.Marks();
+  ASSERT_TRUE(marks.ok());
+  auto none = facts.ChangedSince(*marks);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->users.empty());
+  EXPECT_EQ(none->tags_edited, 0);
+
+  clock_.Advance(std::chrono::seconds(1));
+  Events(R"([{"source_id": "e-1", "user_external_id": "b", "type": "visit",
+              "occurred_at": "2026-11-02T10:00:00Z"}])");
+  Users(R"([{"external_id": "d", "city": "杭州"}])");  // d changes: a, who invited d, too
+  Updates(R"([{"source_id": "r-1", "order_source_id": "o-1", "type": "refunded",
+               "refund_amount": "10.00", "at": "2026-11-03T10:00:00Z"}])");
+  ASSERT_TRUE(tags_->TagUser(UserId("c"), t->id, actor_).ok());
+  auto changed = facts.ChangedSince(*marks);
+  ASSERT_TRUE(changed.ok());
+  std::vector<int64_t> want = {UserId("a"), UserId("b"), UserId("c"), UserId("d"), UserId("u-1")};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(changed->users, want);
+  EXPECT_EQ(changed->tags_edited, 0);  // tagging a user is not a tag edit
+  auto after = facts.Marks();
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(*after, *marks);
+
+  auto invitees = facts.InviteesOf({UserId("a"), UserId("b")});
+  ASSERT_TRUE(invitees.ok());
+  EXPECT_EQ(*invitees, std::vector<int64_t>{UserId("d")});
+
+  ASSERT_TRUE(tags_->CreateTag(g->id, "new", "", actor_).ok());
+  auto edited = facts.ChangedSince(*after);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_GT(edited->tags_edited, after->audit);
+
+  // Only the given users' rows.
+  const std::vector<int64_t> only = {UserId("c"), UserId("u-1")};
+  std::vector<int64_t> users, tagged, ordered;
+  ASSERT_TRUE(facts
+                  .ScanUsers(
+                      [&](const UserFact& u) {
+                        users.push_back(u.id);
+                        return core::Status::Ok();
+                      },
+                      &only)
+                  .ok());
+  ASSERT_TRUE(facts
+                  .ScanUserTags(
+                      [&](const TagFact& f) {
+                        tagged.push_back(f.user_id);
+                        return core::Status::Ok();
+                      },
+                      &only)
+                  .ok());
+  ASSERT_TRUE(facts
+                  .ScanCountingOrders(
+                      [&](const OrderFact& o) {
+                        ordered.push_back(o.user_id);
+                        return core::Status::Ok();
+                      },
+                      &only)
+                  .ok());
+  std::sort(users.begin(), users.end());
+  EXPECT_EQ(users, only);
+  EXPECT_EQ(tagged, std::vector<int64_t>{UserId("c")});
+  EXPECT_EQ(ordered, std::vector<int64_t>{UserId("u-1")});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProfilesTest,

@@ -130,7 +130,11 @@ core::Status Segments::InstallLocked(FullBuild b) {
     return core::Status::Ok();  // a later one is in use
   built_ = b.index;
   built_when_ = b.started;
-  since_ = b.since;
+  // Without marks a straggler window old (at start-up), changes are read
+  // from the build's own until a later full build has older ones.
+  since_exact_ = b.since.has_value();
+  since_ = b.since ? *b.since : b.marks;
+  built_audit_ = b.marks.audit;
   changed_.clear();
   {
     std::lock_guard lock(mu_);
@@ -168,7 +172,8 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(*since_));
-  if (changes.tags) return false;
+  // Tag edits the full build read already need no other.
+  if (changes.tags_edited > built_audit_) return false;
   // Whoever invited a changed user before counts them no more if that changed.
   std::vector<int64_t> fresh_users = changes.users;
   for (int64_t u : changes.users) {
@@ -263,13 +268,15 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
     return Refreshed::kBuilt;
   }
   bool first = false;
+  bool updated = false;
   {
     std::lock_guard build(build_mu_);
     first = built_ == nullptr;
     if (!first) {
-      SHOPCRM_ASSIGN_OR_RETURN(bool updated,
-                               UpdateLocked(building_ ? Bound::kBuilding : Bound::kDue));
-      if (updated) return Refreshed::kUpdated;
+      SHOPCRM_ASSIGN_OR_RETURN(updated, UpdateLocked(building_ ? Bound::kBuilding : Bound::kDue));
+      // Read from marks of no straggler window (at start-up), a full build
+      // follows (below).
+      if (updated && (since_exact_ || building_)) return Refreshed::kUpdated;
       if (building_) return Refreshed::kNothing;
     }
   }
@@ -290,8 +297,9 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
     pending_ = std::move(b);
   });
   building_ = true;
+  if (updated) return Refreshed::kUpdated;
   std::lock_guard build(build_mu_);
-  SHOPCRM_ASSIGN_OR_RETURN(bool updated, UpdateLocked(Bound::kBuilding));
+  SHOPCRM_ASSIGN_OR_RETURN(updated, UpdateLocked(Bound::kBuilding));
   return updated ? Refreshed::kUpdated : Refreshed::kNothing;
 }
 

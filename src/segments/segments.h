@@ -180,9 +180,13 @@ class Segments final {
   std::mutex build_mu_;          // one update or install at a time; guards what follows
   std::shared_ptr<const FeatureIndex> built_;  // the full build in use, nothing hidden
   std::chrono::steady_clock::time_point built_when_;
-  // Changes after these marks are yet to be read; nullopt when unknown (the
-  // next change needs a full build).
+  // Changes after these marks are yet to be read; nullopt before the first
+  // full build.
   std::optional<profiles::FactMarks> since_;
+  // Whether since_ was read a straggler window before the full build; if
+  // not (at start-up), the refresher builds in full again in the background.
+  bool since_exact_ = false;
+  int64_t built_audit_ = 0;       // the audit mark the full build read
   std::vector<int64_t> changed_;  // users read again since the full build, ascending
 
   std::mutex seen_mu_;

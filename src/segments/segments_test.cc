@@ -426,7 +426,8 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
   Ingest(profiles::UserFromJson, R"([
     {"external_id": "a", "registered_at": "2026-01-01T00:00:00Z"},
     {"external_id": "b", "registered_at": "2026-01-01T00:00:00Z"},
-    {"external_id": "c", "referrer_external_id": "a", "registered_at": "2026-09-10T00:00:00Z"}])",
+    {"external_id": "c", "referrer_external_id": "a", "registered_at": "2026-09-10T00:00:00Z"},
+    {"external_id": "d", "registered_at": "2026-01-01T00:00:00Z"}])",
          &profiles::Ingest::Users);
   profiles::UserQuery q;
   auto page = dir_->List(q);
@@ -441,12 +442,12 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
                                   "INSERT INTO growth_entries (id, user_id, task, amount, "
                                   "growth_after, level_after, day, at) VALUES (1, ?, 'order', "
                                   "500, 500, 3, '2026-09-01', ?)",
-                                  {id["b"], sep1}));
+                                  {id["d"], sep1}));
                               return s
                                   .Execute(
                                       "INSERT INTO member_levels (user_id, level, growth, "
                                       "level_since, updated_at) VALUES (?, 3, 500, ?, ?)",
-                                      {id["b"], sep1, sep1})
+                                      {id["d"], sep1, sep1})
                                   .status();
                             })
                   .ok());
@@ -469,19 +470,19 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
                             [&](store::Session& s) -> core::Status {
                               SHOPCRM_RETURN_IF_ERROR(
                                   s.Execute("UPDATE member_levels SET level = 2 WHERE user_id = ?",
-                                            {id["b"]}));
+                                            {id["d"]}));
                               return s
                                   .Execute(
                                       "INSERT INTO level_changes (id, user_id, from_level, "
                                       "to_level, reason, at) VALUES (7, ?, 3, 2, 'recycle', ?)",
-                                      {id["b"], sep1})
+                                      {id["d"], sep1})
                                   .status();
                             })
                   .ok());
   ASSERT_TRUE(updated.Update().ok());
   EXPECT_EQ(updated.Info().updates, 1u);
-  EXPECT_EQ(updated.Info().changed_users, 3u);
-  EXPECT_EQ(updated.Info().users, 3u);
+  EXPECT_EQ(updated.Info().changed_users, 4u);  // c, both inviters, and d
+  EXPECT_EQ(updated.Info().users, 4u);
   Segments full(t_->db(), clock_, *tz, o);
   ASSERT_TRUE(full.Rebuild().ok());
   for (const char* who : {"a", "b", "c"}) {
@@ -753,8 +754,8 @@ TEST_P(SegmentsTest, TheRefresherBuildsInFullBesideUpdates) {
   o.straggler_window = std::chrono::seconds(0);
   o.refresh_interval = std::chrono::milliseconds(20);
   o.update_max_users = 1;
+  LifecycleRecorder recorder(t_->db(), ids_);  // outlives the refresher
   Segments s(t_->db(), clock_, *tz, o);
-  LifecycleRecorder recorder(t_->db(), ids_);
   s.StartRefresher(&recorder);
   auto count = [&](std::string_view text) -> uint64_t {
     auto f = ParseFilter(text, Features());
