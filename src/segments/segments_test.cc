@@ -32,11 +32,9 @@ class SegmentsTest : public ::testing::TestWithParam<TestBackend> {
     ingest_ = std::make_unique<profiles::Ingest>(t_->db(), clock_, ids_);
     tags_ = std::make_unique<profiles::Tags>(t_->db(), clock_, ids_, audit_);
     dir_ = std::make_unique<profiles::Directory>(t_->db(), clock_, audit_, "Asia/Shanghai");
-    auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
-    ASSERT_TRUE(tz.ok());
     SegmentsOptions o;
     o.refresh_interval = std::chrono::milliseconds(50);
-    segments_ = std::make_unique<Segments>(t_->db(), clock_, *tz, o);
+    segments_ = std::make_unique<Segments>(t_->db(), clock_, tz_, o);
   }
 
   template <typename T>
@@ -61,6 +59,26 @@ class SegmentsTest : public ::testing::TestWithParam<TestBackend> {
     return c.ok() ? c->count : 999;
   }
 
+  // Options for a second service that asks for changes since the marks it
+  // read last: with one writer, nothing commits late.
+  static SegmentsOptions Exact() {
+    SegmentsOptions o;
+    o.straggler_window = std::chrono::seconds(0);
+    return o;
+  }
+  // Every user's id by external id.
+  std::map<std::string, int64_t> Ids() {
+    profiles::UserQuery q;
+    q.limit = 200;
+    auto page = dir_->List(q);
+    EXPECT_TRUE(page.ok());
+    std::map<std::string, int64_t> id;
+    if (page.ok()) {
+      for (const auto& u : page->items) id[u.external_id] = u.id;
+    }
+    return id;
+  }
+
   const audit::Actor actor_{"cli", "", "tester", ""};
   shopcrm::testing::FakeClock clock_;  // 2026-09-21
   core::IdGenerator ids_{clock_, 1};
@@ -70,6 +88,7 @@ class SegmentsTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<profiles::Tags> tags_;
   std::unique_ptr<profiles::Directory> dir_;
   std::unique_ptr<Segments> segments_;
+  core::BusinessTimeZone tz_ = *core::BusinessTimeZone::Load("Asia/Shanghai");
 };
 
 constexpr std::string_view kUsers = R"([
@@ -296,11 +315,8 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
          &profiles::Ingest::Users);
   Ingest(profiles::OrderFromJson, kOrders, &profiles::Ingest::Orders);
   Ingest(profiles::EventFromJson, kEvents, &profiles::Ingest::Events);
-  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
-  ASSERT_TRUE(tz.ok());
-  SegmentsOptions o;
-  o.straggler_window = std::chrono::seconds(0);
-  Segments updated(t_->db(), clock_, *tz, o);
+  SegmentsOptions o = Exact();
+  Segments updated(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(updated.Rebuild().ok());
   const uint64_t generation = updated.Info().generation;
 
@@ -320,11 +336,7 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
     {"source_id": "e-3", "user_external_id": "u-2", "type": "favourite",
      "occurred_at": "2026-09-20T11:00:00Z"}])",
          &profiles::Ingest::Events);
-  profiles::UserQuery q;
-  auto page = dir_->List(q);
-  ASSERT_TRUE(page.ok());
-  std::map<std::string, int64_t> id;
-  for (const auto& u : page->items) id[u.external_id] = u.id;
+  std::map<std::string, int64_t> id = Ids();
   ASSERT_TRUE(dir_->Erase(id["u-9"], actor_).ok());
 
   ASSERT_TRUE(updated.Update().ok());
@@ -335,7 +347,7 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
   EXPECT_EQ(info.changed_users, 5u);
   EXPECT_EQ(info.users, 5u);
 
-  Segments full(t_->db(), clock_, *tz, o);
+  Segments full(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(full.Rebuild().ok());
   for (std::string_view text :
        {"orders >= 1", "spend >= 100", "city = \"杭州\"", "city = \"上海\"",
@@ -412,7 +424,7 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
   ASSERT_TRUE(updated.Update().ok());
   EXPECT_EQ(updated.Info().updates, 2u);
   EXPECT_EQ(updated.Info().changed_users, 5u);
-  Segments again(t_->db(), clock_, *tz, o);
+  Segments again(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(again.Rebuild().ok());
   auto visits = ParseFilter("visits(7d) > 0", Features());
   ASSERT_TRUE(visits.ok());
@@ -429,11 +441,7 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
     {"external_id": "c", "referrer_external_id": "a", "registered_at": "2026-09-10T00:00:00Z"},
     {"external_id": "d", "registered_at": "2026-01-01T00:00:00Z"}])",
          &profiles::Ingest::Users);
-  profiles::UserQuery q;
-  auto page = dir_->List(q);
-  ASSERT_TRUE(page.ok());
-  std::map<std::string, int64_t> id;
-  for (const auto& u : page->items) id[u.external_id] = u.id;
+  std::map<std::string, int64_t> id = Ids();
   const int64_t sep1 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-01T10:00:00Z"));
   ASSERT_TRUE(t_->db()
                   .Transact(store::TxMode::kWrite,
@@ -451,11 +459,8 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
                                   .status();
                             })
                   .ok());
-  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
-  ASSERT_TRUE(tz.ok());
-  SegmentsOptions o;
-  o.straggler_window = std::chrono::seconds(0);
-  Segments updated(t_->db(), clock_, *tz, o);
+  SegmentsOptions o = Exact();
+  Segments updated(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(updated.Rebuild().ok());
   EXPECT_EQ(updated.ModelsOf(id["a"], std::nullopt)->aidees, "share");
   auto level3 = ParseFilter("level = 3", Features());
@@ -483,7 +488,7 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
   EXPECT_EQ(updated.Info().updates, 1u);
   EXPECT_EQ(updated.Info().changed_users, 4u);  // c, both inviters, and d
   EXPECT_EQ(updated.Info().users, 4u);
-  Segments full(t_->db(), clock_, *tz, o);
+  Segments full(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(full.Rebuild().ok());
   for (const char* who : {"a", "b", "c"}) {
     EXPECT_EQ(updated.ModelsOf(id[who], std::nullopt)->aidees,
@@ -564,11 +569,8 @@ TEST_P(SegmentsTest, RandomChangesUpdateLikeAFullBuild) {
     return page.ok() && !page->items.empty() ? page->items[0].id : 0;
   };
 
-  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
-  ASSERT_TRUE(tz.ok());
-  SegmentsOptions o;
-  o.straggler_window = std::chrono::seconds(0);
-  Segments updated(t_->db(), clock_, *tz, o);
+  SegmentsOptions o = Exact();
+  Segments updated(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(updated.Rebuild().ok());
 
   const std::vector<std::string> filters = {
@@ -640,7 +642,7 @@ TEST_P(SegmentsTest, RandomChangesUpdateLikeAFullBuild) {
     }
     ASSERT_TRUE(updated.Update().ok());
     ASSERT_EQ(updated.Info().updates, static_cast<uint64_t>(round)) << "round " << round;
-    Segments full(t_->db(), clock_, *tz, o);
+    Segments full(t_->db(), clock_, tz_, o);
     ASSERT_TRUE(full.Rebuild().ok());
     for (const auto& text : filters) {
       auto f = ParseFilter(text, Features());
@@ -683,12 +685,9 @@ TEST_P(SegmentsTest, RandomChangesUpdateLikeAFullBuild) {
 // the next update a full build.
 TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
-  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
-  ASSERT_TRUE(tz.ok());
-  SegmentsOptions o;
-  o.straggler_window = std::chrono::seconds(0);
+  SegmentsOptions o = Exact();
   o.update_max_users = 1;
-  Segments s(t_->db(), clock_, *tz, o);
+  Segments s(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(s.Update().ok());  // none yet: in full
   EXPECT_EQ(s.Info().generation, 1u);
   EXPECT_EQ(s.Info().updates, 0u);
@@ -732,7 +731,7 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
 
   o.update_max_users = 20000;
   o.full_build_interval = std::chrono::seconds(0);
-  Segments old(t_->db(), clock_, *tz, o);
+  Segments old(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(old.Rebuild().ok());
   Ingest(profiles::EventFromJson, R"([
     {"source_id": "e-6", "user_external_id": "u-3", "type": "visit", "page": "home",
@@ -748,14 +747,11 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
 // the changed users' stages are recorded as they change.
 TEST_P(SegmentsTest, TheRefresherBuildsInFullBesideUpdates) {
   Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
-  auto tz = core::BusinessTimeZone::Load("Asia/Shanghai");
-  ASSERT_TRUE(tz.ok());
-  SegmentsOptions o;
-  o.straggler_window = std::chrono::seconds(0);
+  SegmentsOptions o = Exact();
   o.refresh_interval = std::chrono::milliseconds(20);
   o.update_max_users = 1;
   LifecycleRecorder recorder(t_->db(), ids_);  // outlives the refresher
-  Segments s(t_->db(), clock_, *tz, o);
+  Segments s(t_->db(), clock_, tz_, o);
   s.StartRefresher(&recorder);
   auto count = [&](std::string_view text) -> uint64_t {
     auto f = ParseFilter(text, Features());
