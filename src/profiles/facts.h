@@ -108,7 +108,7 @@ class Facts final {
  public:
   explicit Facts(store::Database& db, int page_rows = 50000) : db_(db), page_rows_(page_rows) {}
 
-  // Users whose facts a scan reads (ascending, or any order); null for all.
+  // The users whose rows a scan reads, in any order; null for every row.
   using Only = const std::vector<int64_t>*;
 
   // Each calls `fn` once per row in id order (user_tags: by user, then tag),
@@ -135,9 +135,9 @@ class Facts final {
   core::Result<std::vector<std::pair<int64_t, std::string>>> ExternalIds(
       const std::vector<int64_t>& user_ids);
 
-  // The marks change when a user, order, order update, event, growth entry
-  // or paid purchase is written, or a tag change or erasure is audited (by
-  // any process). Ids and times are taken before commit, so a transaction
+  // The marks change when a user, order, order update, event, growth entry,
+  // paid purchase or level change is written, or a tag change or erasure is
+  // audited (by any process). Ids and times are taken before commit, so a transaction
   // that commits after a later one may not change them, and its rows may be
   // at or below marks read before it committed: readers look again a little
   // later, and ask for changes since marks read some seconds earlier
