@@ -494,30 +494,16 @@ TEST_P(ProfilesTest, FactsNameTheUsersChangedSinceMarks) {
   // Only the given users' rows.
   const std::vector<int64_t> only = {UserId("c"), UserId("u-1")};
   std::vector<int64_t> users, tagged, ordered;
-  ASSERT_TRUE(facts
-                  .ScanUsers(
-                      [&](const UserFact& u) {
-                        users.push_back(u.id);
-                        return core::Status::Ok();
-                      },
-                      &only)
-                  .ok());
-  ASSERT_TRUE(facts
-                  .ScanUserTags(
-                      [&](const TagFact& f) {
-                        tagged.push_back(f.user_id);
-                        return core::Status::Ok();
-                      },
-                      &only)
-                  .ok());
-  ASSERT_TRUE(facts
-                  .ScanCountingOrders(
-                      [&](const OrderFact& o) {
-                        ordered.push_back(o.user_id);
-                        return core::Status::Ok();
-                      },
-                      &only)
-                  .ok());
+  auto add = [](std::vector<int64_t>& to, int64_t id) {
+    to.push_back(id);
+    return core::Status::Ok();
+  };
+  ASSERT_TRUE(facts.ScanUsers([&](const UserFact& u) { return add(users, u.id); }, &only).ok());
+  ASSERT_TRUE(
+      facts.ScanUserTags([&](const TagFact& f) { return add(tagged, f.user_id); }, &only).ok());
+  ASSERT_TRUE(
+      facts.ScanCountingOrders([&](const OrderFact& o) { return add(ordered, o.user_id); }, &only)
+          .ok());
   std::sort(users.begin(), users.end());
   EXPECT_EQ(users, only);
   EXPECT_EQ(tagged, std::vector<int64_t>{UserId("c")});

@@ -821,8 +821,7 @@ std::shared_ptr<const FeatureIndex> FeatureIndex::Without(
   auto hidden = std::make_shared<internal::Bitmap>();
   if (hidden_) *hidden = *hidden_;
   for (int64_t id : user_ids) {
-    auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), id);
-    if (it != d_->ids.end() && *it == id) hidden->Add(static_cast<uint32_t>(it - d_->ids.begin()));
+    if (auto u = d_->DenseOf(id)) hidden->Add(*u);
   }
   hidden->Optimize();
   return std::shared_ptr<const FeatureIndex>(new FeatureIndex(d_, std::move(hidden)));
@@ -883,10 +882,7 @@ OverlapCounts FeatureIndex::Overlap(const UserSet& a, const UserSet& b, const As
     } else if (set.ids != nullptr) {
       std::vector<uint32_t> dense;
       for (int64_t id : *set.ids) {
-        auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), id);
-        if (it != d_->ids.end() && *it == id) {
-          dense.push_back(static_cast<uint32_t>(it - d_->ids.begin()));
-        }
+        if (auto u = d_->DenseOf(id)) dense.push_back(*u);
       }
       users = internal::Bitmap(dense);
     }
@@ -1006,10 +1002,9 @@ void FeatureIndex::ForEachStage(const AsOf& as_of,
 }
 
 std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as_of) const {
-  auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
-  if (it == d_->ids.end() || *it != user_id) return std::nullopt;
-  const auto u = static_cast<uint32_t>(it - d_->ids.begin());
-  if (Hidden(u)) return std::nullopt;
+  const std::optional<uint32_t> dense = d_->DenseOf(user_id);
+  if (!dense || Hidden(*dense)) return std::nullopt;
+  const uint32_t u = *dense;
   auto m = d_->ModelsAt(as_of);
   UserModels out;
   out.lifecycle = internal::kStages[m->stage[u]];
@@ -1031,9 +1026,9 @@ std::optional<UserModels> FeatureIndex::ModelsOf(int64_t user_id, const AsOf& as
 void FeatureIndex::Prepare(const AsOf& as_of) const { d_->ModelsAt(as_of); }
 
 std::optional<int64_t> FeatureIndex::ReferrerOf(int64_t user_id) const {
-  auto it = std::lower_bound(d_->ids.begin(), d_->ids.end(), user_id);
-  if (it == d_->ids.end() || *it != user_id) return std::nullopt;
-  const uint32_t r = d_->referrer[static_cast<size_t>(it - d_->ids.begin())];
+  const std::optional<uint32_t> u = d_->DenseOf(user_id);
+  if (!u) return std::nullopt;
+  const uint32_t r = d_->referrer[*u];
   if (r == internal::kNone) return std::nullopt;
   return d_->ids[r];
 }
@@ -1182,11 +1177,7 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     d->registered.push_back(u.registered_at_micros ? internal::ToTime(*u.registered_at_micros)
                                                    : internal::kNoTime);
   }
-  auto dense_of = [&](int64_t id) -> std::optional<uint32_t> {
-    auto it = std::lower_bound(d->ids.begin(), d->ids.end(), id);
-    if (it == d->ids.end() || *it != id) return std::nullopt;
-    return static_cast<uint32_t>(it - d->ids.begin());
-  };
+  auto dense_of = [&](int64_t id) { return d->DenseOf(id); };
   d->referrer.assign(n, internal::kNone);
   for (uint32_t i = 0; i < n; ++i) {
     if (kept[i].referrer_id) {

@@ -34,58 +34,45 @@ core::Status Stopping(const std::atomic<bool>& stopping) {
 // `stopping` is set.
 core::Status Load(profiles::Facts& facts, FeatureIndex::Builder& b, profiles::Facts::Only only,
                   const std::atomic<bool>& stopping) {
-  SHOPCRM_RETURN_IF_ERROR(facts.ScanUsers(
-      [&](const profiles::UserFact& u) -> core::Status {
-        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-        if (u.erased) {
-          b.AddErasedUser(u.id);
-          return core::Status::Ok();
-        }
-        b.AddUser({u.id, u.gender, u.birthday, u.city, u.province, u.source_channel,
-                   u.registered_at_micros, u.referrer_id});
-        return core::Status::Ok();
-      },
-      only));
+  // Each row looks whether the service stops, then goes to the builder.
+  auto each = [&stopping](auto add) {
+    return [&stopping, add](const auto& row) -> core::Status {
+      SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
+      add(row);
+      return core::Status::Ok();
+    };
+  };
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanUsers(each([&](const profiles::UserFact& u) {
+                                            if (u.erased) {
+                                              b.AddErasedUser(u.id);
+                                              return;
+                                            }
+                                            b.AddUser({u.id, u.gender, u.birthday, u.city,
+                                                       u.province, u.source_channel,
+                                                       u.registered_at_micros, u.referrer_id});
+                                          }),
+                                          only));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanCountingOrders(
-      [&](const profiles::OrderFact& o) -> core::Status {
-        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
+      each([&](const profiles::OrderFact& o) {
         b.AddOrder(o.user_id, o.paid_at_micros, o.net_minor, o.currency, o.discounted);
-        return core::Status::Ok();
-      },
+      }),
       only));
-  SHOPCRM_RETURN_IF_ERROR(facts.ScanCategoryFirsts(
-      [&](const profiles::CategoryFirst& f) -> core::Status {
-        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-        b.AddCategoryFirst(f.user_id, f.first_at_micros);
-        return core::Status::Ok();
-      },
-      only));
-  SHOPCRM_RETURN_IF_ERROR(facts.ScanEvents(
-      [&](const profiles::EventFact& e) -> core::Status {
-        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-        b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
-        return core::Status::Ok();
-      },
-      only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanCategoryFirsts(each([&](const profiles::CategoryFirst& f) {
+                                                     b.AddCategoryFirst(f.user_id,
+                                                                        f.first_at_micros);
+                                                   }),
+                                                   only));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanEvents(each([&](const profiles::EventFact& e) {
+                                             b.AddEvent(e.user_id, e.type, e.occurred_at_micros);
+                                           }),
+                                           only));
   SHOPCRM_RETURN_IF_ERROR(facts.ScanMembers(
-      [&](const profiles::MemberFact& m) -> core::Status {
-        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-        b.AddMember(m.user_id, m.since_micros, m.level);
-        return core::Status::Ok();
-      },
+      each([&](const profiles::MemberFact& m) { b.AddMember(m.user_id, m.since_micros, m.level); }),
       only));
-  SHOPCRM_RETURN_IF_ERROR(facts.ScanTagNames([&](const profiles::TagName& t) -> core::Status {
-    SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-    b.AddTagName(t.id, t.group, t.name);
-    return core::Status::Ok();
-  }));
+  SHOPCRM_RETURN_IF_ERROR(facts.ScanTagNames(
+      each([&](const profiles::TagName& t) { b.AddTagName(t.id, t.group, t.name); })));
   return facts.ScanUserTags(
-      [&](const profiles::TagFact& t) -> core::Status {
-        SHOPCRM_RETURN_IF_ERROR(Stopping(stopping));
-        b.AddUserTag(t.user_id, t.tag_id);
-        return core::Status::Ok();
-      },
-      only);
+      each([&](const profiles::TagFact& t) { b.AddUserTag(t.user_id, t.tag_id); }), only);
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
@@ -152,14 +139,22 @@ core::Status Segments::InstallLocked(FullBuild b) {
   auto caught_up = UpdateLocked(Bound::kNone);
   if (caught_up.ok() && *caught_up) return core::Status::Ok();
   std::lock_guard lock(mu_);
-  indexes_ = {b.index, nullptr};
-  applied_ = b.marks;
+  PublishLocked({b.index, nullptr}, b.marks);
+  return caught_up.ok() ? core::Status::Ok() : core::Status(caught_up.error());
+}
+
+void Segments::PublishLocked(Indexes indexes, const profiles::FactMarks& marks) {
+  indexes_ = std::move(indexes);
+  applied_ = marks;
   info_.ready = true;
   ++info_.generation;
-  info_.users = b.index->size();
-  info_.memory_bytes = b.index->MemoryBytes();
-  info_.changed_users = 0;
-  return caught_up.ok() ? core::Status::Ok() : core::Status(caught_up.error());
+  info_.users = indexes_.full->size();
+  info_.memory_bytes = indexes_.full->MemoryBytes();
+  if (indexes_.changed) {
+    info_.users += indexes_.changed->size();
+    info_.memory_bytes += indexes_.changed->MemoryBytes();
+  }
+  info_.changed_users = static_cast<uint32_t>(changed_.size());
 }
 
 core::Result<bool> Segments::UpdateLocked(Bound bound) {
@@ -189,14 +184,11 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
     // Nothing to read again: the full build alone.
     if (next) since_ = next;
     std::lock_guard lock(mu_);
-    applied_ = marks;
-    if (indexes_.full == built_ && indexes_.changed == nullptr) return true;
-    indexes_ = {built_, nullptr};
-    info_.ready = true;
-    ++info_.generation;
-    info_.users = built_->size();
-    info_.memory_bytes = built_->MemoryBytes();
-    info_.changed_users = 0;
+    if (indexes_.full == built_ && indexes_.changed == nullptr) {
+      applied_ = marks;
+      return true;
+    }
+    PublishLocked({built_, nullptr}, marks);
     return true;
   }
   // The changed users' invitees are read too, for their inviters' models, and
@@ -215,13 +207,7 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
   changed_ = std::move(changed);
   if (next) since_ = next;
   std::lock_guard lock(mu_);
-  indexes_ = std::move(indexes);
-  applied_ = marks;
-  info_.ready = true;
-  ++info_.generation;
-  info_.users = indexes_.full->size() + indexes_.changed->size();
-  info_.memory_bytes = built_->MemoryBytes() + fresh->MemoryBytes();
-  info_.changed_users = static_cast<uint32_t>(changed_.size());
+  PublishLocked(std::move(indexes), marks);
   ++info_.updates;
   info_.updated_at = clock_.Now();
   info_.update_seconds = seconds;
@@ -351,8 +337,7 @@ void Segments::RefreshLoop() {
           stop_cv_.notify_all();
         } else if (*done == Refreshed::kUpdated && recorder_ != nullptr) {
           // The changed users' stages alone.
-          uint64_t generation = 0;
-          const Indexes index = Current(&generation);
+          const Indexes index = Current();
           if (index.changed) {
             auto r = recorder_->RecordSome(*index.changed, At(std::nullopt));
             if (!r.ok()) {
@@ -393,8 +378,7 @@ void Segments::PrepareLoop() {
     prepare_now_ = false;
     lock.unlock();
     try {
-      uint64_t generation = 0;
-      const Indexes index = Current(&generation);
+      const Indexes index = Current();
       const core::Instant now = EvaluationTime(std::nullopt);
       for (const core::Instant at : {now, now + std::chrono::minutes(1)}) {
         if (stopping_) break;
@@ -426,7 +410,7 @@ AsOf Segments::At(std::optional<core::Instant> as_of) const {
 
 Segments::Indexes Segments::Current(uint64_t* generation) const {
   std::lock_guard lock(mu_);
-  *generation = info_.generation;
+  if (generation != nullptr) *generation = info_.generation;
   return indexes_;
 }
 
@@ -456,8 +440,7 @@ core::Result<CountResult> Segments::Count(const Filter& filter,
 core::Result<std::vector<int64_t>> Segments::Members(const Filter& filter,
                                                      std::optional<core::Instant> as_of,
                                                      int64_t after, size_t limit) const {
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   const AsOf at = At(as_of);
   std::vector<int64_t> out = index.full->Members(filter, at, after, limit);
@@ -473,8 +456,7 @@ core::Result<std::vector<int64_t>> Segments::Members(const Filter& filter,
 
 core::Result<std::vector<uint64_t>> Segments::Explain(const Filter& filter,
                                                       std::optional<core::Instant> as_of) const {
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   const AsOf at = At(as_of);
   std::vector<uint64_t> out = index.full->Explain(filter, at);
@@ -487,8 +469,7 @@ core::Result<std::vector<uint64_t>> Segments::Explain(const Filter& filter,
 
 core::Result<OverlapCounts> Segments::Overlap(const UserSet& a, const UserSet& b,
                                               std::optional<core::Instant> as_of) const {
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   const AsOf at = At(as_of);
   OverlapCounts out = index.full->Overlap(a, b, at);
@@ -533,8 +514,7 @@ core::Result<std::vector<PivotCell>> Segments::Pivot(const Filter& filter,
     }
   }
   if (!errors.empty()) return core::InvalidFields("invalid_fields", std::move(errors));
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   const AsOf at = At(as_of);
   std::vector<PivotCell> out = index.full->Pivot(filter, at, dimensions, measure);
@@ -558,8 +538,7 @@ core::Result<AarrrCounts> Segments::Aarrr(core::Instant from, core::Instant to,
   if (!(from < to)) {
     return core::InvalidFields("invalid_fields", {{"to", "out_of_range", "must be after from"}});
   }
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   AarrrCounts out = index.full->Aarrr(from, to, filter, At(to));
   if (index.changed) {
@@ -575,8 +554,7 @@ core::Result<AarrrCounts> Segments::Aarrr(core::Instant from, core::Instant to,
 }
 
 core::Result<std::vector<std::pair<std::string, uint64_t>>> Segments::SystemTagCounts() const {
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   const AsOf at = At(std::nullopt);
   auto out = index.full->SystemTagCounts(at);
@@ -590,8 +568,7 @@ core::Result<std::vector<std::pair<std::string, uint64_t>>> Segments::SystemTagC
 
 core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
                                             std::optional<core::Instant> as_of) const {
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   const AsOf at = At(as_of);
   auto m = index.changed ? index.changed->ModelsOf(user_id, at) : std::nullopt;
@@ -605,8 +582,7 @@ core::Result<UserModels> Segments::ModelsOf(int64_t user_id,
 
 core::Result<RecordReport> Segments::RecordStages(LifecycleRecorder& recorder,
                                                   std::optional<core::Instant> as_of) {
-  uint64_t generation = 0;
-  auto index = Current(&generation);
+  auto index = Current();
   if (!index) return Loading();
   return recorder.Record(*index.full, index.changed.get(), At(as_of));
 }

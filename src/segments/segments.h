@@ -131,7 +131,8 @@ class Segments final {
     std::shared_ptr<const FeatureIndex> changed;
     explicit operator bool() const { return full != nullptr; }
   };
-  Indexes Current(uint64_t* generation) const;
+  // With `generation`, also the generation they are.
+  Indexes Current(uint64_t* generation = nullptr) const;
   AsOf At(std::optional<core::Instant> as_of) const;
   void RefreshLoop();
   void PrepareLoop();
@@ -156,6 +157,9 @@ class Segments final {
   // when that cannot stand for a full build: none yet, a tag changed, too
   // many users changed, or (kDue) the full build is old.
   core::Result<bool> UpdateLocked(Bound bound);
+  // Under build_mu_ and mu_: puts `indexes` in use, as read after `marks`
+  // (changed_ holds the changed users).
+  void PublishLocked(Indexes indexes, const profiles::FactMarks& marks);
   // The refresher's round: an update, or a full build on a thread of its own
   // while updates go on (unbounded) beside the old one; a full build that
   // finished goes in first.

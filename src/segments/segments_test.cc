@@ -66,6 +66,21 @@ class SegmentsTest : public ::testing::TestWithParam<TestBackend> {
     o.straggler_window = std::chrono::seconds(0);
     return o;
   }
+  // One behaviour event of a user.
+  void Event(std::string_view source_id, std::string_view user, std::string_view type,
+             std::string_view at) {
+    Ingest(profiles::EventFromJson,
+           R"([{"source_id": ")" + std::string(source_id) + R"(", "user_external_id": ")" +
+               std::string(user) + R"(", "type": ")" + std::string(type) +
+               R"(", "occurred_at": ")" + std::string(at) + R"("}])",
+           &profiles::Ingest::Events);
+  }
+  // Runs one statement of test data.
+  void Sql(const std::string& sql, const std::vector<store::Value>& params) {
+    auto st = t_->db().Transact(store::TxMode::kWrite,
+                                [&](store::Session& s) { return s.Execute(sql, params).status(); });
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+  }
   // Every user's id by external id.
   std::map<std::string, int64_t> Ids() {
     profiles::UserQuery q;
@@ -184,35 +199,19 @@ TEST_P(SegmentsTest, TagsAndErasure) {
 // or paid purchase; `level` is the level now.
 TEST_P(SegmentsTest, MembersAndLevels) {
   Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
-  profiles::UserQuery q;
-  auto page = dir_->List(q);
-  ASSERT_TRUE(page.ok());
-  std::map<std::string, int64_t> id;
-  for (const auto& u : page->items) id[u.external_id] = u.id;
+  std::map<std::string, int64_t> id = Ids();
   const int64_t sep1 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-01T10:00:00Z"));
   const int64_t sep15 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-15T10:00:00Z"));
-  ASSERT_TRUE(t_->db()
-                  .Transact(store::TxMode::kWrite,
-                            [&](store::Session& s) -> core::Status {
-                              SHOPCRM_RETURN_IF_ERROR(s.Execute(
-                                  "INSERT INTO growth_entries (id, user_id, task, amount, "
-                                  "growth_after, level_after, day, at) VALUES (1, ?, 'order', "
-                                  "500, 500, 3, '2026-09-01', ?), (2, ?, 'order', 100, 600, 3, "
-                                  "'2026-09-12', ?)",
-                                  {id["u-1"], sep1, id["u-1"], sep15}));
-                              SHOPCRM_RETURN_IF_ERROR(
-                                  s.Execute("INSERT INTO member_levels (user_id, level, growth, "
-                                            "level_since, updated_at) VALUES (?, 3, 600, ?, ?)",
-                                            {id["u-1"], sep1, sep15}));
-                              return s
-                                  .Execute(
-                                      "INSERT INTO paid_membership_events (id, user_id, plan_id, "
-                                      "kind, payment_ref, amount, expires_after, at) VALUES (3, ?, "
-                                      "1, 'purchase', 'pay-1', 1000, ?, ?)",
-                                      {id["u-2"], sep15 + 86'400'000'000LL * 30, sep15})
-                                  .status();
-                            })
-                  .ok());
+  Sql("INSERT INTO growth_entries (id, user_id, task, amount, growth_after, level_after, day, "
+      "at) VALUES (1, ?, 'order', 500, 500, 3, '2026-09-01', ?), (2, ?, 'order', 100, 600, 3, "
+      "'2026-09-12', ?)",
+      {id["u-1"], sep1, id["u-1"], sep15});
+  Sql("INSERT INTO member_levels (user_id, level, growth, level_since, updated_at) VALUES (?, 3, "
+      "600, ?, ?)",
+      {id["u-1"], sep1, sep15});
+  Sql("INSERT INTO paid_membership_events (id, user_id, plan_id, kind, payment_ref, amount, "
+      "expires_after, at) VALUES (3, ?, 1, 'purchase', 'pay-1', 1000, ?, ?)",
+      {id["u-2"], sep15 + 86'400'000'000LL * 30, sep15});
   ASSERT_TRUE(segments_->Rebuild().ok());
   EXPECT_EQ(Count("has_tag(\"sys:member/member\")"), 2u);
   EXPECT_EQ(Count("has_tag(\"non_member\")"), 1u);
@@ -332,10 +331,7 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
     {"source_id": "o-7", "user_external_id": "u-4", "currency": "CNY", "goods_amount": "20.00",
      "paid_amount": "20.00", "status": "paid", "placed_at": "2026-09-20T10:00:00Z"}])",
          &profiles::Ingest::Orders);
-  Ingest(profiles::EventFromJson, R"([
-    {"source_id": "e-3", "user_external_id": "u-2", "type": "favourite",
-     "occurred_at": "2026-09-20T11:00:00Z"}])",
-         &profiles::Ingest::Events);
+  Event("e-3", "u-2", "favourite", "2026-09-20T11:00:00Z");
   std::map<std::string, int64_t> id = Ids();
   ASSERT_TRUE(dir_->Erase(id["u-9"], actor_).ok());
 
@@ -417,10 +413,7 @@ TEST_P(SegmentsTest, UpdatesEqualAFullBuild) {
   EXPECT_EQ(recorded->changed, 5u);
 
   // A second update reads the same users again, and the new ones.
-  Ingest(profiles::EventFromJson, R"([
-    {"source_id": "e-4", "user_external_id": "u-3", "type": "visit", "page": "home",
-     "occurred_at": "2026-09-20T12:00:00Z"}])",
-         &profiles::Ingest::Events);
+  Event("e-4", "u-3", "visit", "2026-09-20T12:00:00Z");
   ASSERT_TRUE(updated.Update().ok());
   EXPECT_EQ(updated.Info().updates, 2u);
   EXPECT_EQ(updated.Info().changed_users, 5u);
@@ -443,22 +436,12 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
          &profiles::Ingest::Users);
   std::map<std::string, int64_t> id = Ids();
   const int64_t sep1 = core::ToUnixMicros(*core::ParseRfc3339("2026-09-01T10:00:00Z"));
-  ASSERT_TRUE(t_->db()
-                  .Transact(store::TxMode::kWrite,
-                            [&](store::Session& s) -> core::Status {
-                              SHOPCRM_RETURN_IF_ERROR(s.Execute(
-                                  "INSERT INTO growth_entries (id, user_id, task, amount, "
-                                  "growth_after, level_after, day, at) VALUES (1, ?, 'order', "
-                                  "500, 500, 3, '2026-09-01', ?)",
-                                  {id["d"], sep1}));
-                              return s
-                                  .Execute(
-                                      "INSERT INTO member_levels (user_id, level, growth, "
-                                      "level_since, updated_at) VALUES (?, 3, 500, ?, ?)",
-                                      {id["d"], sep1, sep1})
-                                  .status();
-                            })
-                  .ok());
+  Sql("INSERT INTO growth_entries (id, user_id, task, amount, growth_after, level_after, day, "
+      "at) VALUES (1, ?, 'order', 500, 500, 3, '2026-09-01', ?)",
+      {id["d"], sep1});
+  Sql("INSERT INTO member_levels (user_id, level, growth, level_since, updated_at) VALUES (?, 3, "
+      "500, ?, ?)",
+      {id["d"], sep1, sep1});
   SegmentsOptions o = Exact();
   Segments updated(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(updated.Rebuild().ok());
@@ -470,20 +453,10 @@ TEST_P(SegmentsTest, UpdatesFollowANewInviterAndALevelChange) {
   clock_.Advance(std::chrono::seconds(1));  // a later update time
   Ingest(profiles::UserFromJson, R"([{"external_id": "c", "referrer_external_id": "b"}])",
          &profiles::Ingest::Users);
-  ASSERT_TRUE(t_->db()
-                  .Transact(store::TxMode::kWrite,
-                            [&](store::Session& s) -> core::Status {
-                              SHOPCRM_RETURN_IF_ERROR(
-                                  s.Execute("UPDATE member_levels SET level = 2 WHERE user_id = ?",
-                                            {id["d"]}));
-                              return s
-                                  .Execute(
-                                      "INSERT INTO level_changes (id, user_id, from_level, "
-                                      "to_level, reason, at) VALUES (7, ?, 3, 2, 'recycle', ?)",
-                                      {id["d"], sep1})
-                                  .status();
-                            })
-                  .ok());
+  Sql("UPDATE member_levels SET level = 2 WHERE user_id = ?", {id["d"]});
+  Sql("INSERT INTO level_changes (id, user_id, from_level, to_level, reason, at) VALUES (7, ?, 3, "
+      "2, 'recycle', ?)",
+      {id["d"], sep1});
   ASSERT_TRUE(updated.Update().ok());
   EXPECT_EQ(updated.Info().updates, 1u);
   EXPECT_EQ(updated.Info().changed_users, 4u);  // c, both inviters, and d
@@ -697,10 +670,7 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   EXPECT_EQ(s.Info().updates, 0u);
   EXPECT_EQ(s.Info().generation, 2u);
 
-  Ingest(profiles::EventFromJson, R"([
-    {"source_id": "e-5", "user_external_id": "u-3", "type": "visit", "page": "home",
-     "occurred_at": "2026-09-20T12:00:00Z"}])",
-         &profiles::Ingest::Events);
+  Event("e-5", "u-3", "visit", "2026-09-20T12:00:00Z");
   ASSERT_TRUE(s.Update().ok());
   EXPECT_EQ(s.Info().updates, 1u);
   EXPECT_EQ(s.Info().changed_users, 1u);
@@ -733,10 +703,7 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   o.full_build_interval = std::chrono::seconds(0);
   Segments old(t_->db(), clock_, tz_, o);
   ASSERT_TRUE(old.Rebuild().ok());
-  Ingest(profiles::EventFromJson, R"([
-    {"source_id": "e-6", "user_external_id": "u-3", "type": "visit", "page": "home",
-     "occurred_at": "2026-09-20T13:00:00Z"}])",
-         &profiles::Ingest::Events);
+  Event("e-6", "u-3", "visit", "2026-09-20T13:00:00Z");
   ASSERT_TRUE(old.Update().ok());
   EXPECT_EQ(old.Info().updates, 0u);
   EXPECT_EQ(old.Info().generation, 2u);
@@ -768,10 +735,7 @@ TEST_P(SegmentsTest, TheRefresherBuildsInFullBesideUpdates) {
   };
   wait_for("orders = 0", 3);
   const uint64_t first = s.Info().generation;
-  Ingest(profiles::EventFromJson, R"([
-    {"source_id": "e-7", "user_external_id": "u-3", "type": "visit", "page": "home",
-     "occurred_at": "2026-09-20T12:00:00Z"}])",
-         &profiles::Ingest::Events);
+  Event("e-7", "u-3", "visit", "2026-09-20T12:00:00Z");
   wait_for("visits(7d) > 0", 1);
   EXPECT_EQ(s.Info().changed_users, 1u);
   EXPECT_GE(s.Info().updates, 1u);

@@ -161,6 +161,12 @@ struct Columns {
   }
 
   uint32_t size() const { return static_cast<uint32_t>(ids.size()); }
+  // The dense index of the user with id `id`; nullopt when not held.
+  std::optional<uint32_t> DenseOf(int64_t id) const {
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    if (it == ids.end() || *it != id) return std::nullopt;
+    return static_cast<uint32_t>(it - ids.begin());
+  }
 };
 
 }  // namespace shopcrm::segments::internal
