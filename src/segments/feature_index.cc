@@ -2,12 +2,20 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
+#include <cstring>
+#include <deque>
 #include <functional>
 #include <numeric>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/money.h"
 #include "segments/catalog.h"
@@ -102,6 +110,66 @@ std::optional<std::pair<int64_t, int64_t>> Interval(const Predicate& p) {
   return std::nullopt;
 }
 
+// The bitmap conditions of an `and`, read a chunk of users at a time
+// (internal::ChunkReader): sets combined by and, or and not, evaluated into
+// a chunk's 1024 words without building a bitmap per condition.
+struct Words {
+  enum class Kind { kSet, kNone, kAll, kAnd, kOr, kNot };
+  explicit Words(Kind k, size_t s = 0, std::vector<Words> c = {})
+      : kind(k), set(s), kids(std::move(c)) {}
+
+  Kind kind;
+  size_t set;  // kSet: which of the sets
+  std::vector<Words> kids;
+
+  // How many chunks of words evaluating it needs at once.
+  size_t Depth() const {
+    size_t d = 0;
+    for (const auto& k : kids) d = std::max(d, k.Depth());
+    return d + 1;
+  }
+};
+
+// Evaluates `n` for the chunk `key` into w; `tmp` has room for n.Depth() - 1
+// chunks more.
+void RunWords(const Words& n, uint32_t key, std::vector<internal::ChunkReader>& readers,
+              uint64_t* w, uint64_t* tmp) {
+  using Op = internal::ChunkReader::Op;
+  constexpr size_t kWords = internal::kChunkWords;
+  switch (n.kind) {
+    case Words::Kind::kNone:
+      std::memset(w, 0, kWords * sizeof(uint64_t));
+      return;
+    case Words::Kind::kAll:
+      std::memset(w, 0xff, kWords * sizeof(uint64_t));
+      return;
+    case Words::Kind::kSet:
+      std::memset(w, 0, kWords * sizeof(uint64_t));
+      readers[n.set].Apply(key, Op::kOr, w);
+      return;
+    case Words::Kind::kNot:
+      RunWords(n.kids.front(), key, readers, w, tmp);
+      for (size_t i = 0; i < kWords; ++i) w[i] = ~w[i];
+      return;
+    case Words::Kind::kAnd:
+    case Words::Kind::kOr: {
+      const bool all = n.kind == Words::Kind::kAnd;
+      RunWords(n.kids.front(), key, readers, w, tmp);
+      for (size_t k = 1; k < n.kids.size(); ++k) {
+        const Words& c = n.kids[k];
+        if (c.kind == Words::Kind::kSet) {
+          readers[c.set].Apply(key, all ? Op::kAnd : Op::kOr, w);
+        } else if (all && c.kind == Words::Kind::kNot && c.kids.front().kind == Words::Kind::kSet) {
+          readers[c.kids.front().set].Apply(key, Op::kAndNot, w);
+        } else {
+          RunWords(c, key, readers, tmp, tmp + kWords);
+          for (size_t i = 0; i < kWords; ++i) w[i] = all ? w[i] & tmp[i] : w[i] | tmp[i];
+        }
+      }
+      return;
+    }
+  }
+}
 }  // namespace
 
 struct FeatureIndex::Data : internal::Columns {
@@ -167,6 +235,7 @@ struct FeatureIndex::Data : internal::Columns {
   // facts (and their amounts), or one fixed-size value per user.
   struct Prefetch {
     const Csr* csr = nullptr;
+    bool amounts = false;  // the run's amounts too
     const char* base = nullptr;
     size_t stride = 0;
   };
@@ -177,12 +246,46 @@ struct FeatureIndex::Data : internal::Columns {
   // Keeps, of the users c[0, n), those that pass one test, in order, and
   // returns how many: the test inlined in a loop without a branch per user.
   using Sieve = std::function<size_t(uint32_t* c, size_t n)>;
+  // Keeps, of a chunk's candidates (its words), those that pass one test:
+  // for tests on a dense column, read word by word rather than user by user.
+  using Refine = std::function<void(uint32_t key, uint64_t* w)>;
   template <typename Fn>
   static Sieve MakeSieve(Fn test, const Prefetch& prefetch);
   // The users (of `within`, or all) that pass every sieve. Users go through
   // in blocks, each block through every sieve while its facts are in the
   // cache; parts of the users run at once, one per core.
   internal::Bitmap ScanAll(const std::vector<Sieve>& sieves, const internal::Bitmap* within) const;
+  // Adds the sieves of a scanned predicate: a count of facts that must be at
+  // least n first drops the users with fewer than n facts in all, from their
+  // offsets alone, before the facts' times are read.
+  // With `refines`, a test that reads a chunk's words better goes there instead.
+  void AddSieves(const Predicate& p, const AsOf& as_of, std::vector<Sieve>* sieves,
+                 std::vector<Refine>* refines = nullptr) const;
+  // A recency interval tested on the day of each user's latest order.
+  struct RecencyTest {
+    uint16_t first = 0, last = 0, span = 0;  // days: lo's, hi's, and how many strictly inside
+    bool none_after = false;                 // no order is after hi
+    int64_t lo = 0, hi = 0, t = 0;           // seconds: the interval of times, the instant
+  };
+  std::optional<RecencyTest> RecencyOf(const Predicate& p, const AsOf& as_of) const;
+  Sieve RecencySieve(const RecencyTest& r) const;
+  Refine RecencyWords(const RecencyTest& r) const;
+  // Whether user u's latest order at or before t is in [lo, hi].
+  bool LatestIn(uint32_t u, int64_t t, int64_t lo, int64_t hi) const {
+    const auto [rb, re] = orders.Range(u, INT64_MIN, t);
+    return rb != re && int64_t{orders.at[re - 1]} >= lo && int64_t{orders.at[re - 1]} <= hi;
+  }
+  // The pure-bitmap condition `f` as words over `sets` (which it adds to);
+  // what cannot be read a chunk at a time is evaluated into `owned`.
+  Words Compile(const Filter& f, const AsOf& as_of, const internal::Bitmap* within,
+                std::vector<const internal::Bitmap*>* sets,
+                std::deque<internal::Bitmap>* owned) const;
+  // The users of chunks [first, end) that `cond` holds for and that pass every
+  // sieve: chunks split between the cores, each chunk's candidates read from
+  // its words into blocks that go through the sieves.
+  internal::Bitmap ScanChunks(const Words& cond, const std::vector<const internal::Bitmap*>& sets,
+                              const std::vector<Refine>& refines, const std::vector<Sieve>& sieves,
+                              uint32_t first, uint32_t end) const;
 };
 
 // How much a condition costs to evaluate: bitmaps first, then the models
@@ -231,12 +334,46 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       const auto scanned = static_cast<size_t>(
           std::find_if(order.begin(), order.end(), [&](const Filter* c) { return Scanned(*c); }) -
           order.begin());
-      if (order.size() - scanned < 2) {  // no scans to share a pass
+      const bool candidates = scanned > 0 || within != nullptr;
+      if (order.size() == scanned || (!candidates && order.size() - scanned < 2)) {
+        // No scans, or one over everyone (recency then unites days' bitmaps).
         internal::Bitmap acc = Eval(*order.front(), as_of, within);
         for (size_t i = 1; i < order.size() && !acc.Empty(); ++i) {
           acc = Eval(*order[i], as_of, &acc);
         }
         return acc;
+      }
+      if (size() == 0) return {};
+      // Pure bitmap conditions are read a chunk at a time, and only the
+      // chunks' candidates go through the sieves; the models' conditions
+      // (ranked once per instant) look at the users the others leave.
+      if (candidates && (scanned == 0 || Cost(*order[scanned - 1]) == 0)) {
+        std::vector<const internal::Bitmap*> sets;
+        std::deque<internal::Bitmap> owned;
+        Words cond(Words::Kind::kAnd);
+        uint32_t first = 0;
+        uint32_t end = (size() - 1) / internal::kChunkUsers + 1;
+        if (within != nullptr) {
+          if (within->Empty()) return {};
+          first = within->Min() / internal::kChunkUsers;
+          end = within->Max() / internal::kChunkUsers + 1;
+          sets.push_back(within);
+          cond.kids.push_back(Words{Words::Kind::kSet, 0});
+        }
+        for (size_t i = 0; i < scanned; ++i) {
+          cond.kids.push_back(Compile(*order[i], as_of, within, &sets, &owned));
+        }
+        if (cond.kids.empty()) cond.kind = Words::Kind::kAll;
+        std::vector<Refine> refines;
+        std::vector<Sieve> sieves;
+        for (size_t i = scanned; i < order.size(); ++i) {
+          AddSieves(order[i]->predicate, as_of, &sieves, &refines);
+        }
+        return ScanChunks(cond, sets, refines, sieves, first, end);
+      }
+      std::vector<Sieve> sieves;
+      for (size_t i = scanned; i < order.size(); ++i) {
+        AddSieves(order[i]->predicate, as_of, &sieves);
       }
       internal::Bitmap acc;
       const internal::Bitmap* users = within;
@@ -244,12 +381,6 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
         acc = Eval(*order[i], as_of, users);
         users = &acc;
         if (acc.Empty()) return acc;
-      }
-      std::vector<Sieve> sieves;
-      for (size_t i = scanned; i < order.size(); ++i) {
-        WithTest(order[i]->predicate, as_of, [&](auto test, const Prefetch& prefetch) {
-          sieves.push_back(MakeSieve(test, prefetch));
-        });
       }
       return ScanAll(sieves, users);
     }
@@ -389,8 +520,8 @@ FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch&
   return [test, p = prefetch](uint32_t* c, size_t n) {
     // Scattered users would miss the cache once per column and twice per run
     // of facts (the user's offset, then the facts), so all are fetched ahead.
-    constexpr size_t kFar = 48;
-    constexpr size_t kNear = 24;
+    constexpr size_t kFar = 128;
+    constexpr size_t kNear = 64;
     size_t k = 0;
     for (size_t i = 0; i < n; ++i) {
       if (p.csr != nullptr) {
@@ -398,7 +529,7 @@ FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch&
         if (i + kNear < n) {
           const uint32_t o = p.csr->off[c[i + kNear]];
           __builtin_prefetch(p.csr->at.data() + o);
-          if (!p.csr->amount.empty()) __builtin_prefetch(p.csr->amount.data() + o);
+          if (p.amounts) __builtin_prefetch(p.csr->amount.data() + o);
         }
       } else if (p.base != nullptr && i + kFar < n) {
         __builtin_prefetch(p.base + size_t{c[i + kFar]} * p.stride);
@@ -441,6 +572,275 @@ internal::Bitmap FeatureIndex::Data::ScanAll(const std::vector<Sieve>& sieves,
   return internal::Bitmap::Concat(hits);
 }
 
+Words FeatureIndex::Data::Compile(const Filter& f, const AsOf& as_of,
+                                  const internal::Bitmap* within,
+                                  std::vector<const internal::Bitmap*>* sets,
+                                  std::deque<internal::Bitmap>* owned) const {
+  auto set = [&](const internal::Bitmap* b) {
+    if (b == nullptr) return Words{Words::Kind::kNone};
+    sets->push_back(b);
+    return Words{Words::Kind::kSet, sets->size() - 1};
+  };
+  switch (f.kind) {
+    case Filter::Kind::kHasTag:
+      if (internal::FindSystemTags(f.tag).empty()) return set(Tag(f.tag));
+      break;
+    case Filter::Kind::kPredicate:
+      if (const Dict* dict = DictOf(f.predicate.field)) {  // as EvalText
+        Words hit(Words::Kind::kOr);
+        for (const auto& v : f.predicate.values) {
+          if (const auto* b = dict->Find(std::get<std::string>(v))) hit.kids.push_back(set(b));
+        }
+        if (hit.kids.empty()) hit.kind = Words::Kind::kNone;
+        if (f.predicate.op == Op::kEq || f.predicate.op == Op::kIn) return hit;
+        return Words{Words::Kind::kAnd, 0, {set(&dict->any), Words{Words::Kind::kNot, 0, {hit}}}};
+      }
+      break;
+    case Filter::Kind::kNot:
+    case Filter::Kind::kAnd:
+    case Filter::Kind::kOr:
+      if (Cost(f) == 0) {
+        Words out(f.kind == Filter::Kind::kNot   ? Words::Kind::kNot
+                  : f.kind == Filter::Kind::kAnd ? Words::Kind::kAnd
+                                                 : Words::Kind::kOr);
+        for (const auto& c : f.children) out.kids.push_back(Compile(c, as_of, within, sets, owned));
+        return out;
+      }
+      break;
+  }
+  owned->push_back(Eval(f, as_of, within));
+  return set(&owned->back());
+}
+
+internal::Bitmap FeatureIndex::Data::ScanChunks(const Words& cond,
+                                                const std::vector<const internal::Bitmap*>& sets,
+                                                const std::vector<Refine>& refines,
+                                                const std::vector<Sieve>& sieves, uint32_t first,
+                                                uint32_t end) const {
+  constexpr size_t kWords = internal::kChunkWords;
+  const size_t depth = cond.Depth();
+  // The users past the last in the last chunk are never candidates.
+  const uint32_t last_key = (size() - 1) / internal::kChunkUsers;
+  const uint32_t tail = size() % internal::kChunkUsers;
+  const auto chunks = static_cast<size_t>(end - first);
+  const size_t parts = std::clamp<size_t>(chunks, 1, internal::ScanThreads());
+  std::vector<internal::Bitmap> hits(parts);
+  internal::RunParts(parts, [&](size_t part) {
+    const auto b = static_cast<uint32_t>(first + chunks * part / parts);
+    const auto e = static_cast<uint32_t>(first + chunks * (part + 1) / parts);
+    std::vector<internal::ChunkReader> readers;
+    readers.reserve(sets.size());
+    for (const auto* set : sets) readers.emplace_back(*set, b);
+    std::vector<uint64_t> words(depth * kWords);
+    uint64_t* w = words.data();
+    constexpr size_t kBlock = 4096;
+    std::array<uint32_t, kBlock> block;
+    size_t n = 0;
+    std::vector<uint32_t> mine;
+    auto sift = [&] {
+      for (size_t i = 0; i < sieves.size() && n > 0; ++i) n = sieves[i](block.data(), n);
+      mine.insert(mine.end(), block.data(), block.data() + n);
+      n = 0;
+    };
+    for (uint32_t key = b; key < e; ++key) {
+      RunWords(cond, key, readers, w, w + kWords);
+      if (key == last_key && tail != 0) {
+        w[tail / 64] &= (uint64_t{1} << (tail % 64)) - 1;
+        std::memset(w + tail / 64 + 1, 0, (kWords - tail / 64 - 1) * sizeof(uint64_t));
+      }
+      for (const auto& refine : refines) refine(key, w);
+      const uint32_t base = key * internal::kChunkUsers;
+      internal::ForEachBit(w, [&](uint32_t v) {
+        block[n++] = base + v;
+        if (n == kBlock) sift();
+      });
+    }
+    if (n > 0) sift();
+    hits[part] = internal::Bitmap(mine);
+  });
+  return internal::Bitmap::Concat(hits);
+}
+
+void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of,
+                                   std::vector<Sieve>* sieves, std::vector<Refine>* refines) const {
+  if (const auto r = RecencyOf(p, as_of)) {
+    if (refines != nullptr) {
+      refines->push_back(RecencyWords(*r));
+    } else {
+      sieves->push_back(RecencySieve(*r));
+    }
+    return;
+  }
+  const Csr* counted = nullptr;
+  if (p.field == "orders") {
+    counted = &orders;
+  } else if (const std::string_view type = EventTypeOf(p.field); !type.empty()) {
+    auto it = events.find(std::string(type));
+    if (it != events.end()) counted = &it->second;
+  }
+  if (const auto range = Interval(p); counted != nullptr && range && range->first >= 1) {
+    const auto least = static_cast<uint64_t>(range->first);
+    sieves->push_back(MakeSieve(
+        [counted, least](uint32_t u) { return counted->off[u + 1] - counted->off[u] >= least; },
+        Prefetch{nullptr, false, reinterpret_cast<const char*>(counted->off.data()),
+                 sizeof(uint32_t)}));
+  }
+  WithTest(p, as_of, [&](auto test, const Prefetch& prefetch) {
+    sieves->push_back(MakeSieve(test, prefetch));
+  });
+}
+
+std::optional<FeatureIndex::Data::RecencyTest> FeatureIndex::Data::RecencyOf(
+    const Predicate& p, const AsOf& as_of) const {
+  if (p.field != "recency") return std::nullopt;
+  const auto range = Interval(p);
+  if (!range) return std::nullopt;
+  // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
+  constexpr int64_t kMaxDays = 10'000'000;
+  const int64_t a = std::max<int64_t>(range->first, 0);
+  const int64_t b = std::min<int64_t>(range->second, kMaxDays);
+  if (a > b) return std::nullopt;  // nobody: WithTest says so
+  RecencyTest r;
+  r.t = Seconds(core::ToUnixMicros(as_of.at));
+  r.lo = r.t - (b + 1) * kDay + 1;
+  r.hi = r.t - a * kDay;
+  // A latest order on a day strictly inside the interval's is in it, one
+  // before the first day is not. When no order is after `hi` (as in a count
+  // as of now), one on the last day is in it too. The rest look at their
+  // orders.
+  const auto day = [](int64_t s) {
+    return internal::DayOf(static_cast<Time>(std::clamp<int64_t>(s, 0, internal::kNoTime - 1)));
+  };
+  r.first = day(r.lo);
+  r.last = day(r.hi);
+  r.none_after = r.hi >= int64_t{latest_order};
+  // d is strictly inside when (uint16_t)(d - first - 1) < span; no order (0) never is.
+  r.span = static_cast<uint16_t>(r.none_after       ? UINT16_MAX - r.first
+                                 : r.last > r.first ? r.last - r.first - 1
+                                                    : 0);
+  return r;
+}
+
+FeatureIndex::Data::Sieve FeatureIndex::Data::RecencySieve(const RecencyTest& r) const {
+  return [this, r](uint32_t* c, size_t n) {
+    // A first pass keeps the users inside and marks those on an edge day;
+    // the marked look at their orders in a second pass, fetched all at once
+    // (users are below 2^31: Builder::Finish).
+    constexpr uint32_t kEdge = 0x8000'0000U;
+    constexpr size_t kFar = 48;
+    size_t k = 0;
+    size_t edges = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kFar < n) __builtin_prefetch(last_day.data() + c[i + kFar]);
+      const uint32_t u = c[i];
+      const uint16_t d = last_day[u];
+      const bool edge = d == r.first || (!r.none_after && d >= r.last);
+      const bool in = static_cast<uint16_t>(d - r.first - 1) < r.span;
+      c[k] = u | (edge ? kEdge : 0U);
+      k += (in || edge) ? 1U : 0U;
+      edges += edge ? 1U : 0U;
+    }
+    if (edges == 0) return k;
+    for (size_t i = 0; i < k; ++i) {
+      if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.off.data() + (c[i] & ~kEdge));
+    }
+    for (size_t i = 0; i < k; ++i) {
+      if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.at.data() + orders.off[c[i] & ~kEdge]);
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const uint32_t u = c[i] & ~kEdge;
+      bool pass = true;
+      if ((c[i] & kEdge) != 0) pass = LatestIn(u, r.t, r.lo, r.hi);
+      c[m] = u;
+      m += pass ? 1U : 0U;
+    }
+    return m;
+  };
+}
+
+FeatureIndex::Data::Refine FeatureIndex::Data::RecencyWords(const RecencyTest& r) const {
+  return [this, r](uint32_t key, uint64_t* w) {
+    // Each word's 64 users' days are compared at once: bits of those inside
+    // the interval's days, and of those on an edge day, who look at their
+    // orders (RecencyOf).
+    const uint32_t base = key * internal::kChunkUsers;
+    const uint32_t users = std::min(internal::kChunkUsers, size() - base);
+    const uint16_t* days = last_day.data() + base;
+    // Users on an edge day are settled a batch at a time, their orders
+    // fetched all at once.
+    constexpr size_t kEdges = 256;
+    std::array<uint32_t, kEdges> edges;
+    size_t n = 0;
+    auto settle = [&] {
+      for (size_t i = 0; i < n; ++i) __builtin_prefetch(orders.off.data() + base + edges[i]);
+      for (size_t i = 0; i < n; ++i) {
+        __builtin_prefetch(orders.at.data() + orders.off[base + edges[i] + 1] - 1);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (LatestIn(base + edges[i], r.t, r.lo, r.hi))
+          w[edges[i] / 64] |= uint64_t{1} << (edges[i] % 64);
+      }
+      n = 0;
+    };
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi16(static_cast<int16_t>(0x8000));
+    const __m128i after_first = _mm_set1_epi16(static_cast<int16_t>(r.first + 1));
+    const __m128i span = _mm_set1_epi16(static_cast<int16_t>(r.span ^ 0x8000));
+    const __m128i first = _mm_set1_epi16(static_cast<int16_t>(r.first));
+    const __m128i last = _mm_set1_epi16(static_cast<int16_t>(r.last ^ 0x8000));
+    // 16 users' bits: those inside, and those on an edge day.
+    auto sixteen = [&](const uint16_t* d16, uint64_t* in, uint64_t* edge) {
+      __m128i ins[2];
+      __m128i ons[2];
+      for (int h = 0; h < 2; ++h) {
+        const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d16 + 8 * h));
+        // (uint16_t)(d - first - 1) < span, unsigned, as a signed comparison
+        ins[h] = _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(d, after_first), bias), span);
+        ons[h] = _mm_cmpeq_epi16(d, first);
+        if (!r.none_after) {  // d >= last
+          ons[h] = _mm_or_si128(ons[h], _mm_xor_si128(_mm_cmplt_epi16(_mm_xor_si128(d, bias), last),
+                                                      _mm_set1_epi16(-1)));
+        }
+      }
+      *in = static_cast<uint16_t>(_mm_movemask_epi8(_mm_packs_epi16(ins[0], ins[1])));
+      *edge = static_cast<uint16_t>(_mm_movemask_epi8(_mm_packs_epi16(ons[0], ons[1])));
+    };
+#endif
+    for (uint32_t j = 0; j < internal::kChunkWords; ++j) {
+      if (w[j] == 0) continue;
+      uint64_t in = 0;
+      uint64_t edge = 0;
+      const uint32_t from = j * 64;
+#if defined(__SSE2__)
+      if (from + 64 <= users) {
+        for (uint32_t q = 0; q < 4; ++q) {
+          uint64_t i16 = 0;
+          uint64_t e16 = 0;
+          sixteen(days + from + 16 * q, &i16, &e16);
+          in |= i16 << (16 * q);
+          edge |= e16 << (16 * q);
+        }
+      } else
+#endif
+      {
+        for (uint32_t b = 0; b < 64 && from + b < users; ++b) {
+          const uint16_t d = days[from + b];
+          in |= uint64_t{static_cast<uint16_t>(d - r.first - 1) < r.span} << b;
+          edge |= uint64_t{d == r.first || (!r.none_after && d >= r.last)} << b;
+        }
+      }
+      const uint64_t on_edge = w[j] & edge;
+      w[j] &= in;
+      for (uint64_t e = on_edge; e != 0; e &= e - 1) {
+        edges[n++] = from + static_cast<uint32_t>(std::countr_zero(e));
+        if (n == kEdges) settle();
+      }
+    }
+    settle();
+  };
+}
+
 template <typename Visit>
 void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&& visit) const {
   // Money in a filter is in hundredths of the major unit; amounts are in the
@@ -461,24 +861,25 @@ void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&&
             const std::optional<int64_t> v = value_of(u);
             return v && Compare(scaled.op, *v * value_scale, scaled.values);
           },
-          Prefetch{&orders});
+          Prefetch{&orders, true});
     });
     return;
   }
   Prefetch prefetch;
   const std::string& f = p.field;
   if (f == "recency") {
-    prefetch = {nullptr, reinterpret_cast<const char*>(last_day.data()), sizeof(uint16_t)};
+    prefetch = {nullptr, false, reinterpret_cast<const char*>(last_day.data()), sizeof(uint16_t)};
   } else if (f == "orders" || f == "spend" || f == "aov" || f == "first_order_days") {
     prefetch.csr = &orders;
+    prefetch.amounts = f == "spend" || f == "aov";
   } else if (const auto type = f == "last_visit_days" ? std::string_view("visit") : EventTypeOf(f);
              !type.empty()) {
     auto it = events.find(std::string(type));
     if (it != events.end()) prefetch.csr = &it->second;
   } else if (f == "registered_days") {
-    prefetch = {nullptr, reinterpret_cast<const char*>(registered.data()), sizeof(Time)};
+    prefetch = {nullptr, false, reinterpret_cast<const char*>(registered.data()), sizeof(Time)};
   } else if (f == "age") {
-    prefetch = {nullptr, reinterpret_cast<const char*>(birth_ymd.data()), sizeof(int32_t)};
+    prefetch = {nullptr, false, reinterpret_cast<const char*>(birth_ymd.data()), sizeof(int32_t)};
   }
   const auto range = Interval(p);
   if (!range) {
@@ -509,35 +910,6 @@ void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&&
     const int64_t t = Seconds(core::ToUnixMicros(as_of.at));
     lo = t - (b + 1) * kDay + 1;
     hi = t - a * kDay;
-    if (f == "recency") {
-      // The day of each user's latest order answers most users without their
-      // orders: a latest order on a day strictly inside the interval's is in
-      // it, one before the first day is not. When no order is after `hi` (as
-      // in a count as of now), one on the last day is in it too. The rest
-      // look at their orders.
-      const auto day = [](int64_t s) {
-        return internal::DayOf(static_cast<Time>(std::clamp<int64_t>(s, 0, internal::kNoTime - 1)));
-      };
-      const uint16_t first = day(lo);
-      const uint16_t last = day(hi);
-      const bool none_after = hi >= int64_t{latest_order};
-      // d is strictly inside when (uint16_t)(d - first - 1) < span; no order (0) never is.
-      const auto span = static_cast<uint16_t>(none_after     ? UINT16_MAX - first
-                                              : last > first ? last - first - 1
-                                                             : 0);
-      visit(
-          [this, first, last, span, none_after, lo, hi, t](uint32_t u) {
-            const uint16_t d = last_day[u];
-            if (d == first || (!none_after && d >= last)) [[unlikely]] {
-              const auto [rb, re] = orders.Range(u, INT64_MIN, t);
-              return rb != re && int64_t{orders.at[re - 1]} >= lo &&
-                     int64_t{orders.at[re - 1]} <= hi;
-            }
-            return static_cast<uint16_t>(d - first - 1) < span;
-          },
-          prefetch);
-      return;
-    }
   }
   WithGetter(
       p.field, p.window_days, as_of,
@@ -555,18 +927,13 @@ void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&&
 FeatureIndex::Data::RecencyDays FeatureIndex::Data::DaysOf(const Predicate& p,
                                                            const AsOf& as_of) const {
   RecencyDays d;
-  if (p.field != "recency" || last_days.empty()) return d;
-  const auto range = Interval(p);  // only on recency: it reads the literals as numbers
-  if (!range) return d;
-  // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
-  constexpr int64_t kMaxDays = 10'000'000;
-  const int64_t a = std::max<int64_t>(range->first, 0);
-  const int64_t b = std::min<int64_t>(range->second, kMaxDays);
+  if (p.field != "recency" || last_days.empty() || !Interval(p)) return d;
   d.usable = true;
-  if (a > b) return d;  // nobody
-  d.t = Seconds(core::ToUnixMicros(as_of.at));
-  d.lo = d.t - (b + 1) * kDay + 1;
-  d.hi = d.t - a * kDay;
+  const auto r = RecencyOf(p, as_of);
+  if (!r) return d;  // nobody
+  d.t = r->t;
+  d.lo = r->lo;
+  d.hi = r->hi;
   // Days as positions in last_days, clamped to the days there are.
   const auto pos = [&](int64_t s) {
     const int64_t day = 1 + std::max<int64_t>(s, 0) / kDay;
@@ -574,11 +941,8 @@ FeatureIndex::Data::RecencyDays FeatureIndex::Data::DaysOf(const Predicate& p,
   };
   d.first = pos(d.lo);
   d.last = pos(d.hi);
-  // A latest order on a day strictly between lo's and hi's is in the
-  // interval; when no order is after hi (as in a count as of now), one on
-  // hi's day is too. The rest of lo's day, and with later orders (analyses
-  // of the past) hi's day and after, look at their orders.
-  d.none_after = d.hi >= int64_t{latest_order};
+  // The days strictly inside, and with none after hi's its day too (RecencyOf).
+  d.none_after = r->none_after;
   d.inner_begin = std::clamp<int64_t>(d.first + 1, 0, static_cast<int64_t>(last_days.size()));
   d.inner_end =
       std::max(d.inner_begin, d.none_after ? static_cast<int64_t>(last_days.size()) : d.last);
@@ -597,10 +961,7 @@ internal::Bitmap FeatureIndex::Data::EvalRecency(const RecencyDays& d) const {
   auto exact = [&](int64_t i) {
     if (i < 0 || i >= static_cast<int64_t>(last_days.size())) return;
     last_days[static_cast<size_t>(i)].ForEachFrom(0, [&](uint32_t u) {
-      const auto [rb, re] = orders.Range(u, INT64_MIN, d.t);
-      if (rb != re && int64_t{orders.at[re - 1]} >= d.lo && int64_t{orders.at[re - 1]} <= d.hi) {
-        edge.push_back(u);
-      }
+      if (LatestIn(u, d.t, d.lo, d.hi)) edge.push_back(u);
       return true;
     });
   };
@@ -628,11 +989,9 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
   if (internal::IsTextModel(p.field)) {
     return EvalModel(p, *ModelsAt(as_of), within);
   }
-  std::vector<Sieve> sieve;
-  WithTest(p, as_of, [&](auto test, const Prefetch& prefetch) {
-    sieve.push_back(MakeSieve(test, prefetch));
-  });
-  return ScanAll(sieve, within);
+  std::vector<Sieve> sieves;
+  AddSieves(p, as_of, &sieves);
+  return ScanAll(sieves, within);
 }
 
 const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
@@ -1162,6 +1521,9 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     }
   }
   s.users.clear();
+  // Scans mark users with the top bit of their dense index (RecencySieve).
+  if (kept.size() >= (size_t{1} << 31))
+    throw std::length_error("a feature index holds < 2^31 users");
   const auto n = static_cast<uint32_t>(kept.size());
   d->ids.reserve(n);
   d->birth_ymd.reserve(n);

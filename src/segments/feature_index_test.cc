@@ -1120,7 +1120,10 @@ TEST(FeatureIndex, ScansSplitAmongCoresAgreeWithTheNaiveEvaluator) {
   std::mt19937_64 rng(3);
   FeatureIndex::Builder b("CNY");
   b.AddTagName(1, "ops", "member");
-  std::vector<NaiveUser> users(66'000);  // two parts need 65,536
+  b.AddTagName(2, "ops", "blacklist");
+  // Two parts need 65,536 users, and a second chunk of users starts there.
+  std::vector<NaiveUser> users(66'000);
+  const char* const cities[] = {"上海", "北京", "广州"};
   for (size_t i = 0; i < users.size(); ++i) {
     NaiveUser& u = users[i];
     u.f.id = static_cast<int64_t>(i) + 1;
@@ -1128,6 +1131,11 @@ TEST(FeatureIndex, ScansSplitAmongCoresAgreeWithTheNaiveEvaluator) {
       u.tags.push_back("ops/member");
       b.AddUserTag(u.f.id, 1);
     }
+    if (rng() % 8 == 0) {
+      u.tags.push_back("ops/blacklist");
+      b.AddUserTag(u.f.id, 2);
+    }
+    if (rng() % 5 != 0) u.f.city = cities[rng() % 3];
     const int orders = static_cast<int>(rng() % 5);
     for (int k = 0; k < orders; ++k) {
       const int64_t at = kNow - static_cast<int64_t>(rng() % (200 * kDay));
@@ -1144,7 +1152,16 @@ TEST(FeatureIndex, ScansSplitAmongCoresAgreeWithTheNaiveEvaluator) {
        {"recency <= 30", "recency between 3 and 40", "not recency <= 10",
         "has_tag(\"ops/member\") and recency <= 30 and orders(90d) >= 2 and spend >= 500",
         "recency <= 60 and orders(60d) >= 2", "orders(30d) >= 1 or spend(200d) > 1500",
-        "has_tag(\"ops/member\") and aov(90d) >= 400 and recency > 5"}) {
+        "has_tag(\"ops/member\") and aov(90d) >= 400 and recency > 5",
+        // Bitmap conditions read a chunk at a time, before the scans.
+        "has_tag(\"ops/member\") and not has_tag(\"ops/blacklist\") and recency <= 30 and "
+        "orders(90d) >= 2",
+        "city != \"上海\" and orders(90d) >= 1",
+        "city not in (\"上海\", \"广州\") and recency <= 20",
+        "(has_tag(\"ops/member\") or city = \"广州\") and not (has_tag(\"ops/blacklist\") and "
+        "city = \"上海\") and spend >= 1000",
+        "not has_tag(\"ops/member\") and recency <= 30 and orders >= 1",
+        "city in (\"北京\", \"深圳\") and not recency <= 10 and orders(200d) >= 3"}) {
     auto f = ParseFilter(text, Features());
     ASSERT_TRUE(f.ok()) << text;
     for (const int64_t at : {kNow, kNow - 50 * kDay}) {
@@ -1155,6 +1172,9 @@ TEST(FeatureIndex, ScansSplitAmongCoresAgreeWithTheNaiveEvaluator) {
       EXPECT_GT(expected.size(), 100u) << text;
       EXPECT_EQ(index->Count(*f, At(at)), expected.size()) << text;
       EXPECT_EQ(index->Members(*f, At(at), INT64_MIN, expected.size() + 1), expected) << text;
+      // A short page evaluates the filter within ranges of users.
+      const std::vector<int64_t> page(expected.begin() + 10, expected.begin() + 60);
+      EXPECT_EQ(index->Members(*f, At(at), expected[9], 50), page) << text;
     }
   }
 }
