@@ -789,22 +789,25 @@ FeatureIndex::Data::Refine FeatureIndex::Data::RecencyWords(const RecencyTest& r
     const __m128i span = _mm_set1_epi16(static_cast<int16_t>(r.span ^ 0x8000));
     const __m128i first = _mm_set1_epi16(static_cast<int16_t>(r.first));
     const __m128i last = _mm_set1_epi16(static_cast<int16_t>(r.last ^ 0x8000));
-    // 16 users' bits: those inside, and those on an edge day.
-    auto sixteen = [&](const uint16_t* d16, uint64_t* in, uint64_t* edge) {
-      __m128i ins[2];
-      __m128i ons[2];
-      for (int h = 0; h < 2; ++h) {
-        const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d16 + 8 * h));
-        // (uint16_t)(d - first - 1) < span, unsigned, as a signed comparison
-        ins[h] = _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(d, after_first), bias), span);
-        ons[h] = _mm_cmpeq_epi16(d, first);
-        if (!r.none_after) {  // d >= last
-          ons[h] = _mm_or_si128(ons[h], _mm_xor_si128(_mm_cmplt_epi16(_mm_xor_si128(d, bias), last),
-                                                      _mm_set1_epi16(-1)));
-        }
+    const __m128i ones = _mm_set1_epi16(-1);
+    // 8 users' lanes: those inside, and those on an edge day.
+    auto eight = [&](const uint16_t* d8, __m128i* on) {
+      const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d8));
+      __m128i e = _mm_cmpeq_epi16(d, first);
+      if (!r.none_after) {  // d >= last
+        e = _mm_or_si128(e, _mm_andnot_si128(_mm_cmplt_epi16(_mm_xor_si128(d, bias), last), ones));
       }
-      *in = static_cast<uint16_t>(_mm_movemask_epi8(_mm_packs_epi16(ins[0], ins[1])));
-      *edge = static_cast<uint16_t>(_mm_movemask_epi8(_mm_packs_epi16(ons[0], ons[1])));
+      *on = e;
+      // (uint16_t)(d - first - 1) < span, unsigned, as a signed comparison
+      return _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(d, after_first), bias), span);
+    };
+    auto sixteen = [&](const uint16_t* d16, uint64_t* in, uint64_t* edge) {
+      __m128i on0;
+      __m128i on1;
+      const __m128i in0 = eight(d16, &on0);
+      const __m128i in1 = eight(d16 + 8, &on1);
+      *in = static_cast<uint16_t>(_mm_movemask_epi8(_mm_packs_epi16(in0, in1)));
+      *edge = static_cast<uint16_t>(_mm_movemask_epi8(_mm_packs_epi16(on0, on1)));
     };
 #endif
     for (uint32_t j = 0; j < internal::kChunkWords; ++j) {
