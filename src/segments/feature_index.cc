@@ -235,7 +235,6 @@ struct FeatureIndex::Data : internal::Columns {
   // facts (and their amounts), or one fixed-size value per user.
   struct Prefetch {
     const Csr* csr = nullptr;
-    bool amounts = false;  // the run's amounts too
     const char* base = nullptr;
     size_t stride = 0;
   };
@@ -273,7 +272,7 @@ struct FeatureIndex::Data : internal::Columns {
   // Whether user u's latest order at or before t is in [lo, hi].
   bool LatestIn(uint32_t u, int64_t t, int64_t lo, int64_t hi) const {
     const auto [rb, re] = orders.Range(u, INT64_MIN, t);
-    return rb != re && int64_t{orders.at[re - 1]} >= lo && int64_t{orders.at[re - 1]} <= hi;
+    return rb != re && int64_t{orders.At(re - 1)} >= lo && int64_t{orders.At(re - 1)} <= hi;
   }
   // The pure-bitmap condition `f` as words over `sets` (which it adds to);
   // what cannot be read a chunk at a time is evaluated into `owned`.
@@ -528,8 +527,7 @@ FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch&
         if (i + kFar < n) __builtin_prefetch(p.csr->off.data() + c[i + kFar]);
         if (i + kNear < n) {
           const uint32_t o = p.csr->off[c[i + kNear]];
-          __builtin_prefetch(p.csr->at.data() + o);
-          if (p.amounts) __builtin_prefetch(p.csr->amount.data() + o);
+          __builtin_prefetch(p.csr->Row(o));  // with the amounts beside the times
         }
       } else if (p.base != nullptr && i + kFar < n) {
         __builtin_prefetch(p.base + size_t{c[i + kFar]} * p.stride);
@@ -682,8 +680,7 @@ void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of,
     const auto least = static_cast<uint64_t>(range->first);
     sieves->push_back(MakeSieve(
         [counted, least](uint32_t u) { return counted->off[u + 1] - counted->off[u] >= least; },
-        Prefetch{nullptr, false, reinterpret_cast<const char*>(counted->off.data()),
-                 sizeof(uint32_t)}));
+        Prefetch{nullptr, reinterpret_cast<const char*>(counted->off.data()), sizeof(uint32_t)}));
   }
   WithTest(p, as_of, [&](auto test, const Prefetch& prefetch) {
     sieves->push_back(MakeSieve(test, prefetch));
@@ -745,7 +742,7 @@ FeatureIndex::Data::Sieve FeatureIndex::Data::RecencySieve(const RecencyTest& r)
       if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.off.data() + (c[i] & ~kEdge));
     }
     for (size_t i = 0; i < k; ++i) {
-      if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.at.data() + orders.off[c[i] & ~kEdge]);
+      if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.Row(orders.off[c[i] & ~kEdge]));
     }
     size_t m = 0;
     for (size_t i = 0; i < k; ++i) {
@@ -775,7 +772,7 @@ FeatureIndex::Data::Refine FeatureIndex::Data::RecencyWords(const RecencyTest& r
     auto settle = [&] {
       for (size_t i = 0; i < n; ++i) __builtin_prefetch(orders.off.data() + base + edges[i]);
       for (size_t i = 0; i < n; ++i) {
-        __builtin_prefetch(orders.at.data() + orders.off[base + edges[i] + 1] - 1);
+        __builtin_prefetch(orders.Row(orders.off[base + edges[i] + 1] - 1));
       }
       for (size_t i = 0; i < n; ++i) {
         if (LatestIn(base + edges[i], r.t, r.lo, r.hi))
@@ -864,25 +861,24 @@ void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&&
             const std::optional<int64_t> v = value_of(u);
             return v && Compare(scaled.op, *v * value_scale, scaled.values);
           },
-          Prefetch{&orders, true});
+          Prefetch{&orders});
     });
     return;
   }
   Prefetch prefetch;
   const std::string& f = p.field;
   if (f == "recency") {
-    prefetch = {nullptr, false, reinterpret_cast<const char*>(last_day.data()), sizeof(uint16_t)};
+    prefetch = {nullptr, reinterpret_cast<const char*>(last_day.data()), sizeof(uint16_t)};
   } else if (f == "orders" || f == "spend" || f == "aov" || f == "first_order_days") {
     prefetch.csr = &orders;
-    prefetch.amounts = f == "spend" || f == "aov";
   } else if (const auto type = f == "last_visit_days" ? std::string_view("visit") : EventTypeOf(f);
              !type.empty()) {
     auto it = events.find(std::string(type));
     if (it != events.end()) prefetch.csr = &it->second;
   } else if (f == "registered_days") {
-    prefetch = {nullptr, false, reinterpret_cast<const char*>(registered.data()), sizeof(Time)};
+    prefetch = {nullptr, reinterpret_cast<const char*>(registered.data()), sizeof(Time)};
   } else if (f == "age") {
-    prefetch = {nullptr, false, reinterpret_cast<const char*>(birth_ymd.data()), sizeof(int32_t)};
+    prefetch = {nullptr, reinterpret_cast<const char*>(birth_ymd.data()), sizeof(int32_t)};
   }
   const auto range = Interval(p);
   if (!range) {
@@ -1046,17 +1042,17 @@ void FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> win
       return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
         const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
         if (rb == re) return std::nullopt;
-        return days_since(orders.at[re - 1]);
+        return days_since(orders.At(re - 1));
       });
     }
     return visit([this, hi, last, days_since](uint32_t u) -> std::optional<int64_t> {
       const uint32_t b = orders.off[u];
       const uint32_t e = orders.off[u + 1];
-      if (b == e || orders.at[b] > hi) return std::nullopt;
-      if (!last) return days_since(orders.at[b]);
-      if (orders.at[e - 1] <= hi) return days_since(orders.at[e - 1]);  // the usual case
+      if (b == e || orders.At(b) > hi) return std::nullopt;
+      if (!last) return days_since(orders.At(b));
+      if (orders.At(e - 1) <= hi) return days_since(orders.At(e - 1));  // the usual case
       const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
-      return days_since(orders.at[re - 1]);
+      return days_since(orders.At(re - 1));
     });
   }
   if (f == "last_visit_days") {
@@ -1067,7 +1063,7 @@ void FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> win
     return visit([visits, hi, days_since](uint32_t u) -> std::optional<int64_t> {
       const auto [b, e] = visits->Range(u, INT64_MIN, hi);
       if (b == e) return std::nullopt;
-      return days_since(visits->at[e - 1]);
+      return days_since(visits->At(e - 1));
     });
   }
   if (f == "registered_days") {
@@ -1316,7 +1312,7 @@ AarrrCounts FeatureIndex::Aarrr(core::Instant from, core::Instant to, const Filt
     bool before = false;
     bool during = false;
     for (uint32_t i = d.orders.off[u]; i < d.orders.off[u + 1]; ++i) {
-      const int64_t t = d.orders.at[i];
+      const int64_t t = d.orders.At(i);
       before = before || t < lo;
       if (t >= lo && t < hi) {
         during = true;
@@ -1402,8 +1398,7 @@ size_t FeatureIndex::MemoryBytes() const {
       (d.registered.capacity() + d.birth_ymd.capacity() + d.referrer.capacity()) * sizeof(int32_t);
   for (const auto& b : d.last_days) n += b.Bytes();
   auto csr = [](const Csr& c) {
-    return (c.off.capacity() + c.at.capacity() + c.amount.capacity()) * sizeof(uint32_t) +
-           c.big.size() * 32;
+    return (c.off.capacity() + c.rows.capacity()) * sizeof(uint32_t) + c.big.size() * 32;
   };
   n += csr(d.orders);
   for (const auto& [type, c] : d.events) n += csr(c);
@@ -1484,14 +1479,17 @@ Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool am
   });
   Csr c;
   c.off.assign(users + 1, 0);
-  c.at.reserve(keyed.size());
-  if (amounts) c.amount.reserve(keyed.size());
+  c.stride = amounts ? 2 : 1;
+  c.rows.reserve(keyed.size() * c.stride);
   std::vector<uint32_t> flagged;
   for (const auto& [u, i] : keyed) {
     ++c.off[u + 1];
-    if (facts[i].flagged) flagged.push_back(static_cast<uint32_t>(c.at.size()));
-    c.at.push_back(internal::ToTime(facts[i].at));
-    if (amounts) c.AddAmount(facts[i].amount);
+    if (facts[i].flagged) flagged.push_back(static_cast<uint32_t>(c.Rows()));
+    if (amounts) {
+      c.Add(internal::ToTime(facts[i].at), facts[i].amount);
+    } else {
+      c.Add(internal::ToTime(facts[i].at));
+    }
   }
   c.flagged = internal::Bitmap(flagged);
   c.flagged.Optimize();
@@ -1556,7 +1554,7 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     d->last_day.assign(n, 0);
     for (uint32_t u = 0; u < n; ++u) {
       if (d->orders.off[u] == d->orders.off[u + 1]) continue;
-      const Time t = d->orders.at[d->orders.off[u + 1] - 1];
+      const Time t = d->orders.At(d->orders.off[u + 1] - 1);
       d->latest_order = std::max(d->latest_order, t);
       const uint16_t day = internal::DayOf(t);
       d->last_day[u] = day;

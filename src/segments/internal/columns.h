@@ -98,25 +98,50 @@ struct Dict {
 };
 
 // Facts per user, sorted by time within each user: rows off[u] .. off[u+1].
+// A row is the fact's time and, for orders, its net amount beside it (two
+// words), so that one cache line holds both: a scan that counts a user's
+// orders and sums them reads one line where two arrays took two.
 struct Csr {
   Column<uint32_t> off;
-  Column<Time> at;
-  // Orders only: net amounts in minor units; one that does not fit is kBig
-  // here and exact in `big`, by row.
+  Column<uint32_t> rows;
+  uint32_t stride = 1;  // words per row: 2 with amounts
+  // An amount that does not fit is kBig in its row and exact in `big`, by row.
   static constexpr int32_t kBig = INT32_MIN;
   static constexpr uint32_t kShort = 16;
-  Column<int32_t> amount;
   std::unordered_map<uint32_t, int64_t> big;
   Bitmap flagged;  // orders: the rows of discounted orders
 
+  size_t Rows() const { return rows.size() / stride; }
+  Time At(size_t row) const { return rows[row * stride]; }
+  const uint32_t* Row(size_t row) const { return rows.data() + row * stride; }
+  void Add(Time t) { rows.push_back(t); }
+  void Add(Time t, int64_t amount) {
+    const auto row = static_cast<uint32_t>(Rows());
+    rows.push_back(t);
+    if (amount > INT32_MIN && amount <= INT32_MAX) {
+      rows.push_back(static_cast<uint32_t>(static_cast<int32_t>(amount)));
+    } else {
+      big.emplace(row, amount);
+      rows.push_back(static_cast<uint32_t>(kBig));
+    }
+  }
+
+  // The first of rows [b, e) of one user later than v (seconds), or e.
+  size_t After(size_t b, size_t e, int64_t v) const {
+    while (b < e) {
+      const size_t m = b + (e - b) / 2;
+      if (int64_t{At(m)} <= v) {
+        b = m + 1;
+      } else {
+        e = m;
+      }
+    }
+    return b;
+  }
   // The rows of user `u` at or before `hi` and after `lo` (seconds).
   std::pair<size_t, size_t> Range(uint32_t u, int64_t lo, int64_t hi) const {
-    const auto b = at.begin() + off[u];
-    const auto e = at.begin() + off[u + 1];
-    const auto before = [](int64_t v, Time t) { return v < int64_t{t}; };
-    const auto last = std::upper_bound(b, e, hi, before);
-    const auto first = std::upper_bound(b, last, lo, before);
-    return {static_cast<size_t>(first - at.begin()), static_cast<size_t>(last - at.begin())};
+    const size_t last = After(off[u], off[u + 1], hi);
+    return {After(off[u], last, lo), last};
   }
   // How many rows of user `u` are in (lo, hi], and their amounts' sum: a
   // user's few facts are looked at one by one, without a branch each; many
@@ -129,7 +154,7 @@ struct Csr {
       return last - first;
     }
     size_t n = 0;
-    for (uint32_t i = b; i < e; ++i) n += (at[i] > lo && at[i] <= hi) ? 1U : 0U;
+    for (uint32_t i = b; i < e; ++i) n += (At(i) > lo && At(i) <= hi) ? 1U : 0U;
     return n;
   }
   int64_t Sum(uint32_t u, int64_t lo, int64_t hi, size_t* count = nullptr) const {
@@ -143,7 +168,7 @@ struct Csr {
       n = last - first;
     } else {
       for (uint32_t i = b; i < e; ++i) {
-        const bool in = at[i] > lo && at[i] <= hi;
+        const bool in = At(i) > lo && At(i) <= hi;
         sum += in ? Amount(i) : 0;
         n += in ? 1U : 0U;
       }
@@ -152,16 +177,8 @@ struct Csr {
     return sum;
   }
   int64_t Amount(size_t row) const {
-    const int32_t a = amount[row];
+    const auto a = static_cast<int32_t>(rows[row * 2 + 1]);
     return a != kBig ? a : big.at(static_cast<uint32_t>(row));
-  }
-  void AddAmount(int64_t a) {
-    if (a > INT32_MIN && a <= INT32_MAX) {
-      amount.push_back(static_cast<int32_t>(a));
-    } else {
-      big.emplace(static_cast<uint32_t>(amount.size()), a);
-      amount.push_back(kBig);
-    }
   }
 };
 

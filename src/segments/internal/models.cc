@@ -156,12 +156,12 @@ ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptio
   std::vector<int64_t> m_spend;
   for (uint32_t u = 0; u < n; ++u) {
     const auto [b, e] = c.orders.Range(u, INT64_MIN, at);
-    const auto& t = c.orders.at;
+    const auto t = [&c](size_t row) { return int64_t{c.orders.At(row)}; };
     if (b == e) {
       m.stage[u] = 1;  // potential
       continue;
     }
-    const int64_t last = t[e - 1];
+    const int64_t last = t(e - 1);
     if (last <= churned) {
       m.stage[u] = 2;
     } else if (last <= recent) {
@@ -170,8 +170,8 @@ ModelColumns ComputeModels(const Columns& c, int64_t at_micros, const ModelOptio
       // The start of the current run of orders: the first order, or the first
       // after a gap of churn_days or more.
       size_t k = e - 1;
-      while (k > b && int64_t{t[k]} - t[k - 1] < int64_t{o.churn_days} * day) --k;
-      if (t[k] > recent) {
+      while (k > b && t(k) - t(k - 1) < int64_t{o.churn_days} * day) --k;
+      if (t(k) > recent) {
         m.stage[u] = 4;  // new
       } else {
         const auto [rb, re] = c.orders.Range(u, recent, at);
