@@ -8,7 +8,6 @@
 #include <deque>
 #include <functional>
 #include <numeric>
-#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -170,6 +169,18 @@ void RunWords(const Words& n, uint32_t key, std::vector<internal::ChunkReader>& 
     }
   }
 }
+// A "days since" interval [a, b] as the interval of times it selects as of
+// the instant t (seconds): days = floor((t - x) / D) >= 0, so days in [a, b]
+// <=> t - (b + 1) D < x <= t - a D. Nullopt when no day is in it.
+std::optional<std::pair<int64_t, int64_t>> TimesOfDays(std::pair<int64_t, int64_t> days,
+                                                       int64_t t) {
+  constexpr int64_t kMaxDays = 10'000'000;
+  const int64_t a = std::max<int64_t>(days.first, 0);
+  const int64_t b = std::min<int64_t>(days.second, kMaxDays);
+  if (a > b) return std::nullopt;
+  return std::pair{t - (b + 1) * kDay + 1, t - a * kDay};
+}
+
 }  // namespace
 
 struct FeatureIndex::Data : internal::Columns {
@@ -253,13 +264,12 @@ struct FeatureIndex::Data : internal::Columns {
   // The users (of `within`, or all) that pass every sieve. Users go through
   // in blocks, each block through every sieve while its facts are in the
   // cache; parts of the users run at once, one per core.
-  internal::Bitmap ScanAll(const std::vector<Sieve>& sieves, const internal::Bitmap* within) const;
   // Adds the sieves of a scanned predicate: a count of facts that must be at
   // least n first drops the users with fewer than n facts in all, from their
   // offsets alone, before the facts' times are read.
-  // With `refines`, a test that reads a chunk's words better goes there instead.
+  // A test that reads a chunk's words better (recency) goes to `refines` instead.
   void AddSieves(const Predicate& p, const AsOf& as_of, std::vector<Sieve>* sieves,
-                 std::vector<Refine>* refines = nullptr) const;
+                 std::vector<Refine>* refines) const;
   // A recency interval tested on the day of each user's latest order.
   struct RecencyTest {
     uint16_t first = 0, last = 0, span = 0;  // days: lo's, hi's, and how many strictly inside
@@ -267,24 +277,24 @@ struct FeatureIndex::Data : internal::Columns {
     int64_t lo = 0, hi = 0, t = 0;           // seconds: the interval of times, the instant
   };
   std::optional<RecencyTest> RecencyOf(const Predicate& p, const AsOf& as_of) const;
-  Sieve RecencySieve(const RecencyTest& r) const;
   Refine RecencyWords(const RecencyTest& r) const;
   // Whether user u's latest order at or before t is in [lo, hi].
   bool LatestIn(uint32_t u, int64_t t, int64_t lo, int64_t hi) const {
-    const auto [rb, re] = orders.Range(u, INT64_MIN, t);
-    return rb != re && int64_t{orders.At(re - 1)} >= lo && int64_t{orders.At(re - 1)} <= hi;
+    const std::optional<Time> latest = orders.LatestAt(u, t);
+    return latest && int64_t{*latest} >= lo && int64_t{*latest} <= hi;
   }
   // The pure-bitmap condition `f` as words over `sets` (which it adds to);
   // what cannot be read a chunk at a time is evaluated into `owned`.
   Words Compile(const Filter& f, const AsOf& as_of, const internal::Bitmap* within,
                 std::vector<const internal::Bitmap*>* sets,
                 std::deque<internal::Bitmap>* owned) const;
-  // The users of chunks [first, end) that `cond` holds for and that pass every
-  // sieve: chunks split between the cores, each chunk's candidates read from
-  // its words into blocks that go through the sieves.
-  internal::Bitmap ScanChunks(const Words& cond, const std::vector<const internal::Bitmap*>& sets,
-                              const std::vector<Refine>& refines, const std::vector<Sieve>& sieves,
-                              uint32_t first, uint32_t end) const;
+  // The users that the `and` `cond` (over `sets`) holds for, of `within` when
+  // given, and that pass every refine and sieve: chunks split between the
+  // cores, each chunk's candidates read from its words into blocks that go
+  // through the sieves.
+  internal::Bitmap ScanChunks(Words cond, std::vector<const internal::Bitmap*> sets,
+                              const internal::Bitmap* within, const std::vector<Refine>& refines,
+                              const std::vector<Sieve>& sieves) const;
 };
 
 // How much a condition costs to evaluate: bitmaps first, then the models
@@ -333,8 +343,8 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
       const auto scanned = static_cast<size_t>(
           std::find_if(order.begin(), order.end(), [&](const Filter* c) { return Scanned(*c); }) -
           order.begin());
-      const bool candidates = scanned > 0 || within != nullptr;
-      if (order.size() == scanned || (!candidates && order.size() - scanned < 2)) {
+      if (order.size() == scanned ||
+          (scanned == 0 && within == nullptr && order.size() - scanned < 2)) {
         // No scans, or one over everyone (recency then unites days' bitmaps).
         internal::Bitmap acc = Eval(*order.front(), as_of, within);
         for (size_t i = 1; i < order.size() && !acc.Empty(); ++i) {
@@ -342,46 +352,32 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
         }
         return acc;
       }
-      if (size() == 0) return {};
       // Pure bitmap conditions are read a chunk at a time, and only the
       // chunks' candidates go through the sieves; the models' conditions
-      // (ranked once per instant) look at the users the others leave.
-      if (candidates && (scanned == 0 || Cost(*order[scanned - 1]) == 0)) {
-        std::vector<const internal::Bitmap*> sets;
-        std::deque<internal::Bitmap> owned;
-        Words cond(Words::Kind::kAnd);
-        uint32_t first = 0;
-        uint32_t end = (size() - 1) / internal::kChunkUsers + 1;
-        if (within != nullptr) {
-          if (within->Empty()) return {};
-          first = within->Min() / internal::kChunkUsers;
-          end = within->Max() / internal::kChunkUsers + 1;
-          sets.push_back(within);
-          cond.kids.push_back(Words{Words::Kind::kSet, 0});
+      // (ranked once per instant) look at the users the others leave, so
+      // all come first then.
+      std::vector<const internal::Bitmap*> sets;
+      std::deque<internal::Bitmap> owned;
+      Words cond(Words::Kind::kAnd);
+      internal::Bitmap acc;
+      const internal::Bitmap* users = within;
+      if (scanned > 0 && Cost(*order[scanned - 1]) > 0) {
+        for (size_t i = 0; i < scanned; ++i) {
+          acc = Eval(*order[i], as_of, users);
+          users = &acc;
+          if (acc.Empty()) return acc;
         }
+      } else {
         for (size_t i = 0; i < scanned; ++i) {
           cond.kids.push_back(Compile(*order[i], as_of, within, &sets, &owned));
         }
-        if (cond.kids.empty()) cond.kind = Words::Kind::kAll;
-        std::vector<Refine> refines;
-        std::vector<Sieve> sieves;
-        for (size_t i = scanned; i < order.size(); ++i) {
-          AddSieves(order[i]->predicate, as_of, &sieves, &refines);
-        }
-        return ScanChunks(cond, sets, refines, sieves, first, end);
       }
+      std::vector<Refine> refines;
       std::vector<Sieve> sieves;
       for (size_t i = scanned; i < order.size(); ++i) {
-        AddSieves(order[i]->predicate, as_of, &sieves);
+        AddSieves(order[i]->predicate, as_of, &sieves, &refines);
       }
-      internal::Bitmap acc;
-      const internal::Bitmap* users = within;
-      for (size_t i = 0; i < scanned; ++i) {
-        acc = Eval(*order[i], as_of, users);
-        users = &acc;
-        if (acc.Empty()) return acc;
-      }
-      return ScanAll(sieves, users);
+      return ScanChunks(std::move(cond), std::move(sets), users, refines, sieves);
     }
     case Filter::Kind::kOr: {
       // Manual tags are united where they lie; other parts are evaluated first.
@@ -500,20 +496,6 @@ internal::Bitmap FeatureIndex::Data::EvalModel(const Predicate& p, const interna
   return MatchCodes(*t.codes, t.names, p, within);
 }
 
-namespace {
-
-// Runs fn(part, begin, end) over [0, n) split into parts run at once, one
-// per core, when there is enough to share; `parts` gets how many.
-template <typename Fn>
-void Split(size_t n, size_t* parts, Fn fn) {
-  constexpr size_t kMinPart = 32768;
-  const size_t p = std::clamp<size_t>(n / kMinPart, 1, internal::ScanThreads());
-  *parts = p;
-  internal::RunParts(p, [&](size_t k) { fn(k, n * k / p, n * (k + 1) / p); });
-}
-
-}  // namespace
-
 template <typename Fn>
 FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch& prefetch) {
   return [test, p = prefetch](uint32_t* c, size_t n) {
@@ -538,36 +520,6 @@ FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch&
     }
     return k;
   };
-}
-
-internal::Bitmap FeatureIndex::Data::ScanAll(const std::vector<Sieve>& sieves,
-                                             const internal::Bitmap* within) const {
-  // Parts are ranges of users; each makes a bitmap of its own, and the
-  // bitmaps, being apart, are put together at the end.
-  std::vector<internal::Bitmap> hits(internal::ScanThreads());
-  size_t parts = 1;
-  Split(size(), &parts, [&](size_t part, size_t b, size_t e) {
-    constexpr uint32_t kBlock = 2048;
-    std::array<uint32_t, kBlock> block;
-    std::vector<uint32_t> mine;
-    auto sift = [&](uint32_t* users, size_t n) {
-      for (size_t i = 0; i < sieves.size() && n > 0; ++i) n = sieves[i](users, n);
-      mine.insert(mine.end(), users, users + n);
-    };
-    if (within != nullptr) {
-      within->ForEachBlock(static_cast<uint32_t>(b), static_cast<uint32_t>(e), block.data(), kBlock,
-                           sift);
-    } else {
-      for (auto at = static_cast<uint32_t>(b); at < e; at += kBlock) {
-        const auto n = static_cast<uint32_t>(std::min<size_t>(kBlock, e - at));
-        std::iota(block.begin(), block.begin() + n, at);
-        sift(block.data(), n);
-      }
-    }
-    hits[part] = internal::Bitmap(mine);
-  });
-  hits.resize(parts);
-  return internal::Bitmap::Concat(hits);
 }
 
 Words FeatureIndex::Data::Compile(const Filter& f, const AsOf& as_of,
@@ -610,16 +562,26 @@ Words FeatureIndex::Data::Compile(const Filter& f, const AsOf& as_of,
   return set(&owned->back());
 }
 
-internal::Bitmap FeatureIndex::Data::ScanChunks(const Words& cond,
-                                                const std::vector<const internal::Bitmap*>& sets,
+internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
+                                                std::vector<const internal::Bitmap*> sets,
+                                                const internal::Bitmap* within,
                                                 const std::vector<Refine>& refines,
-                                                const std::vector<Sieve>& sieves, uint32_t first,
-                                                uint32_t end) const {
+                                                const std::vector<Sieve>& sieves) const {
+  if (size() == 0 || (within != nullptr && within->Empty())) return {};
   constexpr size_t kWords = internal::kChunkWords;
-  const size_t depth = cond.Depth();
   // The users past the last in the last chunk are never candidates.
   const uint32_t last_key = (size() - 1) / internal::kChunkUsers;
   const uint32_t tail = size() % internal::kChunkUsers;
+  uint32_t first = 0;
+  uint32_t end = last_key + 1;
+  if (within != nullptr) {  // read first, as the cheapest
+    first = within->Min() / internal::kChunkUsers;
+    end = within->Max() / internal::kChunkUsers + 1;
+    sets.push_back(within);
+    cond.kids.insert(cond.kids.begin(), Words(Words::Kind::kSet, sets.size() - 1));
+  }
+  if (cond.kids.empty()) cond.kind = Words::Kind::kAll;
+  const size_t depth = cond.Depth();
   const auto chunks = static_cast<size_t>(end - first);
   const size_t parts = std::clamp<size_t>(chunks, 1, internal::ScanThreads());
   std::vector<internal::Bitmap> hits(parts);
@@ -662,11 +624,7 @@ internal::Bitmap FeatureIndex::Data::ScanChunks(const Words& cond,
 void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of,
                                    std::vector<Sieve>* sieves, std::vector<Refine>* refines) const {
   if (const auto r = RecencyOf(p, as_of)) {
-    if (refines != nullptr) {
-      refines->push_back(RecencyWords(*r));
-    } else {
-      sieves->push_back(RecencySieve(*r));
-    }
+    refines->push_back(RecencyWords(*r));
     return;
   }
   const Csr* counted = nullptr;
@@ -692,15 +650,11 @@ std::optional<FeatureIndex::Data::RecencyTest> FeatureIndex::Data::RecencyOf(
   if (p.field != "recency") return std::nullopt;
   const auto range = Interval(p);
   if (!range) return std::nullopt;
-  // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
-  constexpr int64_t kMaxDays = 10'000'000;
-  const int64_t a = std::max<int64_t>(range->first, 0);
-  const int64_t b = std::min<int64_t>(range->second, kMaxDays);
-  if (a > b) return std::nullopt;  // nobody: WithTest says so
   RecencyTest r;
   r.t = Seconds(core::ToUnixMicros(as_of.at));
-  r.lo = r.t - (b + 1) * kDay + 1;
-  r.hi = r.t - a * kDay;
+  const auto times = TimesOfDays(*range, r.t);
+  if (!times) return std::nullopt;  // nobody: WithTest says so
+  std::tie(r.lo, r.hi) = *times;
   // A latest order on a day strictly inside the interval's is in it, one
   // before the first day is not. When no order is after `hi` (as in a count
   // as of now), one on the last day is in it too. The rest look at their
@@ -716,44 +670,6 @@ std::optional<FeatureIndex::Data::RecencyTest> FeatureIndex::Data::RecencyOf(
                                  : r.last > r.first ? r.last - r.first - 1
                                                     : 0);
   return r;
-}
-
-FeatureIndex::Data::Sieve FeatureIndex::Data::RecencySieve(const RecencyTest& r) const {
-  return [this, r](uint32_t* c, size_t n) {
-    // A first pass keeps the users inside and marks those on an edge day;
-    // the marked look at their orders in a second pass, fetched all at once
-    // (users are below 2^31: Builder::Finish).
-    constexpr uint32_t kEdge = 0x8000'0000U;
-    constexpr size_t kFar = 48;
-    size_t k = 0;
-    size_t edges = 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kFar < n) __builtin_prefetch(last_day.data() + c[i + kFar]);
-      const uint32_t u = c[i];
-      const uint16_t d = last_day[u];
-      const bool edge = d == r.first || (!r.none_after && d >= r.last);
-      const bool in = static_cast<uint16_t>(d - r.first - 1) < r.span;
-      c[k] = u | (edge ? kEdge : 0U);
-      k += (in || edge) ? 1U : 0U;
-      edges += edge ? 1U : 0U;
-    }
-    if (edges == 0) return k;
-    for (size_t i = 0; i < k; ++i) {
-      if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.off.data() + (c[i] & ~kEdge));
-    }
-    for (size_t i = 0; i < k; ++i) {
-      if ((c[i] & kEdge) != 0) __builtin_prefetch(orders.Row(orders.off[c[i] & ~kEdge]));
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < k; ++i) {
-      const uint32_t u = c[i] & ~kEdge;
-      bool pass = true;
-      if ((c[i] & kEdge) != 0) pass = LatestIn(u, r.t, r.lo, r.hi);
-      c[m] = u;
-      m += pass ? 1U : 0U;
-    }
-    return m;
-  };
 }
 
 FeatureIndex::Data::Refine FeatureIndex::Data::RecencyWords(const RecencyTest& r) const {
@@ -867,9 +783,7 @@ void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&&
   }
   Prefetch prefetch;
   const std::string& f = p.field;
-  if (f == "recency") {
-    prefetch = {nullptr, reinterpret_cast<const char*>(last_day.data()), sizeof(uint16_t)};
-  } else if (f == "orders" || f == "spend" || f == "aov" || f == "first_order_days") {
+  if (f == "recency" || f == "orders" || f == "spend" || f == "aov" || f == "first_order_days") {
     prefetch.csr = &orders;
   } else if (const auto type = f == "last_visit_days" ? std::string_view("visit") : EventTypeOf(f);
              !type.empty()) {
@@ -898,17 +812,12 @@ void FeatureIndex::Data::WithTest(const Predicate& p, const AsOf& as_of, Visit&&
   const bool days =
       f == "recency" || f == "first_order_days" || f == "last_visit_days" || f == "registered_days";
   if (days) {
-    // days = floor((T - t) / D) >= 0, so days in [a, b] <=> T - (b + 1) D < t <= T - a D.
-    constexpr int64_t kMaxDays = 10'000'000;
-    const int64_t a = std::max<int64_t>(lo, 0);
-    const int64_t b = std::min<int64_t>(hi, kMaxDays);
-    if (a > b) {
+    const auto times = TimesOfDays({lo, hi}, Seconds(core::ToUnixMicros(as_of.at)));
+    if (!times) {
       visit([](uint32_t) { return false; }, Prefetch{});
       return;
     }
-    const int64_t t = Seconds(core::ToUnixMicros(as_of.at));
-    lo = t - (b + 1) * kDay + 1;
-    hi = t - a * kDay;
+    std::tie(lo, hi) = *times;
   }
   WithGetter(
       p.field, p.window_days, as_of,
@@ -979,18 +888,17 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
                                                    const internal::Bitmap* within) const {
   if (const Dict* dict = DictOf(p.field)) return EvalText(*dict, p);
   // Recency over everyone unites the days of latest orders; over candidates,
-  // a sieve looks at each one's day: the sieve, split between the cores,
-  // costs less per candidate than the union per user of the days (Q3 of
-  // docs/benchmarks.md: 0.7-1.0 ms sieved, 2.3 ms by days).
+  // their days are compared a word of users at a time (RecencyWords).
   if (within == nullptr) {
     if (const RecencyDays days = DaysOf(p, as_of); days.usable) return EvalRecency(days);
   }
   if (internal::IsTextModel(p.field)) {
     return EvalModel(p, *ModelsAt(as_of), within);
   }
+  std::vector<Refine> refines;
   std::vector<Sieve> sieves;
-  AddSieves(p, as_of, &sieves);
-  return ScanAll(sieves, within);
+  AddSieves(p, as_of, &sieves, &refines);
+  return ScanChunks(Words(Words::Kind::kAnd), {}, within, refines, sieves);
 }
 
 const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
@@ -1035,24 +943,19 @@ void FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> win
       return (2 * sum + n) / (2 * n);  // half up
     });
   }
-  if (f == "recency" || f == "first_order_days") {
-    const bool last = f == "recency";
-    if (last) {
-      // The latest order is at or before `hi` but in analyses of the past.
-      return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
-        const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
-        if (rb == re) return std::nullopt;
-        return days_since(orders.At(re - 1));
-      });
-    }
-    return visit([this, hi, last, days_since](uint32_t u) -> std::optional<int64_t> {
+  if (f == "recency") {
+    // The latest order is at or before `hi` but in analyses of the past.
+    return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
+      const std::optional<Time> latest = orders.LatestAt(u, hi);
+      if (!latest) return std::nullopt;
+      return days_since(*latest);
+    });
+  }
+  if (f == "first_order_days") {
+    return visit([this, hi, days_since](uint32_t u) -> std::optional<int64_t> {
       const uint32_t b = orders.off[u];
-      const uint32_t e = orders.off[u + 1];
-      if (b == e || orders.At(b) > hi) return std::nullopt;
-      if (!last) return days_since(orders.At(b));
-      if (orders.At(e - 1) <= hi) return days_since(orders.At(e - 1));  // the usual case
-      const auto [rb, re] = orders.Range(u, INT64_MIN, hi);
-      return days_since(orders.At(re - 1));
+      if (b == orders.off[u + 1] || orders.At(b) > hi) return std::nullopt;
+      return days_since(orders.At(b));
     });
   }
   if (f == "last_visit_days") {
@@ -1061,9 +964,9 @@ void FeatureIndex::Data::WithGetter(const std::string& f, std::optional<int> win
       return visit([](uint32_t) -> std::optional<int64_t> { return std::nullopt; });
     const Csr* visits = &it->second;
     return visit([visits, hi, days_since](uint32_t u) -> std::optional<int64_t> {
-      const auto [b, e] = visits->Range(u, INT64_MIN, hi);
-      if (b == e) return std::nullopt;
-      return days_since(visits->At(e - 1));
+      const std::optional<Time> latest = visits->LatestAt(u, hi);
+      if (!latest) return std::nullopt;
+      return days_since(*latest);
     });
   }
   if (f == "registered_days") {
@@ -1522,9 +1425,6 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
     }
   }
   s.users.clear();
-  // Scans mark users with the top bit of their dense index (RecencySieve).
-  if (kept.size() >= (size_t{1} << 31))
-    throw std::length_error("a feature index holds < 2^31 users");
   const auto n = static_cast<uint32_t>(kept.size());
   d->ids.reserve(n);
   d->birth_ymd.reserve(n);

@@ -1169,7 +1169,7 @@ TEST(FeatureIndex, ScansSplitAmongCoresAgreeWithTheNaiveEvaluator) {
       for (const auto& u : users) {
         if (NaiveMatch(u, *f, At(at))) expected.push_back(u.f.id);
       }
-      EXPECT_GT(expected.size(), 100u) << text;
+      ASSERT_GT(expected.size(), 100u) << text;
       EXPECT_EQ(index->Count(*f, At(at)), expected.size()) << text;
       EXPECT_EQ(index->Members(*f, At(at), INT64_MIN, expected.size() + 1), expected) << text;
       // A short page evaluates the filter within ranges of users.

@@ -54,21 +54,6 @@ class Bitmap final {
     return out;
   }
 
-  // Calls fn(values, n) for the members in [from, to), ascending, at most
-  // `cap` at a time, read in bulk into `buf`.
-  template <typename Fn>
-  void ForEachBlock(uint32_t from, uint32_t to, uint32_t* buf, uint32_t cap, Fn fn) const {
-    roaring_uint32_iterator_t it;
-    roaring_init_iterator(&r_.roaring, &it);
-    if (!roaring_move_uint32_iterator_equalorlarger(&it, from)) return;
-    while (it.has_value && it.current_value < to) {
-      const uint32_t read = roaring_read_uint32_iterator(&it, buf, cap);
-      const auto n = static_cast<uint32_t>(std::lower_bound(buf, buf + read, to) - buf);
-      if (n > 0) fn(buf, size_t{n});
-      if (n < read) return;
-    }
-  }
-
   // The union of sets whose members are all apart (each set's below the
   // next's): cheap, their containers are only moved together.
   static Bitmap Concat(std::vector<Bitmap>& parts) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -138,6 +139,12 @@ struct Csr {
     }
     return b;
   }
+  // The time of user `u`'s latest row at or before `t` (seconds), if any.
+  std::optional<Time> LatestAt(uint32_t u, int64_t t) const {
+    const size_t last = After(off[u], off[u + 1], t);
+    if (last == off[u]) return std::nullopt;
+    return At(last - 1);
+  }
   // The rows of user `u` at or before `hi` and after `lo` (seconds).
   std::pair<size_t, size_t> Range(uint32_t u, int64_t lo, int64_t hi) const {
     const size_t last = After(off[u], off[u + 1], hi);
@@ -177,7 +184,7 @@ struct Csr {
     return sum;
   }
   int64_t Amount(size_t row) const {
-    const auto a = static_cast<int32_t>(rows[row * 2 + 1]);
+    const auto a = static_cast<int32_t>(Row(row)[1]);
     return a != kBig ? a : big.at(static_cast<uint32_t>(row));
   }
 };
