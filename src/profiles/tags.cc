@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/json.h"
+#include "store/paging.h"
 
 namespace shopcrm::profiles {
 namespace {
@@ -272,55 +273,60 @@ core::Result<BulkTagResult> Tags::Bulk(int64_t tag_id, bool add,
                        "at most " + std::to_string(kMaxBulkTagIds) + " ids per call");
   }
   const int64_t now = core::ToUnixMicros(clock_.Now());
-  return store::TransactFor<
-      BulkTagResult>(db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<BulkTagResult> {
-    SHOPCRM_ASSIGN_OR_RETURN(Tag t, LoadTag(s, tag_id));
-    SHOPCRM_RETURN_IF_ERROR(ManualOnly(t));
-    BulkTagResult out;
-    for (const auto& raw : ids) {
-      std::optional<int64_t> user_id;
-      if (by_external_id) {
-        SHOPCRM_ASSIGN_OR_RETURN(auto rows,
-                                 s.Query("SELECT id FROM users WHERE external_id = ?", {raw}));
-        if (!rows.empty()) user_id = rows.rows[0].Int(0);
-      } else if (auto id = core::ParseId(raw)) {
-        SHOPCRM_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id FROM users WHERE id = ?", {*id}));
-        if (!rows.empty()) user_id = *id;
-      }
-      if (!user_id) {
-        out.not_found.push_back(raw);
-        continue;
-      }
-      int64_t n = 0;
-      if (add) {
-        SHOPCRM_ASSIGN_OR_RETURN(
-            n, s.Execute("INSERT INTO user_tags (user_id, tag_id, source, tagged_at, "
-                         "tagged_by) VALUES (?, ?, 'manual', ?, ?) "
-                         "ON CONFLICT (user_id, tag_id) DO NOTHING",
-                         {*user_id, tag_id, now, actor.name}));
-      } else {
-        SHOPCRM_ASSIGN_OR_RETURN(n,
-                                 s.Execute("DELETE FROM user_tags WHERE user_id = ? AND tag_id = ?",
-                                           {*user_id, tag_id}));
-      }
-      if (n > 0) {
-        // The user changed: derived indexes read them again (Facts::ChangedSince).
-        SHOPCRM_RETURN_IF_ERROR(
-            s.Execute("UPDATE users SET updated_at = ? WHERE id = ?", {now, *user_id}).status());
-      }
-      (n > 0 ? out.changed : out.unchanged) += 1;
-    }
-    if (out.changed > 0) {
-      const std::string detail = core::DumpJson(
-          {{"tag_id", std::to_string(tag_id)},
-           {"tag", t.name},
-           {"users", out.changed},
-           {"first_user", ids.size() == 1 ? core::Json(ids[0]) : core::Json(nullptr)}});
-      SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, add ? "user_tag.add" : "user_tag.remove",
-                                            "tag", std::to_string(tag_id), std::nullopt, detail));
-    }
-    return out;
-  });
+  return store::TransactFor<BulkTagResult>(
+      db_, store::TxMode::kWrite, [&](Session& s) -> core::Result<BulkTagResult> {
+        SHOPCRM_ASSIGN_OR_RETURN(Tag t, LoadTag(s, tag_id));
+        SHOPCRM_RETURN_IF_ERROR(ManualOnly(t));
+        BulkTagResult out;
+        std::vector<int64_t> changed;
+        for (const auto& raw : ids) {
+          std::optional<int64_t> user_id;
+          if (by_external_id) {
+            SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                                     s.Query("SELECT id FROM users WHERE external_id = ?", {raw}));
+            if (!rows.empty()) user_id = rows.rows[0].Int(0);
+          } else if (auto id = core::ParseId(raw)) {
+            SHOPCRM_ASSIGN_OR_RETURN(auto rows,
+                                     s.Query("SELECT id FROM users WHERE id = ?", {*id}));
+            if (!rows.empty()) user_id = *id;
+          }
+          if (!user_id) {
+            out.not_found.push_back(raw);
+            continue;
+          }
+          int64_t n = 0;
+          if (add) {
+            SHOPCRM_ASSIGN_OR_RETURN(
+                n, s.Execute("INSERT INTO user_tags (user_id, tag_id, source, tagged_at, "
+                             "tagged_by) VALUES (?, ?, 'manual', ?, ?) "
+                             "ON CONFLICT (user_id, tag_id) DO NOTHING",
+                             {*user_id, tag_id, now, actor.name}));
+          } else {
+            SHOPCRM_ASSIGN_OR_RETURN(
+                n, s.Execute("DELETE FROM user_tags WHERE user_id = ? AND tag_id = ?",
+                             {*user_id, tag_id}));
+          }
+          if (n > 0) changed.push_back(*user_id);
+          (n > 0 ? out.changed : out.unchanged) += 1;
+        }
+        // The users changed: derived indexes read them again (Facts::ChangedSince).
+        SHOPCRM_RETURN_IF_ERROR(store::EachIdChunk(
+            changed, "UPDATE users SET updated_at = ? WHERE id IN {in}", {now},
+            [&](const std::string& text, const std::vector<Value>& params) -> core::Status {
+              return s.Execute(text, params).status();
+            }));
+        if (out.changed > 0) {
+          const std::string detail = core::DumpJson(
+              {{"tag_id", std::to_string(tag_id)},
+               {"tag", t.name},
+               {"users", out.changed},
+               {"first_user", ids.size() == 1 ? core::Json(ids[0]) : core::Json(nullptr)}});
+          SHOPCRM_RETURN_IF_ERROR(audit_.Record(s, actor, add ? "user_tag.add" : "user_tag.remove",
+                                                "tag", std::to_string(tag_id), std::nullopt,
+                                                detail));
+        }
+        return out;
+      });
 }
 
 }  // namespace shopcrm::profiles

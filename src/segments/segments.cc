@@ -159,14 +159,14 @@ void Segments::PublishLocked(Indexes indexes, const profiles::FactMarks& marks) 
 
 core::Result<bool> Segments::UpdateLocked(Bound bound) {
   const auto started = std::chrono::steady_clock::now();
-  if (built_ == nullptr || !since_) return false;
+  if (built_ == nullptr) return false;
   if (bound == Bound::kDue && started - built_when_ >= options_.full_build_interval) return false;
   const size_t limit = bound == Bound::kDue        ? options_.update_max_users
                        : bound == Bound::kBuilding ? 4 * options_.update_max_users
                                                    : SIZE_MAX;
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
-  SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(*since_));
+  SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(since_));
   // Tag edits the full build read already need no other.
   if (changes.tags_edited > built_audit_) return false;
   // Whoever invited a changed user before counts them no more if that changed.
@@ -182,7 +182,7 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
   if (changed.size() > limit) return false;
   if (changed.empty()) {
     // Nothing to read again: the full build alone.
-    if (next) since_ = next;
+    if (next) since_ = *next;
     std::lock_guard lock(mu_);
     if (indexes_.full == built_ && indexes_.changed == nullptr) {
       applied_ = marks;
@@ -205,7 +205,7 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
   Indexes indexes{built_->Without(changed), fresh->Without(invitees)};
   const double seconds = SecondsSince(started);
   changed_ = std::move(changed);
-  if (next) since_ = next;
+  if (next) since_ = *next;
   std::lock_guard lock(mu_);
   PublishLocked(std::move(indexes), marks);
   ++info_.updates;
@@ -247,7 +247,6 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
   }
   if (done) {
     full_thread_.join();
-    building_ = false;
     if (!done->ok()) return done->error();
     std::lock_guard build(build_mu_);
     SHOPCRM_RETURN_IF_ERROR(InstallLocked(std::move(**done)));
@@ -259,11 +258,12 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
     std::lock_guard build(build_mu_);
     first = built_ == nullptr;
     if (!first) {
-      SHOPCRM_ASSIGN_OR_RETURN(updated, UpdateLocked(building_ ? Bound::kBuilding : Bound::kDue));
+      const bool building = full_thread_.joinable();
+      SHOPCRM_ASSIGN_OR_RETURN(updated, UpdateLocked(building ? Bound::kBuilding : Bound::kDue));
       // Read from marks of no straggler window (at start-up), a full build
       // follows (below).
-      if (updated && (since_exact_ || building_)) return Refreshed::kUpdated;
-      if (building_) return Refreshed::kNothing;
+      if (updated && (since_exact_ || building)) return Refreshed::kUpdated;
+      if (building) return Refreshed::kNothing;
     }
   }
   if (first) {  // nothing to count from meanwhile
@@ -282,7 +282,6 @@ core::Result<Segments::Refreshed> Segments::Refresh() {
     std::lock_guard lock(pending_mu_);
     pending_ = std::move(b);
   });
-  building_ = true;
   if (updated) return Refreshed::kUpdated;
   std::lock_guard build(build_mu_);
   SHOPCRM_ASSIGN_OR_RETURN(updated, UpdateLocked(Bound::kBuilding));

@@ -184,9 +184,8 @@ class Segments final {
   std::mutex build_mu_;          // one update or install at a time; guards what follows
   std::shared_ptr<const FeatureIndex> built_;  // the full build in use, nothing hidden
   std::chrono::steady_clock::time_point built_when_;
-  // Changes after these marks are yet to be read; nullopt before the first
-  // full build.
-  std::optional<profiles::FactMarks> since_;
+  // Changes after these marks are yet to be read (set with built_).
+  profiles::FactMarks since_;
   // Whether since_ was read a straggler window before the full build; if
   // not (at start-up), the refresher builds in full again in the background.
   bool since_exact_ = false;
@@ -198,8 +197,7 @@ class Segments final {
       seen_;  // guarded by seen_mu_
 
   // The refresher's full build in the background.
-  std::thread full_thread_;
-  std::atomic<bool> building_{false};
+  std::thread full_thread_;  // joinable while a build runs or waits to go in
   std::mutex pending_mu_;
   std::optional<core::Result<FullBuild>> pending_;  // guarded by pending_mu_: its result
   std::atomic<bool> stopping_{false};

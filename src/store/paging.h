@@ -45,9 +45,16 @@ Page<T> MakePage(const Rows& rows, int limit, Convert convert, IdOf id_of) {
   return page;
 }
 
-// Runs `sql` for `ids` a chunk of 500 at a time, each chunk in its own read
-// transaction, calling `row` for each row: `sql` has "{in}" where the
-// chunk's parenthesized placeholders go, and they are all its parameters.
+// Calls run(text, params) for `ids` a chunk of 500 at a time: `text` is `sql`
+// with the chunk's parenthesized placeholders where it has "{in}", and
+// `params` are `leading` then the chunk's ids.
+core::Status EachIdChunk(const std::vector<int64_t>& ids, std::string_view sql,
+                         const std::vector<Value>& leading,
+                         const std::function<core::Status(const std::string& text,
+                                                          const std::vector<Value>& params)>& run);
+
+// Runs the query `sql` for `ids` a chunk at a time (EachIdChunk), each chunk
+// in its own read transaction, calling `row` for each row.
 core::Status ForIdChunks(Database& db, const std::vector<int64_t>& ids, std::string_view sql,
                          const std::function<core::Status(const Row&)>& row);
 
