@@ -261,15 +261,21 @@ struct FeatureIndex::Data : internal::Columns {
   using Refine = std::function<void(uint32_t key, uint64_t* w)>;
   template <typename Fn>
   static Sieve MakeSieve(Fn test, const Prefetch& prefetch);
-  // The users (of `within`, or all) that pass every sieve. Users go through
-  // in blocks, each block through every sieve while its facts are in the
-  // cache; parts of the users run at once, one per core.
-  // Adds the sieves of a scanned predicate: a count of facts that must be at
-  // least n first drops the users with fewer than n facts in all, from their
-  // offsets alone, before the facts' times are read.
-  // A test that reads a chunk's words better (recency) goes to `refines` instead.
-  void AddSieves(const Predicate& p, const AsOf& as_of, std::vector<Sieve>* sieves,
-                 std::vector<Refine>* refines) const;
+  // What the scanned predicates of an `and` add to its bitmap conditions:
+  // bounds (bitmaps of users who might pass, read with them), refines on
+  // each chunk's words, then sieves on the users left.
+  struct Scan {
+    std::vector<const internal::Bitmap*> bounds;
+    std::vector<Refine> refines;
+    std::vector<Sieve> sieves;
+  };
+  // Adds what tests a scanned predicate. A count of orders or a spend of at
+  // least some amount first keeps the users of the nearest bound below it
+  // (Columns::kOrderBounds, kSpendBounds); a count of facts that must be at
+  // least n, when no bound is exact, drops the users with fewer than n facts
+  // in all from their offsets alone, before the facts' times are read. A
+  // test that reads a chunk's words better (recency) is a refine.
+  void AddSieves(const Predicate& p, const AsOf& as_of, Scan* scan) const;
   // A recency interval tested on the day of each user's latest order.
   struct RecencyTest {
     uint16_t first = 0, last = 0, span = 0;  // days: lo's, hi's, and how many strictly inside
@@ -293,8 +299,7 @@ struct FeatureIndex::Data : internal::Columns {
   // cores, each chunk's candidates read from its words into blocks that go
   // through the sieves.
   internal::Bitmap ScanChunks(Words cond, std::vector<const internal::Bitmap*> sets,
-                              const internal::Bitmap* within, const std::vector<Refine>& refines,
-                              const std::vector<Sieve>& sieves) const;
+                              const internal::Bitmap* within, const Scan& scan) const;
 };
 
 // How much a condition costs to evaluate: bitmaps first, then the models
@@ -372,12 +377,9 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
           cond.kids.push_back(Compile(*order[i], as_of, within, &sets, &owned));
         }
       }
-      std::vector<Refine> refines;
-      std::vector<Sieve> sieves;
-      for (size_t i = scanned; i < order.size(); ++i) {
-        AddSieves(order[i]->predicate, as_of, &sieves, &refines);
-      }
-      return ScanChunks(std::move(cond), std::move(sets), users, refines, sieves);
+      Scan scan;
+      for (size_t i = scanned; i < order.size(); ++i) AddSieves(order[i]->predicate, as_of, &scan);
+      return ScanChunks(std::move(cond), std::move(sets), users, scan);
     }
     case Filter::Kind::kOr: {
       // Manual tags are united where they lie; other parts are evaluated first.
@@ -508,8 +510,11 @@ FeatureIndex::Data::Sieve FeatureIndex::Data::MakeSieve(Fn test, const Prefetch&
       if (p.csr != nullptr) {
         if (i + kFar < n) __builtin_prefetch(p.csr->off.data() + c[i + kFar]);
         if (i + kNear < n) {
-          const uint32_t o = p.csr->off[c[i + kNear]];
-          __builtin_prefetch(p.csr->Row(o));  // with the amounts beside the times
+          // The first and the last row (with the amounts beside the times):
+          // a user's rows often end in the next line.
+          const uint32_t* off = p.csr->off.data() + c[i + kNear];
+          __builtin_prefetch(p.csr->Row(off[0]));
+          __builtin_prefetch(p.csr->Row(off[1] > 0 ? off[1] - 1 : 0));
         }
       } else if (p.base != nullptr && i + kFar < n) {
         __builtin_prefetch(p.base + size_t{c[i + kFar]} * p.stride);
@@ -565,8 +570,7 @@ Words FeatureIndex::Data::Compile(const Filter& f, const AsOf& as_of,
 internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
                                                 std::vector<const internal::Bitmap*> sets,
                                                 const internal::Bitmap* within,
-                                                const std::vector<Refine>& refines,
-                                                const std::vector<Sieve>& sieves) const {
+                                                const Scan& scan) const {
   if (size() == 0 || (within != nullptr && within->Empty())) return {};
   constexpr size_t kWords = internal::kChunkWords;
   // The users past the last in the last chunk are never candidates.
@@ -579,6 +583,10 @@ internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
     end = within->Max() / internal::kChunkUsers + 1;
     sets.push_back(within);
     cond.kids.insert(cond.kids.begin(), Words(Words::Kind::kSet, sets.size() - 1));
+  }
+  for (const auto* bound : scan.bounds) {
+    sets.push_back(bound);
+    cond.kids.emplace_back(Words::Kind::kSet, sets.size() - 1);
   }
   if (cond.kids.empty()) cond.kind = Words::Kind::kAll;
   const size_t depth = cond.Depth();
@@ -598,7 +606,7 @@ internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
     size_t n = 0;
     std::vector<uint32_t> mine;
     auto sift = [&] {
-      for (size_t i = 0; i < sieves.size() && n > 0; ++i) n = sieves[i](block.data(), n);
+      for (size_t i = 0; i < scan.sieves.size() && n > 0; ++i) n = scan.sieves[i](block.data(), n);
       mine.insert(mine.end(), block.data(), block.data() + n);
       n = 0;
     };
@@ -608,7 +616,7 @@ internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
         w[tail / 64] &= (uint64_t{1} << (tail % 64)) - 1;
         std::memset(w + tail / 64 + 1, 0, (kWords - tail / 64 - 1) * sizeof(uint64_t));
       }
-      for (const auto& refine : refines) refine(key, w);
+      for (const auto& refine : scan.refines) refine(key, w);
       const uint32_t base = key * internal::kChunkUsers;
       internal::ForEachBit(w, [&](uint32_t v) {
         block[n++] = base + v;
@@ -621,11 +629,26 @@ internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
   return internal::Bitmap::Concat(hits);
 }
 
-void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of,
-                                   std::vector<Sieve>* sieves, std::vector<Refine>* refines) const {
+void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of, Scan* scan) const {
   if (const auto r = RecencyOf(p, as_of)) {
-    refines->push_back(RecencyWords(*r));
+    scan->refines.push_back(RecencyWords(*r));
     return;
+  }
+  const auto range = Interval(p);
+  // The nearest bound at or below the least value that passes, and whether
+  // it is that value.
+  auto bound = [&](const auto& ladder, int64_t scale, const std::vector<internal::Bitmap>& sets) {
+    size_t i = 0;
+    while (i < std::size(ladder) && int64_t{ladder[i]} * scale <= range->first) ++i;
+    if (i == 0 || sets.size() != std::size(ladder)) return false;
+    scan->bounds.push_back(&sets[i - 1]);
+    return int64_t{ladder[i - 1]} * scale == range->first;
+  };
+  bool exact = false;
+  if (range && p.field == "orders") {
+    exact = bound(internal::Columns::kOrderBounds, 1, orders_at_least);
+  } else if (range && p.field == "spend") {
+    bound(internal::Columns::kSpendBounds, 100, spend_at_least);  // filter money is in hundredths
   }
   const Csr* counted = nullptr;
   if (p.field == "orders") {
@@ -634,14 +657,14 @@ void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of,
     auto it = events.find(std::string(type));
     if (it != events.end()) counted = &it->second;
   }
-  if (const auto range = Interval(p); counted != nullptr && range && range->first >= 1) {
+  if (counted != nullptr && range && range->first >= 1 && !exact) {
     const auto least = static_cast<uint64_t>(range->first);
-    sieves->push_back(MakeSieve(
+    scan->sieves.push_back(MakeSieve(
         [counted, least](uint32_t u) { return counted->off[u + 1] - counted->off[u] >= least; },
         Prefetch{nullptr, reinterpret_cast<const char*>(counted->off.data()), sizeof(uint32_t)}));
   }
   WithTest(p, as_of, [&](auto test, const Prefetch& prefetch) {
-    sieves->push_back(MakeSieve(test, prefetch));
+    scan->sieves.push_back(MakeSieve(test, prefetch));
   });
 }
 
@@ -895,10 +918,9 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
   if (internal::IsTextModel(p.field)) {
     return EvalModel(p, *ModelsAt(as_of), within);
   }
-  std::vector<Refine> refines;
-  std::vector<Sieve> sieves;
-  AddSieves(p, as_of, &sieves, &refines);
-  return ScanChunks(Words(Words::Kind::kAnd), {}, within, refines, sieves);
+  Scan scan;
+  AddSieves(p, as_of, &scan);
+  return ScanChunks(Words(Words::Kind::kAnd), {}, within, scan);
 }
 
 const Dict* FeatureIndex::Data::DictOf(std::string_view field) const {
@@ -1300,6 +1322,9 @@ size_t FeatureIndex::MemoryBytes() const {
       d.ids.capacity() * sizeof(int64_t) + d.last_day.capacity() * sizeof(uint16_t) +
       (d.registered.capacity() + d.birth_ymd.capacity() + d.referrer.capacity()) * sizeof(int32_t);
   for (const auto& b : d.last_days) n += b.Bytes();
+  for (const auto* bounds : {&d.orders_at_least, &d.spend_at_least}) {
+    for (const auto& b : *bounds) n += b.Bytes();
+  }
   auto csr = [](const Csr& c) {
     return (c.off.capacity() + c.rows.capacity()) * sizeof(uint32_t) + c.big.size() * 32;
   };
@@ -1402,6 +1427,41 @@ Csr BuildCsr(uint32_t users, std::vector<Fact>& facts, DenseOf dense_of, bool am
   return c;
 }
 
+// The bounds on every window's orders and spend (Columns::orders_at_least,
+// spend_at_least): a window holds at most all of a user's orders, and sums at
+// most their positive amounts.
+void BoundOrders(internal::Columns& c, int money_digits) {
+  using internal::Columns;
+  const Csr& o = c.orders;
+  const uint32_t n = c.size();
+  std::vector<int64_t> spend(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    int64_t sum = 0;
+    for (uint32_t r = o.off[u]; r < o.off[u + 1]; ++r) {
+      const int64_t a = std::max<int64_t>(o.Amount(r), 0);
+      sum = a > INT64_MAX - sum ? INT64_MAX : sum + a;
+    }
+    spend[u] = sum;
+  }
+  std::vector<uint32_t> users;
+  auto add = [&](std::vector<internal::Bitmap>& out, auto passes) {
+    users.clear();
+    for (uint32_t u = 0; u < n; ++u) {
+      if (passes(u)) users.push_back(u);
+    }
+    out.emplace_back(users);
+    out.back().Optimize();
+  };
+  for (const uint32_t least : Columns::kOrderBounds) {
+    add(c.orders_at_least, [&](uint32_t u) { return o.off[u + 1] - o.off[u] >= least; });
+  }
+  int64_t major = 1;
+  for (int i = 0; i < money_digits; ++i) major *= 10;
+  for (const int64_t least : Columns::kSpendBounds) {
+    add(c.spend_at_least, [&](uint32_t u) { return spend[u] >= least * major; });
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
@@ -1449,6 +1509,7 @@ std::unique_ptr<FeatureIndex> FeatureIndex::Builder::Finish() && {
   }
   kept = {};
   d->orders = BuildCsr(n, s.orders, dense_of, true);
+  BoundOrders(*d, d->money_digits);
   {
     std::vector<std::vector<uint32_t>> by_day;
     d->last_day.assign(n, 0);

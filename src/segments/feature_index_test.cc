@@ -985,6 +985,8 @@ TEST(FeatureIndex, MoneyFollowsTheCurrencysMinorDigits) {
   };
   const auto yen = one("JPY", {500, 1000});  // 1,500 yen
   EXPECT_EQ(count(*yen, "spend = 1500"), 1u);
+  EXPECT_EQ(count(*yen, "spend >= 1000"), 1u);  // the bound of 1,000 yen, not 100,000
+  EXPECT_EQ(count(*yen, "spend >= 1500 and orders >= 2"), 1u);
   EXPECT_EQ(count(*yen, "spend >= 1500.01"), 0u);
   EXPECT_EQ(count(*yen, "spend between 1499.99 and 1500"), 1u);
   EXPECT_EQ(count(*yen, "aov = 750"), 1u);
@@ -992,6 +994,68 @@ TEST(FeatureIndex, MoneyFollowsTheCurrencysMinorDigits) {
   EXPECT_EQ(count(*won, "spend = 12000 and aov > 11999.99"), 1u);
   const auto yuan = one("CNY", {150, 25});  // 1.75 yuan
   EXPECT_EQ(count(*yuan, "spend = 1.75"), 1u);
+}
+
+// Counts and sums of orders are first narrowed by bitmaps of the users whose
+// orders in all reach steps of a ladder (Columns::kOrderBounds, kSpendBounds).
+// Users a fen either side of each step, with refunds netted below zero long
+// ago, are counted exactly in any window, as of now and of the past.
+TEST(FeatureIndex, OrderAndSpendBoundsKeepEveryUserWhoPasses) {
+  std::mt19937_64 rng(11);
+  FeatureIndex::Builder b("CNY");
+  const int64_t steps[] = {10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000};
+  std::vector<NaiveUser> users(6000);
+  for (size_t i = 0; i < users.size(); ++i) {
+    NaiveUser& u = users[i];
+    u.f.id = static_cast<int64_t>(i) + 1;
+    // Recent orders that sum to a step, or a fen either side of it.
+    int64_t left = steps[rng() % std::size(steps)] * 100 + static_cast<int64_t>(rng() % 3) - 1;
+    const int orders = 1 + static_cast<int>(rng() % 12);
+    for (int k = 0; k < orders; ++k) {
+      const int64_t net = k + 1 == orders
+                              ? left
+                              : static_cast<int64_t>(rng() % static_cast<uint64_t>(left / 2 + 1));
+      left -= net;
+      const int64_t at = kNow - static_cast<int64_t>(rng() % (100 * kDay));
+      b.AddOrder(u.f.id, at, net, "CNY");
+      u.orders.emplace_back(WholeSecond(at), net);
+    }
+    if (rng() % 4 == 0) {  // an old order refunded beyond what was paid
+      const int64_t at = kNow - 300 * kDay;
+      b.AddOrder(u.f.id, at, -1, "CNY");
+      u.orders.emplace_back(WholeSecond(at), -1);
+    }
+    b.AddUser(u.f);
+  }
+  const auto index = std::move(b).Finish();
+  const NaiveModels no_models;
+  g_models = &no_models;
+  std::vector<std::string> texts;
+  for (const int64_t step : steps) {
+    for (const char* window : {"", "(30d)", "(200d)"}) {
+      const std::string spend = "spend" + std::string(window);
+      texts.push_back(spend + " >= " + std::to_string(step));
+      texts.push_back(spend + " > " + std::to_string(step - 1) + ".99");
+      texts.push_back(spend + " between " + std::to_string(step) + ".01 and 99999");
+    }
+  }
+  for (int k = 1; k <= 11; ++k) {
+    texts.push_back("orders >= " + std::to_string(k));
+    texts.push_back("orders(60d) > " + std::to_string(k - 1));
+    texts.push_back("orders(30d) between " + std::to_string(k) + " and " + std::to_string(k + 2));
+  }
+  for (const auto& text : texts) {
+    // Alone (over everyone), and in an `and` over the users recency leaves.
+    for (const std::string& full : {text, text + " and recency <= 400"}) {
+      auto f = ParseFilter(full, Features());
+      ASSERT_TRUE(f.ok()) << full;
+      for (const int64_t at : {kNow, kNow - 40 * kDay}) {
+        uint64_t expected = 0;
+        for (const auto& u : users) expected += NaiveMatch(u, *f, At(at)) ? 1U : 0U;
+        EXPECT_EQ(index->Count(*f, At(at)), expected) << full;
+      }
+    }
+  }
 }
 
 TEST(FeatureIndex, ExactFiguresOfOneUser) {
