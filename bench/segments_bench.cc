@@ -180,7 +180,10 @@ int Main(int argc, char** argv) {
                {"P2", base + " and recency <= 30"},
                {"P3", base + " and recency <= 30 and orders(90d) >= 3"},
                {"P4", "recency <= 30"},
-               {"P5", "has_tag(\"member\") and recency <= 30"}};
+               {"P5", "has_tag(\"member\") and recency <= 30"},
+               // Order conditions over everyone: only their bounds narrow them.
+               {"P6", "orders(90d) >= 3 and spend >= 500"},
+               {"P7", "spend(365d) >= 1000"}};
   }
   const AsOf as_of{core::FromUnixMicros(kNow),
                    std::chrono::year_month_day{
