@@ -100,6 +100,7 @@ std::optional<profiles::FactMarks> Segments::Observe(std::chrono::steady_clock::
 
 core::Result<Segments::FullBuild> Segments::BuildFull() {
   FullBuild out;
+  out.edits_seen = edits_seen_.load();
   out.started = std::chrono::steady_clock::now();
   // The marks are read first: a write that lands during the build moves them
   // again, and the update after it takes the write in.
@@ -121,7 +122,10 @@ core::Status Segments::InstallLocked(FullBuild b) {
   // from the build's own until a later full build has older ones.
   since_exact_ = b.since.has_value();
   since_ = b.since ? *b.since : b.marks;
-  built_audit_ = b.marks.audit;
+  // An edit below the build's own marks may have committed after it read the
+  // tags (ids are taken before commit); one a straggler window older, or one
+  // already seen committed when it began, has not.
+  built_audit_ = std::max(b.since ? b.since->audit : b.marks.audit, b.edits_seen);
   changed_.clear();
   {
     std::lock_guard lock(mu_);
@@ -168,6 +172,7 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(since_));
   // Tag edits the full build read already need no other.
+  edits_seen_ = std::max(edits_seen_.load(), changes.tags_edited);
   if (changes.tags_edited > built_audit_) return false;
   // Whoever invited a changed user before counts them no more if that changed.
   std::vector<int64_t> fresh_users = changes.users;

@@ -141,6 +141,7 @@ class Segments final {
     std::shared_ptr<const FeatureIndex> index;
     profiles::FactMarks marks;                 // read before it
     std::optional<profiles::FactMarks> since;  // changes after these may be missing from it
+    int64_t edits_seen = 0;                    // tag edits committed before it began
     std::chrono::steady_clock::time_point started;
     double seconds = 0;
   };
@@ -189,9 +190,13 @@ class Segments final {
   // Whether since_ was read a straggler window before the full build; if
   // not (at start-up), the refresher builds in full again in the background.
   bool since_exact_ = false;
-  int64_t built_audit_ = 0;       // the audit mark the full build read
+  // The last tag or group edit the full build is known to have read: those
+  // before its straggler-window marks, and those an update saw before it began.
+  int64_t built_audit_ = 0;
   std::vector<int64_t> changed_;  // users read again since the full build, ascending
 
+  // The latest tag or group edit an update has seen committed.
+  std::atomic<int64_t> edits_seen_{0};
   std::mutex seen_mu_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, profiles::FactMarks>>
       seen_;  // guarded by seen_mu_

@@ -709,6 +709,49 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   EXPECT_EQ(old.Info().generation, 2u);
 }
 
+// Audit ids are taken before commit: a tag rename whose id is below the marks
+// a full build read may commit after the build read the tags. The build counts
+// as having read only the edits a straggler window older than it (or seen
+// committed before it began), so such a rename brings another full build.
+TEST_P(SegmentsTest, ATagEditCommittedAfterAFullBuildReadItsMarksBuildsAgain) {
+  Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
+  auto group = tags_->CreateGroup("运营", "", actor_);
+  ASSERT_TRUE(group.ok());
+  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
+  ASSERT_TRUE(vip.ok());
+  ASSERT_TRUE(tags_->TagUser(Ids()["u-1"], vip->id, actor_).ok());
+  SegmentsOptions o;
+  o.straggler_window = std::chrono::seconds(1);
+  Segments s(t_->db(), clock_, tz_, o);
+  ASSERT_TRUE(s.Rebuild().ok());
+  ASSERT_TRUE(s.Update().ok());  // the marks the next build reads changes after
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto audit =
+      store::TransactFor<store::Row>(t_->db(), store::TxMode::kRead, [](store::Session& ss) {
+        return ss.QueryOne("SELECT MAX(id) FROM audit_log", {}, "none", "no audit");
+      });
+  ASSERT_TRUE(audit.ok());
+  const int64_t later = audit->Int(0) + 1000;
+  const std::string entry =
+      "INSERT INTO audit_log (id, at, actor_type, actor_name, action, target_type) VALUES (?, 0, "
+      "'cli', 'tester', ?, ?)";
+  Sql(entry, {later, std::string("user.update"), std::string("user")});
+  ASSERT_TRUE(s.Rebuild().ok());  // reads `later` as its audit mark
+  const uint64_t built = s.Info().generation;
+  Sql("UPDATE tags SET name = 'gold' WHERE id = ?", {vip->id});
+  Sql(entry, {later - 1, std::string("tag.update"), std::string("tag")});
+  ASSERT_TRUE(s.Update().ok());
+  EXPECT_GT(s.Info().generation, built);
+  auto gold = ParseFilter("has_tag(\"gold\")", Features());
+  ASSERT_TRUE(gold.ok());
+  auto n = s.Count(*gold, std::nullopt);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->count, 1u);
+  const uint64_t rebuilt = s.Info().generation;
+  ASSERT_TRUE(s.Update().ok());  // that build began after the rename was seen: no other
+  EXPECT_EQ(s.Info().generation, rebuilt);
+}
+
 // The refresher builds in full on a thread of its own when too many users
 // changed, taking updates in meanwhile; every write shows in the counts, and
 // the changed users' stages are recorded as they change.
