@@ -230,6 +230,19 @@ core::Result<FactMarks> Facts::Marks() {
   return m;
 }
 
+core::Result<int64_t> Facts::TagEditsAfter(int64_t audit) {
+  int64_t n = 0;
+  SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {
+    SHOPCRM_ASSIGN_OR_RETURN(
+        store::Row r,
+        s.QueryOne("SELECT COUNT(*) FROM audit_log WHERE id > ? AND action LIKE 'tag%'", {audit},
+                   "count_failed", "count"));
+    n = r.Int(0);
+    return core::Status::Ok();
+  }));
+  return n;
+}
+
 core::Result<FactChanges> Facts::ChangedSince(const FactMarks& since) {
   FactChanges out;
   SHOPCRM_RETURN_IF_ERROR(db_.Transact(TxMode::kRead, [&](Session& s) -> core::Status {

@@ -145,6 +145,10 @@ class Facts final {
   core::Result<FactMarks> Marks();
   // What was written after `since`.
   core::Result<FactChanges> ChangedSince(const FactMarks& since);
+  // How many tag and tag group edits with an audit id above `audit` have
+  // committed: a reader that counted them before reading the tags has read
+  // every one counted, and one committed after shows as a larger count.
+  core::Result<int64_t> TagEditsAfter(int64_t audit);
   // The users that any of `users` (ascending) invited, but not those, ascending:
   // an inviter's models look at their invitees.
   core::Result<std::vector<int64_t>> InviteesOf(const std::vector<int64_t>& users);

@@ -270,12 +270,12 @@ struct FeatureIndex::Data : internal::Columns {
     std::vector<Sieve> sieves;
   };
   // Adds what tests a scanned predicate. A count of orders or a spend of at
-  // least some amount first keeps the users of the nearest bound below it
+  // least some amount first keeps the users of the nearest bound at or below it
   // (Columns::kOrderBounds, kSpendBounds); a count of facts that must be at
   // least n, when no bound is exact, drops the users with fewer than n facts
   // in all from their offsets alone, before the facts' times are read. A
   // test that reads a chunk's words better (recency) is a refine.
-  void AddSieves(const Predicate& p, const AsOf& as_of, Scan* scan) const;
+  void AddScan(const Predicate& p, const AsOf& as_of, Scan* scan) const;
   // A recency interval tested on the day of each user's latest order.
   struct RecencyTest {
     uint16_t first = 0, last = 0, span = 0;  // days: lo's, hi's, and how many strictly inside
@@ -378,7 +378,7 @@ internal::Bitmap FeatureIndex::Data::Eval(const Filter& f, const AsOf& as_of,
         }
       }
       Scan scan;
-      for (size_t i = scanned; i < order.size(); ++i) AddSieves(order[i]->predicate, as_of, &scan);
+      for (size_t i = scanned; i < order.size(); ++i) AddScan(order[i]->predicate, as_of, &scan);
       return ScanChunks(std::move(cond), std::move(sets), users, scan);
     }
     case Filter::Kind::kOr: {
@@ -629,7 +629,7 @@ internal::Bitmap FeatureIndex::Data::ScanChunks(Words cond,
   return internal::Bitmap::Concat(hits);
 }
 
-void FeatureIndex::Data::AddSieves(const Predicate& p, const AsOf& as_of, Scan* scan) const {
+void FeatureIndex::Data::AddScan(const Predicate& p, const AsOf& as_of, Scan* scan) const {
   if (const auto r = RecencyOf(p, as_of)) {
     scan->refines.push_back(RecencyWords(*r));
     return;
@@ -919,7 +919,7 @@ internal::Bitmap FeatureIndex::Data::EvalPredicate(const Predicate& p, const AsO
     return EvalModel(p, *ModelsAt(as_of), within);
   }
   Scan scan;
-  AddSieves(p, as_of, &scan);
+  AddScan(p, as_of, &scan);
   return ScanChunks(Words(Words::Kind::kAnd), {}, within, scan);
 }
 

@@ -1008,6 +1008,13 @@ TEST(FeatureIndex, OrderAndSpendBoundsKeepEveryUserWhoPasses) {
   for (size_t i = 0; i < users.size(); ++i) {
     NaiveUser& u = users[i];
     u.f.id = static_cast<int64_t>(i) + 1;
+    b.AddUser(u.f);
+    if (i % 50 == 0) continue;  // no orders
+    if (i % 97 == 0) {          // an amount beyond 32 bits, long ago
+      const int64_t at = kNow - 250 * kDay;
+      b.AddOrder(u.f.id, at, 5'000'000'000, "CNY");
+      u.orders.emplace_back(WholeSecond(at), 5'000'000'000);
+    }
     // Recent orders that sum to a step, or a fen either side of it.
     int64_t left = steps[rng() % std::size(steps)] * 100 + static_cast<int64_t>(rng() % 3) - 1;
     const int orders = 1 + static_cast<int>(rng() % 12);
@@ -1025,7 +1032,6 @@ TEST(FeatureIndex, OrderAndSpendBoundsKeepEveryUserWhoPasses) {
       b.AddOrder(u.f.id, at, -1, "CNY");
       u.orders.emplace_back(WholeSecond(at), -1);
     }
-    b.AddUser(u.f);
   }
   const auto index = std::move(b).Finish();
   const NaiveModels no_models;
@@ -1039,6 +1045,9 @@ TEST(FeatureIndex, OrderAndSpendBoundsKeepEveryUserWhoPasses) {
       texts.push_back(spend + " between " + std::to_string(step) + ".01 and 99999");
     }
   }
+  texts.push_back("not spend(30d) >= 500 and orders >= 1");
+  texts.push_back("orders(60d) >= 3 or spend >= 1000");
+  texts.push_back("orders = 0 or spend(200d) > 49999.99");
   for (int k = 1; k <= 11; ++k) {
     texts.push_back("orders >= " + std::to_string(k));
     texts.push_back("orders(60d) > " + std::to_string(k - 1));

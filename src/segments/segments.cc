@@ -100,12 +100,16 @@ std::optional<profiles::FactMarks> Segments::Observe(std::chrono::steady_clock::
 
 core::Result<Segments::FullBuild> Segments::BuildFull() {
   FullBuild out;
-  out.edits_seen = edits_seen_.load();
   out.started = std::chrono::steady_clock::now();
   // The marks are read first: a write that lands during the build moves them
   // again, and the update after it takes the write in.
   SHOPCRM_ASSIGN_OR_RETURN(out.marks, facts_.Marks());
   out.since = Observe(out.started, out.marks);
+  // Audit ids are taken before commit: a tag edit numbered below the marks
+  // may commit after the tags are read. Those a straggler window older are
+  // in; the ones above are counted now, before the tags are read.
+  out.edits_after = out.since ? out.since->audit : out.marks.audit;
+  SHOPCRM_ASSIGN_OR_RETURN(out.edits, facts_.TagEditsAfter(out.edits_after));
   FeatureIndex::Builder b(options_.currency, options_.models);
   SHOPCRM_RETURN_IF_ERROR(Load(facts_, b, nullptr, stopping_));
   out.index = std::move(b).Finish();
@@ -122,10 +126,8 @@ core::Status Segments::InstallLocked(FullBuild b) {
   // from the build's own until a later full build has older ones.
   since_exact_ = b.since.has_value();
   since_ = b.since ? *b.since : b.marks;
-  // An edit below the build's own marks may have committed after it read the
-  // tags (ids are taken before commit); one a straggler window older, or one
-  // already seen committed when it began, has not.
-  built_audit_ = std::max(b.since ? b.since->audit : b.marks.audit, b.edits_seen);
+  built_edits_after_ = b.edits_after;
+  built_edits_ = b.edits;
   changed_.clear();
   {
     std::lock_guard lock(mu_);
@@ -171,9 +173,12 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(since_));
-  // Tag edits the full build read already need no other.
-  edits_seen_ = std::max(edits_seen_.load(), changes.tags_edited);
-  if (changes.tags_edited > built_audit_) return false;
+  // Tag edits the full build read already need no other; one it did not
+  // (committed since it counted them) does.
+  if (changes.tags_edited > built_edits_after_) {
+    SHOPCRM_ASSIGN_OR_RETURN(int64_t edits, facts_.TagEditsAfter(built_edits_after_));
+    if (edits > built_edits_) return false;
+  }
   // Whoever invited a changed user before counts them no more if that changed.
   std::vector<int64_t> fresh_users = changes.users;
   for (int64_t u : changes.users) {

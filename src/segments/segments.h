@@ -141,7 +141,9 @@ class Segments final {
     std::shared_ptr<const FeatureIndex> index;
     profiles::FactMarks marks;                 // read before it
     std::optional<profiles::FactMarks> since;  // changes after these may be missing from it
-    int64_t edits_seen = 0;                    // tag edits committed before it began
+    // Tag and group edits above this audit id, counted before it read the tags.
+    int64_t edits_after = 0;
+    int64_t edits = 0;
     std::chrono::steady_clock::time_point started;
     double seconds = 0;
   };
@@ -190,13 +192,12 @@ class Segments final {
   // Whether since_ was read a straggler window before the full build; if
   // not (at start-up), the refresher builds in full again in the background.
   bool since_exact_ = false;
-  // The last tag or group edit the full build is known to have read: those
-  // before its straggler-window marks, and those an update saw before it began.
-  int64_t built_audit_ = 0;
+  // The tag and group edits the full build read: those up to its
+  // straggler-window marks' audit id, and the ones above it that it counted.
+  int64_t built_edits_after_ = 0;
+  int64_t built_edits_ = 0;
   std::vector<int64_t> changed_;  // users read again since the full build, ascending
 
-  // The latest tag or group edit an update has seen committed.
-  std::atomic<int64_t> edits_seen_{0};
   std::mutex seen_mu_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, profiles::FactMarks>>
       seen_;  // guarded by seen_mu_

@@ -710,9 +710,9 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
 }
 
 // Audit ids are taken before commit: a tag rename whose id is below the marks
-// a full build read may commit after the build read the tags. The build counts
-// as having read only the edits a straggler window older than it (or seen
-// committed before it began), so such a rename brings another full build.
+// a full build read may commit after the build read the tags. A build counts
+// the edits above its straggler-window marks before it reads the tags, and an
+// edit committed after that count brings another full build.
 TEST_P(SegmentsTest, ATagEditCommittedAfterAFullBuildReadItsMarksBuildsAgain) {
   Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
   auto group = tags_->CreateGroup("运营", "", actor_);
@@ -732,24 +732,34 @@ TEST_P(SegmentsTest, ATagEditCommittedAfterAFullBuildReadItsMarksBuildsAgain) {
       });
   ASSERT_TRUE(audit.ok());
   const int64_t later = audit->Int(0) + 1000;
-  const std::string entry =
-      "INSERT INTO audit_log (id, at, actor_type, actor_name, action, target_type) VALUES (?, 0, "
-      "'cli', 'tester', ?, ?)";
-  Sql(entry, {later, std::string("user.update"), std::string("user")});
+  auto edit = [&](int64_t id, const std::string& action, const std::string& target) {
+    Sql("INSERT INTO audit_log (id, at, actor_type, actor_name, action, target_type) VALUES "
+        "(?, 0, 'cli', 'tester', ?, ?)",
+        {id, action, target});
+  };
+  auto tagged = [&](const std::string& name) -> uint64_t {
+    auto f = ParseFilter("has_tag(\"" + name + "\")", Features());
+    EXPECT_TRUE(f.ok());
+    auto n = s.Count(*f, std::nullopt);
+    return n.ok() ? n->count : 999;
+  };
+  edit(later, "user.update", "user");
   ASSERT_TRUE(s.Rebuild().ok());  // reads `later` as its audit mark
   const uint64_t built = s.Info().generation;
   Sql("UPDATE tags SET name = 'gold' WHERE id = ?", {vip->id});
-  Sql(entry, {later - 1, std::string("tag.update"), std::string("tag")});
+  edit(later - 1, "tag.update", "tag");
   ASSERT_TRUE(s.Update().ok());
   EXPECT_GT(s.Info().generation, built);
-  auto gold = ParseFilter("has_tag(\"gold\")", Features());
-  ASSERT_TRUE(gold.ok());
-  auto n = s.Count(*gold, std::nullopt);
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(n->count, 1u);
+  EXPECT_EQ(tagged("gold"), 1u);
   const uint64_t rebuilt = s.Info().generation;
-  ASSERT_TRUE(s.Update().ok());  // that build began after the rename was seen: no other
+  ASSERT_TRUE(s.Update().ok());  // that build counted the rename before it read the tags
   EXPECT_EQ(s.Info().generation, rebuilt);
+  // An edit numbered before the one that brought that build commits only now.
+  Sql("UPDATE tags SET name = 'platinum' WHERE id = ?", {vip->id});
+  edit(later - 2, "tag.update", "tag");
+  ASSERT_TRUE(s.Update().ok());
+  EXPECT_GT(s.Info().generation, rebuilt);
+  EXPECT_EQ(tagged("platinum"), 1u);
 }
 
 // The refresher builds in full on a thread of its own when too many users

@@ -201,14 +201,16 @@ struct Columns {
   Csr orders;
   // Bounds on every window's orders and spend, read with the bitmap
   // conditions so that fewer users reach the exact tests on their orders:
-  // the users with at least kOrderBounds[i] orders in all, and those whose
-  // orders' positive amounts sum to at least kSpendBounds[i] major units.
+  // orders_at_least[i] holds the users with at least kOrderBounds[i] orders
+  // in all, spend_at_least[i] those whose orders' positive amounts sum to at
+  // least kSpendBounds[i] major units of the business currency (the sums are
+  // compared in its minor units).
   static constexpr uint32_t kOrderBounds[] = {1, 2, 3, 5, 10};
   static constexpr int64_t kSpendBounds[] = {10,   20,   50,   100,   200,   500,
                                              1000, 2000, 5000, 10000, 20000, 50000};
-  std::vector<Bitmap> orders_at_least;  // by kOrderBounds
-  std::vector<Bitmap> spend_at_least;   // by kSpendBounds, in minor units as scaled at build
-  Column<uint16_t> last_day;            // DayOf each user's latest order, 0 = none
+  std::vector<Bitmap> orders_at_least;
+  std::vector<Bitmap> spend_at_least;
+  Column<uint16_t> last_day;  // DayOf each user's latest order, 0 = none
   // The users whose latest order is on each day: day first_day + i at i.
   std::vector<Bitmap> last_days;
   uint16_t first_day = 0;
