@@ -262,11 +262,6 @@ core::Result<FactChanges> Facts::ChangedSince(const FactMarks& since) {
                 {since.events, since.orders, since.order_steps, since.users_updated_at,
                  since.growth, since.paid, since.levels, since.audit}));
     for (const auto& r : rows.rows) out.users.push_back(r.Int(0));
-    SHOPCRM_ASSIGN_OR_RETURN(
-        auto tags,
-        s.Query("SELECT COALESCE(MAX(id), 0) FROM audit_log WHERE id > ? AND action LIKE 'tag%'",
-                {since.audit}));
-    out.tags_edited = tags.rows.at(0).Int(0);
     return core::Status::Ok();
   }));
   std::sort(out.users.begin(), out.users.end());

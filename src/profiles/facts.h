@@ -99,9 +99,6 @@ struct FactChanges {
   // purchase, level change or erasure, and whoever invites them now (an
   // invitee counts for the inviter).
   std::vector<int64_t> users;
-  // The audit id of the latest tag or tag group created, changed or deleted
-  // after the marks (every user's tags may read differently), or 0.
-  int64_t tags_edited = 0;
 };
 
 class Facts final {

@@ -172,13 +172,11 @@ core::Result<bool> Segments::UpdateLocked(Bound bound) {
                                                    : SIZE_MAX;
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactMarks marks, facts_.Marks());
   const std::optional<profiles::FactMarks> next = Observe(started, marks);
+  // A tag or group edit the full build did not count (committed since) needs
+  // another: every user's tags may read differently.
+  SHOPCRM_ASSIGN_OR_RETURN(int64_t edits, facts_.TagEditsAfter(built_edits_after_));
+  if (edits > built_edits_) return false;
   SHOPCRM_ASSIGN_OR_RETURN(profiles::FactChanges changes, facts_.ChangedSince(since_));
-  // Tag edits the full build read already need no other; one it did not
-  // (committed since it counted them) does.
-  if (changes.tags_edited > built_edits_after_) {
-    SHOPCRM_ASSIGN_OR_RETURN(int64_t edits, facts_.TagEditsAfter(built_edits_after_));
-    if (edits > built_edits_) return false;
-  }
   // Whoever invited a changed user before counts them no more if that changed.
   std::vector<int64_t> fresh_users = changes.users;
   for (int64_t u : changes.users) {

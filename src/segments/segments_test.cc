@@ -75,6 +75,15 @@ class SegmentsTest : public ::testing::TestWithParam<TestBackend> {
                R"(", "occurred_at": ")" + std::string(at) + R"("}])",
            &profiles::Ingest::Events);
   }
+  // Creates the manual tag "vip" in the group "运营"; its id, or 0.
+  int64_t CreateVip() {
+    auto group = tags_->CreateGroup("运营", "", actor_);
+    EXPECT_TRUE(group.ok());
+    if (!group.ok()) return 0;
+    auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
+    EXPECT_TRUE(vip.ok());
+    return vip.ok() ? vip->id : 0;
+  }
   // Runs one statement of test data.
   void Sql(const std::string& sql, const std::vector<store::Value>& params) {
     auto st = t_->db().Transact(store::TxMode::kWrite,
@@ -177,15 +186,13 @@ TEST_P(SegmentsTest, CountsFollowTheOrderCountingRule) {
 
 TEST_P(SegmentsTest, TagsAndErasure) {
   Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
-  auto group = tags_->CreateGroup("运营", "", actor_);
-  ASSERT_TRUE(group.ok());
-  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
-  ASSERT_TRUE(vip.ok());
+  const int64_t vip = CreateVip();
+  ASSERT_NE(vip, 0);
   profiles::UserQuery q;
   auto page = dir_->List(q);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->items.size(), 3u);
-  for (const auto& u : page->items) ASSERT_TRUE(tags_->TagUser(u.id, vip->id, actor_).ok());
+  for (const auto& u : page->items) ASSERT_TRUE(tags_->TagUser(u.id, vip, actor_).ok());
   ASSERT_TRUE(dir_->Erase(page->items[0].id, actor_).ok());
   ASSERT_TRUE(segments_->Rebuild().ok());
   EXPECT_EQ(segments_->Info().users, 2u);
@@ -530,10 +537,8 @@ TEST_P(SegmentsTest, RandomChangesUpdateLikeAFullBuild) {
   };
   for (int i = 0; i < 30; ++i) add_user();
   for (int i = 0; i < 40; ++i) add_order();
-  auto group = tags_->CreateGroup("运营", "", actor_);
-  ASSERT_TRUE(group.ok());
-  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
-  ASSERT_TRUE(vip.ok());
+  const int64_t vip = CreateVip();
+  ASSERT_NE(vip, 0);
   auto id_of = [&](const std::string& external) -> int64_t {
     profiles::UserQuery q;
     q.q = external;
@@ -599,8 +604,8 @@ TEST_P(SegmentsTest, RandomChangesUpdateLikeAFullBuild) {
         }
         case 6: {
           const int64_t user = id_of(live_user());
-          ASSERT_TRUE((pick(2) == 0 ? tags_->TagUser(user, vip->id, actor_)
-                                    : tags_->UntagUser(user, vip->id, actor_))
+          ASSERT_TRUE((pick(2) == 0 ? tags_->TagUser(user, vip, actor_)
+                                    : tags_->UntagUser(user, vip, actor_))
                           .ok());
           break;
         }
@@ -675,10 +680,8 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   EXPECT_EQ(s.Info().updates, 1u);
   EXPECT_EQ(s.Info().changed_users, 1u);
 
-  auto group = tags_->CreateGroup("运营", "", actor_);
-  ASSERT_TRUE(group.ok());
-  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
-  ASSERT_TRUE(vip.ok());
+  const int64_t vip = CreateVip();
+  ASSERT_NE(vip, 0);
   profiles::UserQuery q;
   auto page = dir_->List(q);
   ASSERT_TRUE(page.ok());
@@ -686,7 +689,7 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   EXPECT_EQ(s.Info().updates, 0u);
   EXPECT_EQ(s.Info().generation, 4u);
   clock_.Advance(std::chrono::seconds(1));  // later update times
-  ASSERT_TRUE(tags_->TagUser(page->items[0].id, vip->id, actor_).ok());
+  ASSERT_TRUE(tags_->TagUser(page->items[0].id, vip, actor_).ok());
   ASSERT_TRUE(s.Update().ok());  // a tagged user: read again
   EXPECT_EQ(s.Info().updates, 1u);
   EXPECT_EQ(s.Info().generation, 5u);
@@ -694,7 +697,7 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(s.Count(*f, std::nullopt)->count, 1u);
   clock_.Advance(std::chrono::seconds(1));
-  ASSERT_TRUE(tags_->UntagUser(page->items[0].id, vip->id, actor_).ok());
+  ASSERT_TRUE(tags_->UntagUser(page->items[0].id, vip, actor_).ok());
   ASSERT_TRUE(s.Update().ok());
   EXPECT_EQ(s.Info().updates, 2u);
   EXPECT_EQ(s.Count(*f, std::nullopt)->count, 0u);
@@ -715,11 +718,9 @@ TEST_P(SegmentsTest, UpdatesBuildInFullWhenDue) {
 // edit committed after that count brings another full build.
 TEST_P(SegmentsTest, ATagEditCommittedAfterAFullBuildReadItsMarksBuildsAgain) {
   Ingest(profiles::UserFromJson, kUsers, &profiles::Ingest::Users);
-  auto group = tags_->CreateGroup("运营", "", actor_);
-  ASSERT_TRUE(group.ok());
-  auto vip = tags_->CreateTag(group->id, "vip", "", actor_);
-  ASSERT_TRUE(vip.ok());
-  ASSERT_TRUE(tags_->TagUser(Ids()["u-1"], vip->id, actor_).ok());
+  const int64_t vip = CreateVip();
+  ASSERT_NE(vip, 0);
+  ASSERT_TRUE(tags_->TagUser(Ids()["u-1"], vip, actor_).ok());
   SegmentsOptions o;
   o.straggler_window = std::chrono::seconds(1);
   Segments s(t_->db(), clock_, tz_, o);
@@ -746,7 +747,7 @@ TEST_P(SegmentsTest, ATagEditCommittedAfterAFullBuildReadItsMarksBuildsAgain) {
   edit(later, "user.update", "user");
   ASSERT_TRUE(s.Rebuild().ok());  // reads `later` as its audit mark
   const uint64_t built = s.Info().generation;
-  Sql("UPDATE tags SET name = 'gold' WHERE id = ?", {vip->id});
+  Sql("UPDATE tags SET name = 'gold' WHERE id = ?", {vip});
   edit(later - 1, "tag.update", "tag");
   ASSERT_TRUE(s.Update().ok());
   EXPECT_GT(s.Info().generation, built);
@@ -755,7 +756,7 @@ TEST_P(SegmentsTest, ATagEditCommittedAfterAFullBuildReadItsMarksBuildsAgain) {
   ASSERT_TRUE(s.Update().ok());  // that build counted the rename before it read the tags
   EXPECT_EQ(s.Info().generation, rebuilt);
   // An edit numbered before the one that brought that build commits only now.
-  Sql("UPDATE tags SET name = 'platinum' WHERE id = ?", {vip->id});
+  Sql("UPDATE tags SET name = 'platinum' WHERE id = ?", {vip});
   edit(later - 2, "tag.update", "tag");
   ASSERT_TRUE(s.Update().ok());
   EXPECT_GT(s.Info().generation, rebuilt);
