@@ -179,6 +179,8 @@ int Main(int argc, char** argv) {
     queries = {{"P1", base},
                {"P2", base + " and recency <= 30"},
                {"P3", base + " and recency <= 30 and orders(90d) >= 3"},
+               // The users Q1's bounds on orders and spend leave for the exact tests.
+               {"P8", base + " and recency <= 30 and orders >= 3 and spend >= 500"},
                {"P4", "recency <= 30"},
                {"P5", "has_tag(\"member\") and recency <= 30"},
                // Order conditions over everyone: only their bounds narrow them.
