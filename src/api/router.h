@@ -16,6 +16,12 @@
 namespace shopcrm::api {
 
 using Handler = std::function<core::Result<Response>(Request&)>;
+// The answer to a submitted request; called once, perhaps from another thread.
+using Later = std::function<void(core::Result<Response>)>;
+// A handler that hands its work to another thread and returns at once; the
+// work answers through `later` when it is done. It must not block: the
+// server may run it on its event loop (api/internal/http_server.h).
+using Submit = std::function<void(Request&, Later later)>;
 
 enum class Access {
   kPublic,         // no credentials (health, login, static files)
@@ -29,6 +35,7 @@ struct Route {
   Access access = Access::kAuthenticated;
   identity::Permission permission = identity::Permission::kRead;
   Handler handler;
+  Submit submit = nullptr;  // when set, used instead of `handler`
 };
 
 struct RouteMatch {

@@ -110,6 +110,18 @@ core::Status ApiKeys::Revoke(int64_t id, const audit::Actor& actor) {
   return status;
 }
 
+std::optional<Principal> ApiKeys::RememberedHash(const std::string& hash,
+                                                 std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end() || it->second.until <= now) return std::nullopt;
+  return it->second.principal;
+}
+
+std::optional<Principal> ApiKeys::Remembered(std::string_view secret) {
+  return RememberedHash(internal::Sha256Hex(secret), std::chrono::steady_clock::now());
+}
+
 core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
   auto invalid = [] {
     return core::Error(core::ErrorCode::kUnauthenticated, "invalid_api_key",
@@ -121,11 +133,7 @@ core::Result<Principal> ApiKeys::Authenticate(std::string_view secret) {
   }
   const std::string hash = internal::Sha256Hex(secret);
   const auto steady_now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(cache_mu_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end() && it->second.until > steady_now) return it->second.principal;
-  }
+  if (auto p = RememberedHash(hash, steady_now)) return *p;
   std::optional<ApiKey> key;
   SHOPCRM_RETURN_IF_ERROR(db_.WithSession([&](store::Session& s) -> core::Status {
     SHOPCRM_ASSIGN_OR_RETURN(store::Rows rows, s.Query("SELECT " + std::string(kColumns) +

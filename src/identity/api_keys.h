@@ -66,6 +66,9 @@ class ApiKeys final {
   // revoked here stops working at once, one revoked by another server within
   // that time.
   core::Result<Principal> Authenticate(std::string_view secret);
+  // The principal when the secret is remembered (see above); never touches
+  // the database, so it suits threads that must not block.
+  std::optional<Principal> Remembered(std::string_view secret);
 
   static constexpr std::chrono::milliseconds kAuthCacheTtl{1000};
 
@@ -82,6 +85,8 @@ class ApiKeys final {
     Principal principal;
     std::chrono::steady_clock::time_point until;
   };
+  std::optional<Principal> RememberedHash(const std::string& hash,
+                                          std::chrono::steady_clock::time_point now);
   std::mutex cache_mu_;
   std::unordered_map<std::string, Cached> cache_;  // by secret hash
 };

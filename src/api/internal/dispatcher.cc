@@ -41,7 +41,7 @@ std::string NewRequestId() {
   return id;
 }
 
-core::Status Dispatcher::Authenticate(Request& req) const {
+core::Status Dispatcher::Authenticate(Request& req, bool may_block, bool& blocked) const {
   const std::string& auth = req.Header("authorization");
   if (!auth.empty()) {
     // The scheme name is case-insensitive (RFC 9110 §11.1).
@@ -53,7 +53,16 @@ core::Status Dispatcher::Authenticate(Request& req) const {
       return core::Error(core::ErrorCode::kUnauthenticated, "invalid_authorization",
                          "the Authorization header must be 'Bearer <api key>'");
     }
+    if (!may_block) {
+      req.principal = services_.api_keys.Remembered(std::string_view(auth).substr(7));
+      blocked = !req.principal;
+      return core::Status::Ok();
+    }
     SHOPCRM_ASSIGN_OR_RETURN(req.principal, services_.api_keys.Authenticate(auth.substr(7)));
+    return core::Status::Ok();
+  }
+  if (!may_block) {
+    blocked = true;  // console sessions are looked up in the database
     return core::Status::Ok();
   }
   const std::string token = req.Cookie("shopcrm_session");
@@ -91,8 +100,7 @@ core::Status Dispatcher::AuthenticateMember(Request& req) const {
   return core::Status::Ok();
 }
 
-void Dispatcher::AddCors(const Request& req, Response& res) const {
-  const std::string& origin = req.Header("origin");
+void Dispatcher::AddCors(const std::string& origin, Response& res) const {
   if (origin.empty()) return;
   const auto& allowed = options_.cors_allowed_origins;
   if (std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) return;
@@ -101,9 +109,12 @@ void Dispatcher::AddCors(const Request& req, Response& res) const {
   res.headers.emplace_back("Vary", "Origin");
 }
 
-core::Result<Response> Dispatcher::Route(Request& req, std::string& route_label) const {
+Dispatcher::Outcome Dispatcher::Run(Request& req, bool may_block, std::string& route_label,
+                                    core::Result<Response>& answer,
+                                    const std::function<Later()>& make_later) const {
   RouteMatch match = router_.Match(req.method, req.path);
-  if (match.route == nullptr) {
+  if (match.route == nullptr || (!may_block && !match.route->submit)) {
+    if (!may_block) return Outcome::kNotHere;
     route_label = "unmatched";
     if (req.method == "OPTIONS" && match.path_exists && !options_.cors_allowed_origins.empty()) {
       Response r = NoContent();
@@ -112,68 +123,118 @@ core::Result<Response> Dispatcher::Route(Request& req, std::string& route_label)
           "Access-Control-Allow-Headers",
           "Authorization, Content-Type, X-CSRF-Token, X-Request-Id, Idempotency-Key");
       r.headers.emplace_back("Access-Control-Max-Age", "600");
-      return r;
+      answer = std::move(r);
+    } else if (match.path_exists) {
+      answer = core::Error(core::ErrorCode::kMethodNotAllowed, "method_not_allowed",
+                           req.method + " is not allowed on " + req.path);
+    } else {
+      answer = core::NotFound("route_not_found", "no route for " + req.method + " " + req.path);
     }
-    if (match.path_exists) {
-      return core::Error(core::ErrorCode::kMethodNotAllowed, "method_not_allowed",
-                         req.method + " is not allowed on " + req.path);
-    }
-    return core::NotFound("route_not_found", "no route for " + req.method + " " + req.path);
+    return Outcome::kAnswered;
   }
-  route_label = match.route->pattern;
-  req.route = match.route->pattern;
+  const api::Route& route = *match.route;
+  route_label = route.pattern;
+  if (route.access == Access::kMember) {
+    if (!may_block) return Outcome::kNotHere;
+    if (auto st = AuthenticateMember(req); !st.ok()) {
+      answer = std::move(st).error();
+      return Outcome::kAnswered;
+    }
+  } else if (route.access == Access::kAuthenticated) {
+    bool blocked = false;
+    auto st = Authenticate(req, may_block, blocked);
+    if (blocked) return Outcome::kNotHere;
+    if (!st.ok()) {
+      answer = std::move(st).error();
+      return Outcome::kAnswered;
+    }
+    if (!identity::Allows(req.principal->role, route.permission)) {
+      answer = core::Error(core::ErrorCode::kPermissionDenied, "insufficient_role",
+                           "role '" + std::string(identity::RoleName(req.principal->role)) +
+                               "' may not " + req.method + " " + route.pattern);
+      return Outcome::kAnswered;
+    }
+  }
+  req.route = route.pattern;
   req.path_params = std::move(match.params);
-  if (match.route->access == Access::kMember) {
-    SHOPCRM_RETURN_IF_ERROR(AuthenticateMember(req));
-  } else if (match.route->access == Access::kAuthenticated) {
-    SHOPCRM_RETURN_IF_ERROR(Authenticate(req));
-    if (!identity::Allows(req.principal->role, match.route->permission)) {
-      return core::Error(core::ErrorCode::kPermissionDenied, "insufficient_role",
-                         "role '" + std::string(identity::RoleName(req.principal->role)) +
-                             "' may not " + req.method + " " + match.route->pattern);
-    }
+  if (route.submit) {
+    route.submit(req, make_later());
+    return Outcome::kSubmitted;
   }
-  return match.route->handler(req);
+  answer = route.handler(req);
+  return Outcome::kAnswered;
 }
 
-Response Dispatcher::Handle(Request& req) const {
-  const auto start = std::chrono::steady_clock::now();
-  const std::string& incoming = req.Header("x-request-id");
-  req.request_id = ValidRequestId(incoming) ? incoming : NewRequestId();
-  core::log::ScopedRequestId scoped(req.request_id);
-
-  std::string route_label;
+void Dispatcher::Finish(Exchange& ex, core::Result<Response> result) const {
+  core::log::ScopedRequestId scoped(ex.request_id);
   Response res;
-  try {
-    auto result = Route(req, route_label);
-    if (result.ok()) {
-      res = std::move(result).value();
-    } else {
-      const core::Error& e = result.error();
-      if (e.code() == core::ErrorCode::kInternal || e.code() == core::ErrorCode::kUnavailable) {
-        core::log::Error("request failed", {{"error", e.ToString()}});
-      }
-      res = ProblemResponse(e, req.path, req.request_id);
+  if (result.ok()) {
+    res = std::move(result).value();
+  } else {
+    const core::Error& e = result.error();
+    if (e.code() == core::ErrorCode::kInternal || e.code() == core::ErrorCode::kUnavailable) {
+      core::log::Error("request failed", {{"error", e.ToString()}});
     }
-  } catch (const std::exception& ex) {
-    core::log::Error("unhandled exception", {{"what", ex.what()}, {"path", req.path}});
-    res = ProblemResponse(core::Internal(ex.what()), req.path, req.request_id);
+    res = ProblemResponse(e, ex.path, ex.request_id);
   }
-  res.headers.emplace_back("X-Request-Id", req.request_id);
-  AddCors(req, res);
+  res.headers.emplace_back("X-Request-Id", ex.request_id);
+  AddCors(ex.origin, res);
 
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  services_.metrics.Observe(req.method, route_label, res.status, elapsed);
+  const auto elapsed = std::chrono::steady_clock::now() - ex.start;
+  services_.metrics.Observe(ex.method, ex.route_label, res.status, elapsed);
   core::log::Info(
       "request",
-      {{"method", req.method},
-       {"path", req.path},
-       {"route", route_label},
+      {{"method", ex.method},
+       {"path", ex.path},
+       {"route", ex.route_label},
        {"status", res.status},
        {"duration_us", static_cast<int64_t>(
                            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
-       {"ip", req.remote_ip}});
-  return res;
+       {"ip", ex.remote_ip}});
+  ex.done(std::move(res));
+}
+
+bool Dispatcher::Dispatch(Request& req, bool may_block, Done& done) const {
+  auto ex = std::make_shared<Exchange>();
+  ex->start = std::chrono::steady_clock::now();
+  const std::string& incoming = req.Header("x-request-id");
+  req.request_id = ValidRequestId(incoming) ? incoming : NewRequestId();
+  core::log::ScopedRequestId scoped(req.request_id);
+  ex->method = req.method;
+  ex->path = req.path;
+  ex->request_id = req.request_id;
+  ex->origin = req.Header("origin");
+  ex->remote_ip = req.remote_ip;
+
+  bool taken = false;  // `done` moved into `ex`
+  auto take = [&] {
+    if (!taken) ex->done = std::move(done);
+    taken = true;
+  };
+  core::Result<Response> answer = Response{};
+  Outcome outcome = Outcome::kAnswered;
+  try {
+    outcome = Run(req, may_block, ex->route_label, answer, [&]() -> Later {
+      take();
+      return [this, ex](core::Result<Response> r) { Finish(*ex, std::move(r)); };
+    });
+  } catch (const std::exception& e) {
+    core::log::Error("unhandled exception", {{"what", e.what()}, {"path", req.path}});
+    answer = core::Internal(e.what());
+    outcome = Outcome::kAnswered;
+  }
+  if (outcome == Outcome::kNotHere) return false;
+  if (outcome == Outcome::kAnswered) {
+    take();
+    Finish(*ex, std::move(answer));
+  }
+  return true;
+}
+
+void Dispatcher::Handle(Request& req, Done done) const { Dispatch(req, true, done); }
+
+bool Dispatcher::HandleWithoutBlocking(Request& req, Done& done) const {
+  return Dispatch(req, false, done);
 }
 
 }  // namespace shopcrm::api::internal
