@@ -3,6 +3,8 @@
 // every service behind a real ApiServer on 127.0.0.1 with an admin API key.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -138,6 +140,20 @@ inline void AddUsers(store::Database& db, int64_t n) {
   InsertRows(
       db, n, "INSERT INTO users (id, external_id, created_at, updated_at) VALUES ",
       [](int64_t j) { return "(" + std::to_string(j) + ",'b-" + std::to_string(j) + "',0,0)"; });
+}
+
+// Puts the setup's writes on disk before a measurement, so that their
+// write-back does not stall the first commits measured: the log is copied
+// into the database (SQLite; its file keeps its size, as on a running
+// server) and every dirty page is written.
+inline void Settle(store::Database& db) {
+  if (db.backend() == store::Backend::kSqlite) {
+    auto st = db.WithSession([](store::Session& s) -> core::Status {
+      return s.Query("PRAGMA wal_checkpoint(RESTART)").status();
+    });
+    if (!st.ok()) Die(st.error().ToString());
+  }
+  ::sync();
 }
 
 // The first column of the first row of `sql`.

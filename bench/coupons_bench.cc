@@ -3,10 +3,11 @@
 //
 //   shopcrm_coupons_bench flash-sale [--db PATH|postgresql://…] [--synchronous full|normal]
 //       [--users 200000] [--stock 10000] [--rate 20000] [--duration 10] [--connections 64]
-//       [--group-commit 1] [--writers 1]
+//       [--group-commit 1] [--writers 1] [--timeline N]
 //     One template (stock, one per user); claims for distinct users at a fixed
 //     rate. Prints the answered rate, latency percentiles from the due time,
 //     the status counts, and checks that exactly min(stock, claims) coupons exist.
+//     --timeline N adds latency percentiles per N requests, in due order.
 //
 //   shopcrm_coupons_bench evaluate [--db …] [--users 2000] [--wallet 20] [--items 10]
 //       [--rate 5000] [--duration 10] [--connections 32]
@@ -64,6 +65,7 @@ int FlashSale(const Flags& f) {
   auto t = server.templates().Create(spec, {"cli", "", "bench", ""});
   if (!t.ok()) Die(t.error().ToString());
   const std::string tmpl = std::to_string(t->id);
+  bench::Settle(server.db());
 
   std::vector<int64_t> order(static_cast<size_t>(users));
   std::iota(order.begin(), order.end(), 1);
@@ -74,6 +76,9 @@ int FlashSale(const Flags& f) {
   load.rate = f.Double("rate", 20000);
   load.duration_s = f.Double("duration", 10);
   const std::string secret = server.secret();
+  // The flash sale starts on a running server: the mall's key is remembered.
+  load.warm_up = "GET /api/v1/coupon-templates/" + tmpl +
+                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + secret + "\r\n\r\n";
   load.request = [&](uint64_t i) {
     const int64_t user = order[i % order.size()];
     return bench::JsonPost("/api/v1/coupons/claim", secret,
@@ -84,6 +89,9 @@ int FlashSale(const Flags& f) {
   std::cout << "flash sale ("
             << (o.coupons.group_commit ? "group commit" : "one transaction per claim") << ", "
             << store::BackendName(server.db().backend()) << "): " << r.Summary() << "\n";
+  if (const int64_t window = f.Int("timeline", 0); window > 0) {
+    std::cout << r.Timeline(static_cast<uint64_t>(window));
+  }
   const int64_t issued = CountOf(server.db(), "SELECT issued FROM coupon_templates");
   const int64_t coupons = CountOf(server.db(), "SELECT COUNT(*) FROM coupons");
   const int64_t holders = CountOf(server.db(), "SELECT COUNT(DISTINCT user_id) FROM coupons");

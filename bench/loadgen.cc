@@ -52,8 +52,7 @@ size_t ParseResponse(const std::string& in, int& status, std::string& body) {
 
 // One GET /healthz round trip on a fresh blocking socket: the server has
 // accepted the connection and serves it before the clock starts.
-void WarmUp(int fd) {
-  const std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+void WarmUp(int fd, const std::string& req) {
   if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size()))
     throw std::runtime_error("warm-up write");
   std::string in;
@@ -70,7 +69,7 @@ void WarmUp(int fd) {
 // A connected socket, then made non-blocking (connecting in the background
 // would count a slow handshake against the first request). A warmed socket
 // has served one request first.
-int Connect(int port, bool warm) {
+int Connect(int port, const std::string* warm_up) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket");
   int one = 1;
@@ -83,7 +82,7 @@ int Connect(int port, bool warm) {
     close(fd);
     throw std::runtime_error("connect");
   }
-  if (warm) WarmUp(fd);
+  if (warm_up != nullptr) WarmUp(fd, *warm_up);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   return fd;
 }
@@ -113,6 +112,31 @@ std::string LoadResult::Summary() const {
   return s.str();
 }
 
+std::string LoadResult::Timeline(uint64_t window) const {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(2);
+  std::vector<int64_t> v;
+  auto flush = [&](uint64_t first) {
+    if (v.empty()) return;
+    std::sort(v.begin(), v.end());
+    s << "requests " << first << "+: p50 " << static_cast<double>(v[v.size() / 2]) / 1000
+      << " ms, p99 " << static_cast<double>(v[v.size() * 99 / 100]) / 1000 << " ms, max "
+      << static_cast<double>(v.back()) / 1000 << " ms\n";
+    v.clear();
+  };
+  uint64_t first = 0;
+  for (const auto& [i, us] : by_request_us) {
+    if (i >= first + window) {
+      flush(first);
+      first = i / window * window;
+    }
+    v.push_back(us);
+  }
+  flush(first);
+  return s.str();
+}
+
 std::string JsonPost(const std::string& path, const std::string& bearer, const std::string& body,
                      const std::string& extra_headers) {
   return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + bearer +
@@ -128,7 +152,7 @@ LoadResult RunOpenLoop(const LoadSpec& spec) {
   // the run is not (its first request pays for the handshake).
   auto open = [&](size_t k, bool warm) {
     conns[k] = Conn{};
-    conns[k].fd = Connect(spec.port, warm);
+    conns[k].fd = Connect(spec.port, warm ? &spec.warm_up : nullptr);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = k;
@@ -254,6 +278,7 @@ LoadResult RunOpenLoop(const LoadSpec& spec) {
         const auto t = Clock::now();
         result.latencies_us.push_back(
             std::chrono::duration_cast<std::chrono::microseconds>(t - c.due).count());
+        result.by_request_us.emplace(c.request, result.latencies_us.back());
         ++result.completed;
         ++result.statuses[status];
         last_answer = t;

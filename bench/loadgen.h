@@ -5,8 +5,8 @@
 // ("coordinated omission"). One thread, epoll, keep-alive connections with one
 // request in flight each; requests due while every connection is busy wait
 // in a queue and their wait counts. Each connection first serves one
-// GET /healthz, before the clock starts, so the run measures requests rather
-// than handshakes.
+// request (GET /healthz unless told), before the clock starts, so the run
+// measures requests rather than handshakes.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,8 @@ struct LoadSpec {
   double rate = 1000;  // requests per second
   double duration_s = 10;
   double timeout_s = 30;  // give up on stragglers this long after the last send
+  // Each connection's first request, before the clock starts.
+  std::string warm_up = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   // The whole request (request line, headers with Content-Length, body) for request i.
   std::function<std::string(uint64_t i)> request;
   // Called with request i's status and body, on the generator thread.
@@ -37,9 +39,13 @@ struct LoadResult {
   std::map<std::string, uint64_t> failures;  // why: hangup, write, closed, timeout
   std::vector<int64_t> latencies_us;         // of completed requests, from due time to answer
   double elapsed_s = 0;                      // first due time to last answer
+  // Each completed request's latency in microseconds, by request number.
+  std::map<uint64_t, int64_t> by_request_us;
 
   double Percentile(double p) const;  // microseconds; sorts a copy
   std::string Summary() const;        // one line: rate, p50/p90/p99/p99.9/max, statuses
+  // Lines of p50/p99/max latency per window of `window` requests (by due order).
+  std::string Timeline(uint64_t window) const;
 };
 
 LoadResult RunOpenLoop(const LoadSpec& spec);

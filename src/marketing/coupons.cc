@@ -1,5 +1,8 @@
 #include "marketing/coupons.h"
 
+#include <future>
+#include <memory>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -198,25 +201,44 @@ Coupons::Coupons(store::Database& db, const core::Clock& clock, core::IdGenerato
 
 Coupons::~Coupons() = default;
 
-core::Result<store::Answer> Coupons::RunOnce(
-    const store::IdempotencyKey& key, bool shareable,
-    const std::function<core::Result<std::string>(Session&, core::Instant)>& work) {
+namespace {
+
+// Waits for an answer that `start` hands to the callback it is given.
+core::Result<store::Answer> Await(const std::function<void(Coupons::Answered)>& start) {
+  auto answer = std::make_shared<std::promise<core::Result<store::Answer>>>();
+  auto result = answer->get_future();
+  start([answer](core::Result<store::Answer> a) { answer->set_value(std::move(a)); });
+  return result.get();
+}
+
+}  // namespace
+
+core::Result<store::Answer> Coupons::RunOnce(const store::IdempotencyKey& key, bool shareable,
+                                             const Work& work) {
   if (!shareable || !group_) {
     const core::Instant now = clock_.Now();
     return store::TransactOnce(db_, key, core::ToUnixMicros(now),
                                [&](Session& s) { return work(s, now); });
   }
-  // The caller waits for the batch, so the captured references stay valid.
-  bool replayed = false;
-  auto body = group_->Run([&](Session& s) -> core::Result<std::string> {
-    const core::Instant now = clock_.Now();
-    SHOPCRM_ASSIGN_OR_RETURN(auto a, store::AnswerOnce(s, key, core::ToUnixMicros(now),
-                                                       [&](Session& ss) { return work(ss, now); }));
-    replayed = a.replayed;
-    return std::move(a.body);
-  });
-  if (!body.ok()) return std::move(body).error();
-  return store::Answer{std::move(body).value(), replayed};
+  return Await([&](Answered done) { SubmitOnce(key, work, std::move(done)); });
+}
+
+void Coupons::SubmitOnce(store::IdempotencyKey key, Work work, Answered done) {
+  auto replayed = std::make_shared<bool>(false);
+  group_->Submit(
+      [this, key = std::move(key), work = std::move(work),
+       replayed](Session& s) -> core::Result<std::string> {
+        const core::Instant now = clock_.Now();
+        SHOPCRM_ASSIGN_OR_RETURN(auto a,
+                                 store::AnswerOnce(s, key, core::ToUnixMicros(now),
+                                                   [&](Session& ss) { return work(ss, now); }));
+        *replayed = a.replayed;
+        return std::move(a.body);
+      },
+      [replayed, done = std::move(done)](core::Result<std::string> body) {
+        if (!body.ok()) return done(std::move(body).error());
+        done(store::Answer{std::move(body).value(), *replayed});
+      });
 }
 
 core::Status Coupons::RecordRefusal(Session& s, const IssueRequest& r, std::string_view reason,
@@ -421,19 +443,40 @@ core::Result<Coupon> Coupons::IssueIn(Session& s, const IssueRequest& r, core::I
   return c;
 }
 
+void Coupons::IssueLater(IssueRequest r, store::IdempotencyKey key, Render<Coupon> render,
+                         Answered done) {
+  // Without a key nothing is stored, so the answer is rendered after the
+  // commit, on the committer's flushing thread, rather than by the writer.
+  const bool keyed = !key.key.empty();
+  auto made = std::make_shared<std::optional<Coupon>>();
+  Work work = [this, r = std::move(r), keyed, render, made](
+                  Session& s, core::Instant now) -> core::Result<std::string> {
+    made->reset();  // the whole transaction may run again
+    SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, now));
+    if (keyed) return render(c);
+    *made = std::move(c);
+    return std::string();
+  };
+  SubmitOnce(std::move(key), std::move(work),
+             [made, render, done = std::move(done)](core::Result<store::Answer> answer) {
+               if (answer.ok() && *made) answer->body = render(**made);
+               done(std::move(answer));
+             });
+}
+
 core::Result<store::Answer> Coupons::Issue(const IssueRequest& r, const store::IdempotencyKey& key,
                                            const Render<Coupon>& render) {
+  if (r.source != Source::kCrm && group_) {
+    return Await([&](Answered done) { IssueLater(r, key, render, std::move(done)); });
+  }
   const core::Instant now = clock_.Now();
-  // Without a key nothing is stored, so the answer is rendered by the caller's
-  // thread after the commit rather than by the shared writer.
   std::optional<Coupon> made;
-  auto answer = RunOnce(key, r.source != Source::kCrm,
-                        [&](Session& s, core::Instant at) -> core::Result<std::string> {
-                          SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, at));
-                          if (!key.key.empty()) return render(c);
-                          made = std::move(c);
-                          return std::string();
-                        });
+  auto answer = RunOnce(key, false, [&](Session& s, core::Instant at) -> core::Result<std::string> {
+    SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, at));
+    if (!key.key.empty()) return render(c);
+    made = std::move(c);
+    return std::string();
+  });
   if (answer.ok() && made) answer->body = render(*made);
   if (!answer.ok() && answer.error().reason() == "grant_refused") {
     // The refusal is recorded even though the grant rolled back.

@@ -121,6 +121,13 @@ class Coupons final {
   // redemption puts one coupon in the wallet.
   core::Result<store::Answer> Issue(const IssueRequest& r, const store::IdempotencyKey& key,
                                     const Render<Coupon>& render);
+  // Whether claims can be submitted without waiting (IssueLater): group commit is on.
+  bool submits() const { return group_ != nullptr; }
+  using Answered = std::function<void(core::Result<store::Answer>)>;
+  // Issue for a caller that must not wait; needs submits() and a source other
+  // than crm. `done` gets the answer on the group committer's thread once
+  // the shared transaction is durable, and must not block.
+  void IssueLater(IssueRequest r, store::IdempotencyKey key, Render<Coupon> render, Answered done);
   // Redeems one code of a code batch for `user_id` (each code once).
   core::Result<store::Answer> RedeemCode(std::string_view code, int64_t user_id,
                                          std::string_view channel, const store::IdempotencyKey& key,
@@ -175,9 +182,11 @@ class Coupons final {
  private:
   // Runs `work` once per idempotency key: in a shared transaction when group
   // commit is on, else in its own.
-  core::Result<store::Answer> RunOnce(
-      const store::IdempotencyKey& key, bool shareable,
-      const std::function<core::Result<std::string>(store::Session&, core::Instant)>& work);
+  using Work = std::function<core::Result<std::string>(store::Session&, core::Instant)>;
+  core::Result<store::Answer> RunOnce(const store::IdempotencyKey& key, bool shareable,
+                                      const Work& work);
+  // RunOnce's shared transaction, without waiting: `done` gets the answer.
+  void SubmitOnce(store::IdempotencyKey key, Work work, Answered done);
   core::Result<OrderCoupons> OrderStep(store::Session& s, std::string_view order_id,
                                        std::string_view step);
 

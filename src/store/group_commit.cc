@@ -1,5 +1,9 @@
 #include "store/group_commit.h"
 
+#include <pthread.h>
+
+#include <future>
+#include <memory>
 #include <optional>
 
 #include "core/log.h"
@@ -17,9 +21,15 @@ GroupCommitter::GroupCommitter(Database& db, GroupCommitOptions options)
     : db_(db), options_(options) {
   writers_running_ = std::max(1, options_.writers);
   for (int i = 0; i < writers_running_; ++i) {
-    writers_.emplace_back([this] { WriterLoop(); });
+    writers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "commit-writer");
+      WriterLoop();
+    });
   }
-  syncer_ = std::thread([this] { SyncLoop(); });
+  syncer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "commit-flush");
+    SyncLoop();
+  });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -33,14 +43,26 @@ GroupCommitter::~GroupCommitter() {
 }
 
 core::Result<std::string> GroupCommitter::Run(Op op) {
-  Pending p{std::move(op), {}};
-  auto result = p.done.get_future();
+  auto done = std::make_shared<std::promise<core::Result<std::string>>>();
+  auto result = done->get_future();
+  Submit(std::move(op), [done](core::Result<std::string> r) { done->set_value(std::move(r)); });
+  return result.get();
+}
+
+void GroupCommitter::Submit(Op op, Done done) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(p));
+    queue_.push_back({std::move(op), std::move(done)});
   }
   cv_.notify_one();
-  return result.get();
+}
+
+void GroupCommitter::Answer(Pending& p, core::Result<std::string> result) {
+  try {
+    p.done(std::move(result));
+  } catch (const std::exception& e) {
+    core::log::Error("group commit answer failed", {{"error", e.what()}});
+  }
 }
 
 void GroupCommitter::WriterLoop() {
@@ -66,7 +88,7 @@ void GroupCommitter::WriterLoop() {
     }
     if (!results.ok()) {
       // Nothing of this batch committed: answer at once.
-      for (auto& p : batch) p.done.set_value(results.error());
+      for (auto& p : batch) Answer(p, results.error());
       continue;
     }
     {
@@ -101,8 +123,8 @@ void GroupCommitter::SyncLoop() {
     }
     for (auto& c : ready) {
       for (size_t i = 0; i < c.batch.size(); ++i) {
-        c.batch[i].done.set_value(synced.ok() ? std::move(c.results[i])
-                                              : core::Result<std::string>(synced.error()));
+        Answer(c.batch[i],
+               synced.ok() ? std::move(c.results[i]) : core::Result<std::string>(synced.error()));
       }
     }
   }

@@ -18,7 +18,6 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -37,6 +36,7 @@ struct GroupCommitOptions {
 class GroupCommitter final {
  public:
   using Op = std::function<core::Result<std::string>(Session&)>;
+  using Done = std::function<void(core::Result<std::string>)>;
 
   GroupCommitter(Database& db, GroupCommitOptions options);
   ~GroupCommitter();
@@ -46,12 +46,17 @@ class GroupCommitter final {
   // Runs `op` in the next batch; returns its result once the batch committed,
   // or the commit's error (every operation of a failed batch gets it).
   core::Result<std::string> Run(Op op);
+  // The same without waiting: `done` gets the result on the flushing thread
+  // once the batch is durable (on the writer, when the batch failed). `done`
+  // must not block: every later answer waits behind it.
+  void Submit(Op op, Done done);
 
  private:
   struct Pending {
     Op op;
-    std::promise<core::Result<std::string>> done;
+    Done done;
   };
+  static void Answer(Pending& p, core::Result<std::string> result);
   using Results = std::vector<core::Result<std::string>>;
   struct Committed {
     std::vector<Pending> batch;

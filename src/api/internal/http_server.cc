@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -629,7 +630,13 @@ core::Status HttpServer::Run() {
   Impl& s = *impl_;
   if (s.epoll_fd < 0) return core::Unavailable("listen_failed", "Run before a successful Bind");
   std::vector<std::thread> workers;
-  for (int i = 0; i < std::max(1, s.options.threads); ++i) workers.emplace_back([&s] { s.Work(); });
+  for (int i = 0; i < std::max(1, s.options.threads); ++i) {
+    workers.emplace_back([&s] {
+      pthread_setname_np(pthread_self(), "http-worker");
+      s.Work();
+    });
+  }
+  pthread_setname_np(pthread_self(), "http-loop");
   s.Loop();
   ::epoll_ctl(s.epoll_fd, EPOLL_CTL_DEL, s.listen_fd, nullptr);
   ::close(s.listen_fd);

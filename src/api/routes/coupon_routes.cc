@@ -11,6 +11,12 @@
 namespace shopcrm::api {
 namespace {
 
+// A claim or grant as its request reads.
+struct IssueCall {
+  marketing::IssueRequest request;
+  store::IdempotencyKey key;
+};
+
 core::Status PrefixCart(core::Status st) {
   if (st.ok()) return st;
   std::vector<core::FieldError> fields = st.error().fields();
@@ -114,36 +120,50 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
               }});
 
   // Claim (the mall, for its user), grant (an operator) and code redemption.
+  // With group commit on, a claim is submitted and answered once its shared
+  // transaction is durable, so no thread waits for it.
   for (auto [path, source, permission] :
        {std::tuple{"/api/v1/coupons/claim", marketing::Source::kSelf, Permission::kIntegrate},
         std::tuple{"/api/v1/coupons/grant", marketing::Source::kCrm, Permission::kOperate}}) {
-    router.Add(
-        {"POST", path, Access::kAuthenticated, permission,
-         [&s, &o, cur, source](Request& req) -> core::Result<Response> {
-           SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-           core::JsonObjectReader r(body);
-           auto tmpl = r.RequiredString("template_id", 32);
-           auto user = ReadUserId(r);
-           auto channel = r.OptionalString("channel", 32);
-           std::optional<int64_t> template_id;
-           if (tmpl) {
-             template_id = core::ParseId(*tmpl);
-             if (!template_id) {
-               r.AddError("template_id", "invalid_id", "expected a coupon template id");
-             }
-           }
-           SHOPCRM_RETURN_IF_ERROR(r.Finish());
-           SHOPCRM_ASSIGN_OR_RETURN(
-               auto key, ReadKey(req, source == marketing::Source::kSelf ? "claim" : "grant"));
-           const audit::Actor actor = req.Actor();
-           marketing::IssueRequest issue{*template_id, *user, source, actor.type + ":" + actor.name,
-                                         channel.value_or("")};
-           SHOPCRM_ASSIGN_OR_RETURN(auto answer,
-                                    s.coupons.Issue(issue, key, [cur](const marketing::Coupon& c) {
-                                      return core::DumpJson(CouponJson(c, cur));
-                                    }));
-           return AnswerResponse(201, answer);
-         }});
+    auto read = [&o, source](Request& req) -> core::Result<IssueCall> {
+      SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+      core::JsonObjectReader r(body);
+      auto tmpl = r.RequiredString("template_id", 32);
+      auto user = ReadUserId(r);
+      auto channel = r.OptionalString("channel", 32);
+      std::optional<int64_t> template_id;
+      if (tmpl) {
+        template_id = core::ParseId(*tmpl);
+        if (!template_id) r.AddError("template_id", "invalid_id", "expected a coupon template id");
+      }
+      SHOPCRM_RETURN_IF_ERROR(r.Finish());
+      SHOPCRM_ASSIGN_OR_RETURN(
+          auto key, ReadKey(req, source == marketing::Source::kSelf ? "claim" : "grant"));
+      const audit::Actor actor = req.Actor();
+      return IssueCall{
+          {*template_id, *user, source, actor.type + ":" + actor.name, channel.value_or("")},
+          std::move(key)};
+    };
+    auto render = [cur](const marketing::Coupon& c) { return core::DumpJson(CouponJson(c, cur)); };
+    Route route{"POST", path, Access::kAuthenticated, permission,
+                [&s, read, render](Request& req) -> core::Result<Response> {
+                  SHOPCRM_ASSIGN_OR_RETURN(IssueCall call, read(req));
+                  SHOPCRM_ASSIGN_OR_RETURN(auto answer,
+                                           s.coupons.Issue(call.request, call.key, render));
+                  return AnswerResponse(201, answer);
+                }};
+    if (source == marketing::Source::kSelf && s.coupons.submits()) {
+      route.submit = [&s, read, render](Request& req, Later later) {
+        auto call = read(req);
+        if (!call.ok()) return later(std::move(call).error());
+        s.coupons.IssueLater(std::move(call->request), std::move(call->key), render,
+                             [later = std::move(later)](core::Result<store::Answer> answer) {
+                               if (!answer.ok()) return later(std::move(answer).error());
+                               later(AnswerResponse(201, *answer));
+                             });
+      };
+    }
+    router.Add(std::move(route));
   }
 
   router.Add({"POST", "/api/v1/coupons/redeem-code", Access::kAuthenticated, Permission::kIntegrate,
