@@ -82,10 +82,12 @@ struct ApiServer::Impl {
   // Wraps `reply` to count the request in flight until it is answered.
   internal::Reply Counted(internal::Reply reply) {
     ++in_flight;
+    // The counters first: once the reply is sent, Run may return and this
+    // object go.
     return [this, reply = std::move(reply)](Response r) {
-      reply(std::move(r));
       last_done_ns = std::chrono::steady_clock::now().time_since_epoch().count();
       --in_flight;
+      reply(std::move(r));
     };
   }
 

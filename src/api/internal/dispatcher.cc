@@ -166,6 +166,7 @@ Dispatcher::Outcome Dispatcher::Run(Request& req, bool may_block, std::string& r
 }
 
 void Dispatcher::Finish(Exchange& ex, core::Result<Response> result) const {
+  if (ex.finished.exchange(true)) return;
   core::log::ScopedRequestId scoped(ex.request_id);
   Response res;
   if (result.ok()) {
@@ -225,6 +226,7 @@ bool Dispatcher::Dispatch(Request& req, bool may_block, Done& done) const {
   }
   if (outcome == Outcome::kNotHere) return false;
   if (outcome == Outcome::kAnswered) {
+    // After a submit that threw, this answers unless its work already did.
     take();
     Finish(*ex, std::move(answer));
   }

@@ -3,6 +3,7 @@
 // exceptions, the access log line and the metrics.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -36,6 +37,7 @@ class Dispatcher final {
     std::string method, path, route_label, request_id, origin, remote_ip;
     std::chrono::steady_clock::time_point start;
     Done done;
+    std::atomic<bool> finished{false};  // answered once, whatever goes wrong
   };
   enum class Outcome { kAnswered, kSubmitted, kNotHere };
   bool Dispatch(Request& req, bool may_block, Done& done) const;

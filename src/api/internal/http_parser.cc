@@ -61,24 +61,27 @@ int HexValue(char c) {
 
 enum class Chunked { kNeedMore, kDone, kBad, kTooLarge };
 
-// Decodes a chunked body starting at `pos`; on kDone, `end` is one past it.
-Chunked DecodeChunked(std::string_view in, size_t pos, size_t max_body, std::string& body,
-                      size_t& end) {
-  body.clear();
+// Walks a chunked body starting at `pos` without copying it; on kDone, `end`
+// is one past it and `size` its decoded length. With `body` set, appends the
+// decoded bytes to it.
+Chunked WalkChunked(std::string_view in, size_t pos, size_t max_body, size_t& end, size_t& size,
+                    std::string* body) {
+  size = 0;
   for (;;) {
     const size_t eol = in.find("\r\n", pos);
-    if (eol == std::string_view::npos) return Chunked::kNeedMore;
+    if (eol == std::string_view::npos)
+      return in.size() - pos > 1024 ? Chunked::kBad : Chunked::kNeedMore;
     std::string_view size_line = in.substr(pos, eol - pos);
     size_line = size_line.substr(0, size_line.find(';'));  // chunk extensions are ignored
     size_line = Trim(size_line);
-    uint64_t size = 0;
+    uint64_t chunk = 0;
     const auto [ptr, ec] =
-        std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
+        std::from_chars(size_line.data(), size_line.data() + size_line.size(), chunk, 16);
     if (size_line.empty() || ec != std::errc() || ptr != size_line.data() + size_line.size()) {
       return Chunked::kBad;
     }
     pos = eol + 2;
-    if (size == 0) {
+    if (chunk == 0) {
       // Trailer fields, ignored, up to an empty line.
       for (;;) {
         const size_t line_end = in.find("\r\n", pos);
@@ -91,11 +94,12 @@ Chunked DecodeChunked(std::string_view in, size_t pos, size_t max_body, std::str
         }
       }
     }
-    if (size > max_body || body.size() + size > max_body) return Chunked::kTooLarge;
-    if (in.size() < pos + size + 2) return Chunked::kNeedMore;
-    if (in.substr(pos + size, 2) != "\r\n") return Chunked::kBad;
-    body.append(in.substr(pos, size));
-    pos += size + 2;
+    if (chunk > max_body || size + chunk > max_body) return Chunked::kTooLarge;
+    if (in.size() < pos + chunk + 2) return Chunked::kNeedMore;
+    if (in.substr(pos + chunk, 2) != "\r\n") return Chunked::kBad;
+    if (body != nullptr) body->append(in.substr(pos, chunk));
+    size += chunk;
+    pos += chunk + 2;
   }
 }
 
@@ -151,6 +155,7 @@ ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedReque
   // Empty lines before a request line are ignored (RFC 9112 §2.2).
   size_t start = 0;
   while (buffer.compare(start, 2, "\r\n") == 0) start += 2;
+  if (start > 1024) return Refuse(out, 400);
   const std::string_view in(buffer);
   const size_t line_end = in.find("\r\n", start);
   if (line_end == std::string_view::npos) {
@@ -185,6 +190,8 @@ ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedReque
     if (target != "*") return Refuse(out, 400);
   }
   ParseTarget(target, req);
+  if (req.path.find('\0') != std::string::npos) return Refuse(out, 400);
+  out.http10 = http10;
 
   // Header fields.
   size_t pos = line_end + 2;
@@ -197,8 +204,17 @@ ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedReque
     if (colon == std::string_view::npos || !IsToken(field.substr(0, colon))) {
       return Refuse(out, 400);
     }
-    req.headers.emplace(LowerCase(field.substr(0, colon)),
-                        std::string(Trim(field.substr(colon + 1))));
+    const std::string_view value = Trim(field.substr(colon + 1));
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+      return Refuse(out, 400);
+    }
+    std::string name = LowerCase(field.substr(0, colon));
+    // A second framing header a proxy in front might read differently: refused.
+    if ((name == "content-length" || name == "transfer-encoding") && req.headers.count(name) != 0 &&
+        (name != "content-length" || req.headers.at(name) != value)) {
+      return Refuse(out, 400);
+    }
+    req.headers.emplace(std::move(name), std::string(value));
   }
 
   const std::string& connection = req.Header("connection");
@@ -210,21 +226,22 @@ ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedReque
   const auto cl = req.headers.find("content-length");
   size_t end = body_start;
   if (te != req.headers.end()) {
-    if (cl != req.headers.end()) return Refuse(out, 400);
+    if (cl != req.headers.end() || http10) return Refuse(out, 400);
     if (LowerCase(te->second) != "chunked") return Refuse(out, 501);
-    // The last chunk and an empty trailer end with CRLF CRLF: decode only then.
-    if (!in.ends_with("\r\n\r\n") || in.size() < body_start + 5) {
-      out.expects_continue = ListHas(req.Header("expect"), "100-continue");
-      return ParseStatus::kNeedMore;
-    }
-    switch (DecodeChunked(in, body_start, max_body_bytes, req.body, end)) {
+    // Walked on every read without copying; decoded once whole.
+    size_t decoded = 0;
+    switch (WalkChunked(in, body_start, max_body_bytes, end, decoded, nullptr)) {
       case Chunked::kNeedMore:
+        out.expects_continue =
+            !http10 && in.size() == body_start && ListHas(req.Header("expect"), "100-continue");
         return ParseStatus::kNeedMore;
       case Chunked::kBad:
         return Refuse(out, 400);
       case Chunked::kTooLarge:
         return Refuse(out, 413);
       case Chunked::kDone:
+        req.body.reserve(decoded);
+        WalkChunked(in, body_start, max_body_bytes, end, decoded, &req.body);
         break;
     }
   } else if (cl != req.headers.end()) {

@@ -2,8 +2,10 @@
 //
 // The request line and headers must end with CRLF CRLF within 64 KiB (431
 // otherwise) and the target must be under 8 KiB (414). A body is framed by
-// Content-Length or by the chunked transfer coding, never both (400, which
+// Content-Length or by the chunked transfer coding, never both, never
+// repeated with different values and no chunked from HTTP/1.0 (400, which
 // closes the door on request smuggling); any other transfer coding is 501.
+// CR, LF or NUL inside a field value, or NUL in the decoded path, is 400.
 // Header names are lower-cased, a repeated header keeps its first value, the
 // path is percent-decoded and the query split into decoded pairs ('+' is a
 // space). HEAD is parsed as GET with `head` set.
@@ -25,6 +27,7 @@ struct ParsedRequest {
   Request request;                // method, path, query, headers, body
   bool head = false;              // a HEAD request, parsed as GET
   bool close = false;             // the client asked to close after the answer
+  bool http10 = false;            // an HTTP/1.0 client (no chunked answers)
   bool expects_continue = false;  // `Expect: 100-continue` and the body is still to come
   int refusal = 0;
 };

@@ -148,7 +148,8 @@ const std::string& HttpDate() {
 
 bool HasBody(int status) { return status >= 200 && status != 204 && status != 304; }
 
-// The status line and headers; `length` < 0 means chunked.
+// The status line and headers; `length` -1 means chunked, -2 that the body
+// ends with the connection.
 std::string ResponseHead(const Response& r, int64_t length, bool close) {
   std::string h;
   h.reserve(256);
@@ -171,9 +172,9 @@ std::string ResponseHead(const Response& r, int64_t length, bool close) {
       h += r.content_type;
       h += "\r\n";
     }
-    if (length < 0) {
+    if (length == -1) {
       h += "Transfer-Encoding: chunked\r\n";
-    } else {
+    } else if (length >= 0) {
       h += "Content-Length: ";
       h += std::to_string(length);
       h += "\r\n";
@@ -250,6 +251,13 @@ struct HttpServer::Impl {
       }
       if (const int64_t now = NowNs(); now >= next_sweep) {
         CloseStale(now);
+        if (listener_paused) {
+          epoll_event ev{};
+          ev.events = EPOLLIN;
+          ev.data.ptr = &listen_fd;
+          ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+          listener_paused = false;
+        }
         next_sweep = now + 1'000'000'000;
       }
     }
@@ -265,6 +273,12 @@ struct HttpServer::Impl {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
           core::log::Error("accept failed", {{"error", std::strerror(errno)}});
+          // Out of descriptors or memory: the listener would wake the loop
+          // at once, forever. It listens again at the next sweep.
+          epoll_event ev{};
+          ev.data.ptr = &listen_fd;
+          ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+          listener_paused = true;
         }
         return;
       }
@@ -283,13 +297,18 @@ struct HttpServer::Impl {
 
   void Arm(Conn* c, uint32_t what, int op = EPOLL_CTL_MOD) {
     epoll_event ev{};
-    ev.events = what | EPOLLRDHUP | EPOLLONESHOT;
+    // A client that shut down its side while we write would wake us at once, forever.
+    ev.events = what | EPOLLONESHOT;
+    if (what == EPOLLIN) ev.events |= EPOLLRDHUP;
     ev.data.ptr = c;
     if (::epoll_ctl(epoll_fd, op, c->fd, &ev) != 0) Close(c);
   }
 
   void ReadFrom(Conn* c) {
-    for (;;) {
+    // At most this much per wake-up, so one fast sender cannot hold the loop;
+    // the one-shot event fires again for the rest.
+    const size_t cap = c->in.size() + 16 * kReadChunk;
+    while (c->in.size() < cap) {
       const size_t old = c->in.size();
       c->in.resize(old + kReadChunk);
       const ssize_t n = ::recv(c->fd, c->in.data() + old, kReadChunk, 0);
@@ -314,7 +333,14 @@ struct HttpServer::Impl {
   // Parses the next request in `c->in` and hands it on; on the loop.
   void Process(Conn* c) {
     ParsedRequest p;
-    const ParseStatus status = ParseRequest(c->in, options.max_body_bytes, p);
+    ParseStatus status = ParseStatus::kRefused;
+    try {
+      status = ParseRequest(c->in, options.max_body_bytes, p);
+    } catch (const std::exception& e) {
+      core::log::Error("request parsing failed", {{"error", e.what()}});
+      Close(c);
+      return;
+    }
     if (status == ParseStatus::kNeedMore) {
       if (c->peer_done) {
         Close(c);
@@ -333,20 +359,57 @@ struct HttpServer::Impl {
     if (!conn) return;
     c->state.store(State::kBusy, std::memory_order_release);
     p.request.remote_ip = c->remote_ip;
-    outstanding.fetch_add(1);
-    const bool close = p.close || c->peer_done || status == ParseStatus::kRefused;
-    Reply reply = [this, conn, head = p.head, close](Response r) {
-      Answer(conn, std::move(r), head, close);
-    };
-    if (status == ParseStatus::kRefused) {
-      c->in.clear();
+    const bool refused = status == ParseStatus::kRefused;
+    if (refused) c->in.clear();
+    // A client that shut down its side is answered what it sent, then closed.
+    const bool close = p.close || refused || (c->peer_done && c->in.empty());
+    Reply reply = MakeReply(std::move(conn), p.head, close, p.http10);
+    if (refused) {
       reply(cb.refuse(p.refusal, p.request));
       return;
     }
-    if (cb.try_on_loop(p.request, reply)) return;
+    try {
+      if (cb.try_on_loop(p.request, reply)) return;
+    } catch (const std::exception& e) {
+      core::log::Error("request handler failed", {{"error", e.what()}});
+      return;  // the reply's last copy answers 500
+    }
     Enqueue([this, req = std::move(p.request), reply = std::move(reply)]() mutable {
       cb.on_worker(req, std::move(reply));
     });
+  }
+
+  // The Reply for one request: answers once (a second call does nothing),
+  // and a 500 when every copy is gone without an answer, so no connection
+  // waits forever for a lost one.
+  Reply MakeReply(std::shared_ptr<Conn> conn, bool head, bool close, bool http10) {
+    struct Slot {
+      Impl* impl;
+      std::shared_ptr<Conn> conn;
+      bool head, close, http10;
+      std::atomic<bool> answered{false};
+      void Send(Response r) {
+        if (!answered.exchange(true)) impl->Answer(conn, std::move(r), head, close, http10);
+      }
+      ~Slot() {
+        if (answered.load()) return;
+        Response r;
+        r.status = 500;
+        r.content_type = "application/problem+json";
+        r.body =
+            R"({"type":"urn:shopcrm:problem:internal_error","title":"internal_error",)"
+            R"("status":500,"detail":"the request was not answered","reason":"internal_error"})";
+        Send(std::move(r));
+      }
+    };
+    outstanding.fetch_add(1);
+    auto slot = std::make_shared<Slot>();
+    slot->impl = this;
+    slot->conn = std::move(conn);
+    slot->head = head;
+    slot->close = close;
+    slot->http10 = http10;
+    return [slot](Response r) { slot->Send(std::move(r)); };
   }
 
   // Connections handed back with a request already buffered (pipelining).
@@ -372,6 +435,7 @@ struct HttpServer::Impl {
       if (n > 0) {
         rest.remove_prefix(static_cast<size_t>(n));
         c->out_pos += static_cast<size_t>(n);
+        c->last_active_ns.store(NowNs(), std::memory_order_relaxed);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -387,7 +451,8 @@ struct HttpServer::Impl {
     Done(c, c->close_after);
   }
 
-  // Closes connections idle, or stalled mid-request, for the read timeout.
+  // Closes connections idle, stalled mid-request or not reading their answer
+  // for the read timeout.
   void CloseStale(int64_t now) {
     const int64_t limit =
         std::chrono::duration_cast<std::chrono::nanoseconds>(options.read_timeout).count();
@@ -395,7 +460,8 @@ struct HttpServer::Impl {
     {
       std::lock_guard lock(conns_mu);
       for (auto& [c, _] : conns) {
-        if (c->state.load(std::memory_order_acquire) == State::kReading &&
+        const State state = c->state.load(std::memory_order_acquire);
+        if ((state == State::kReading || state == State::kWriting) &&
             now - c->last_active_ns.load(std::memory_order_relaxed) > limit) {
           stale.push_back(c);
         }
@@ -406,29 +472,37 @@ struct HttpServer::Impl {
 
   // --- answering, from any thread ---
 
-  void Answer(const std::shared_ptr<Conn>& conn, Response r, bool head, bool close) {
+  void Answer(const std::shared_ptr<Conn>& conn, Response r, bool head, bool close, bool http10) {
     close = close || closing.load() || stopping.load();
     Conn* c = conn.get();
-    if (r.stream && HasBody(r.status)) {
-      if (!WriteAll(c->fd, ResponseHead(r, -1, close), options.read_timeout)) {
-        Close(c);
-      } else if (head || WriteStream(c, r)) {
-        Done(c, close);
+    try {
+      if (r.stream && HasBody(r.status)) {
+        // HTTP/1.0 has no chunked coding: the body ends when the connection does.
+        const bool chunked = !http10;
+        if (!chunked) close = true;
+        if (!WriteAll(c->fd, ResponseHead(r, chunked ? -1 : -2, close), options.read_timeout)) {
+          Close(c);
+        } else if (head || WriteStream(c, r, chunked)) {
+          Done(c, close);
+        } else {
+          Close(c);
+        }
       } else {
-        Close(c);
+        const size_t length = HasBody(r.status) ? r.body.size() : 0;
+        std::string bytes = ResponseHead(r, static_cast<int64_t>(length), close);
+        if (!head) bytes.append(r.body, 0, length);
+        Send(c, std::move(bytes), close);
       }
-    } else {
-      const size_t length = HasBody(r.status) ? r.body.size() : 0;
-      std::string bytes = ResponseHead(r, static_cast<int64_t>(length), close);
-      if (!head) bytes.append(r.body, 0, length);
-      Send(c, std::move(bytes), close);
+    } catch (const std::exception& e) {
+      core::log::Error("writing a response failed", {{"error", e.what()}});
+      Close(c);
     }
     // The last touch of this object: Run waits for `outstanding` to reach zero.
     std::lock_guard lock(outstanding_mu);
     if (outstanding.fetch_sub(1) == 1) outstanding_cv.notify_all();
   }
 
-  bool WriteStream(Conn* c, const Response& r) {
+  bool WriteStream(Conn* c, const Response& r, bool chunked) {
     std::string chunk;
     for (;;) {
       chunk.clear();
@@ -441,7 +515,9 @@ struct HttpServer::Impl {
         core::log::Error("streamed response failed", {{"error", e.what()}});
         return false;
       }
-      if (!chunk.empty()) {
+      if (!chunk.empty() && !chunked) {
+        if (!WriteAll(c->fd, chunk, options.read_timeout)) return false;
+      } else if (!chunk.empty()) {
         char size[20];
         const auto end = std::to_chars(size, size + sizeof size, chunk.size(), 16).ptr;
         std::string framed(size, end);
@@ -450,7 +526,7 @@ struct HttpServer::Impl {
         framed += "\r\n";
         if (!WriteAll(c->fd, framed, options.read_timeout)) return false;
       }
-      if (!more) return WriteAll(c->fd, "0\r\n\r\n", options.read_timeout);
+      if (!more) return !chunked || WriteAll(c->fd, "0\r\n\r\n", options.read_timeout);
     }
   }
 
@@ -465,6 +541,15 @@ struct HttpServer::Impl {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (stopping.load()) {
+          // The loop may be gone: this thread writes the rest itself.
+          if (WriteAll(c->fd, rest, options.read_timeout)) {
+            Done(c, close);
+          } else {
+            Close(c);
+          }
+          return;
+        }
         c->out_pos = bytes.size() - rest.size();
         c->out = std::move(bytes);
         c->close_after = close;
@@ -556,6 +641,7 @@ struct HttpServer::Impl {
   int epoll_fd = -1;
   int wake_fd = -1;
   int port = 0;
+  bool listener_paused = false;  // the loop's
   std::atomic<bool> stopping{false};
   std::atomic<bool> closing{false};
   std::mutex conns_mu;
