@@ -50,6 +50,9 @@ struct Response {
   std::function<bool(std::string&)> stream;
 };
 
+// The reason phrase of an HTTP status ("Not Found"), "Unknown" for one not used here.
+std::string_view StatusReason(int status);
+
 // 200/201 with a JSON body.
 Response JsonResponse(int status, const core::Json& body);
 // 204.

@@ -82,6 +82,33 @@ TEST(HttpParser, FramesAChunkedBodyFollowedByAnotherRequest) {
   EXPECT_TRUE(in.empty());
 }
 
+TEST(HttpParser, ContinuesAChunkedWalkWhereTheLastReadStopped) {
+  std::string in = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  ChunkProgress progress;
+  ParsedRequest p;
+  std::string expected;
+  for (int i = 0; i < 50; ++i) {
+    in += "3\r\nab" + std::to_string(i % 10) + "\r\n";
+    expected += "ab" + std::to_string(i % 10);
+    p = ParsedRequest{};
+    ASSERT_EQ(ParseRequest(in, 1 << 20, p, &progress), ParseStatus::kNeedMore);
+    EXPECT_EQ(progress.decoded, expected.size());
+  }
+  in += "0\r\n\r\n";
+  p = ParsedRequest{};
+  ASSERT_EQ(ParseRequest(in, 1 << 20, p, &progress), ParseStatus::kDone);
+  EXPECT_EQ(p.request.body, expected);
+}
+
+TEST(HttpParser, LimitsAChunkedBodyOnTheWire) {
+  // Endless trailer lines after the last chunk still count against the limit.
+  std::string in = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+  ParsedRequest p;
+  for (int i = 0; i < 30000; ++i) in += "X-Trailer: 0123456789\r\n";
+  EXPECT_EQ(Parse(in, p, 1024), ParseStatus::kRefused);
+  EXPECT_EQ(p.refusal, 413);
+}
+
 TEST(HttpParser, RefusesWhatItCannotFrameSafely) {
   struct Case {
     std::string request;

@@ -1,38 +1,6 @@
 #include "api/problem.h"
 
 namespace shopcrm::api {
-namespace {
-
-std::string_view Title(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Content";
-    case 429:
-      return "Too Many Requests";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Internal Server Error";
-  }
-}
-
-}  // namespace
 
 int HttpStatus(core::ErrorCode code) {
   switch (code) {
@@ -69,11 +37,11 @@ std::string ProblemType(std::string_view reason) {
 }
 
 Response ProblemResponse(const core::Error& error, std::string_view instance,
-                         std::string_view request_id) {
-  const int status = HttpStatus(error.code());
+                         std::string_view request_id, int status) {
+  if (status == 0) status = HttpStatus(error.code());
   core::Json body = {
       {"type", ProblemType(error.reason())},
-      {"title", Title(status)},
+      {"title", StatusReason(status)},
       {"status", status},
       {"detail", status == 500 ? "an internal error occurred; quote the request id to support"
                                : error.detail()},

@@ -17,8 +17,9 @@ std::string ProblemType(std::string_view reason);
 
 // application/problem+json with type, title, status, detail, instance,
 // reason, request_id and errors[] (field, reason, detail). Internal errors
-// show a generic detail; the real one goes to the log.
+// show a generic detail; the real one goes to the log. `status`, when not 0,
+// replaces the one the error's code maps to (the HTTP layer's 414, 431, 501).
 Response ProblemResponse(const core::Error& error, std::string_view instance,
-                         std::string_view request_id);
+                         std::string_view request_id, int status = 0);
 
 }  // namespace shopcrm::api

@@ -79,23 +79,34 @@ struct ApiServer::Impl {
                  [this](Request& req, internal::Reply reply) { OnWorker(req, std::move(reply)); },
                  [](int status, const Request& req) { return Refusal(status, req); }}) {}
 
-  // Wraps `reply` to count the request in flight until it is answered.
+  // Wraps `reply` to count the request in flight until it is answered (or
+  // its reply is dropped unanswered, which the HTTP server answers with 500).
   internal::Reply Counted(internal::Reply reply) {
+    struct Count {
+      Impl* impl;
+      std::atomic<bool> done{false};
+      void Finish() {
+        if (done.exchange(true)) return;
+        impl->last_done_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+        --impl->in_flight;
+      }
+      ~Count() { Finish(); }
+    };
     ++in_flight;
+    auto count = std::make_shared<Count>();
+    count->impl = this;
     // The counters first: once the reply is sent, Run may return and this
     // object go.
-    return [this, reply = std::move(reply)](Response r) {
-      last_done_ns = std::chrono::steady_clock::now().time_since_epoch().count();
-      --in_flight;
+    return [count, reply = std::move(reply)](Response r) {
+      count->Finish();
       reply(std::move(r));
     };
   }
 
   bool OnLoop(Request& req, internal::Reply& reply) {
     internal::Dispatcher::Done done = Counted(reply);
-    if (dispatcher.HandleWithoutBlocking(req, done)) return true;
-    --in_flight;  // not taken: the worker counts it again
-    return false;
+    // Not taken, `done` goes uncalled and uncounts itself; the worker counts it again.
+    return dispatcher.HandleWithoutBlocking(req, done);
   }
 
   void OnWorker(Request& req, internal::Reply reply) {
@@ -128,8 +139,7 @@ struct ApiServer::Impl {
       detail = "the only transfer coding accepted is chunked";
     }
     const std::string id = internal::NewRequestId();
-    Response r = ProblemResponse(core::Error(code, reason, detail), req.path, id);
-    r.status = status;
+    Response r = ProblemResponse(core::Error(code, reason, detail), req.path, id, status);
     r.headers.emplace_back("X-Request-Id", id);
     return r;
   }

@@ -112,6 +112,9 @@ void Dispatcher::AddCors(const std::string& origin, Response& res) const {
 Dispatcher::Outcome Dispatcher::Run(Request& req, bool may_block, std::string& route_label,
                                     core::Result<Response>& answer,
                                     const std::function<Later()>& make_later) const {
+  // A large body takes long to parse: it is read on a worker, never on the loop.
+  constexpr size_t kLoopBodyLimit = 64 << 10;
+  if (!may_block && req.body.size() > kLoopBodyLimit) return Outcome::kNotHere;
   RouteMatch match = router_.Match(req.method, req.path);
   if (match.route == nullptr || (!may_block && !match.route->submit)) {
     if (!may_block) return Outcome::kNotHere;

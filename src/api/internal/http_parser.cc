@@ -61,13 +61,14 @@ int HexValue(char c) {
 
 enum class Chunked { kNeedMore, kDone, kBad, kTooLarge };
 
-// Walks a chunked body starting at `pos` without copying it; on kDone, `end`
-// is one past it and `size` its decoded length. With `body` set, appends the
-// decoded bytes to it.
+// Walks a chunked body from `pos`, `size` bytes of it decoded before there,
+// without copying; on kDone, `end` is one past it and `size` its decoded
+// length. With `body` set, appends the decoded bytes to it; with `progress`
+// set, records the last chunk boundary reached.
 Chunked WalkChunked(std::string_view in, size_t pos, size_t max_body, size_t& end, size_t& size,
-                    std::string* body) {
-  size = 0;
+                    std::string* body, ChunkProgress* progress) {
   for (;;) {
+    if (progress != nullptr) *progress = {pos, size};  // a chunk boundary
     const size_t eol = in.find("\r\n", pos);
     if (eol == std::string_view::npos)
       return in.size() - pos > 1024 ? Chunked::kBad : Chunked::kNeedMore;
@@ -151,7 +152,8 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedRequest& out) {
+ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedRequest& out,
+                         ChunkProgress* progress) {
   // Empty lines before a request line are ignored (RFC 9112 §2.2).
   size_t start = 0;
   while (buffer.compare(start, 2, "\r\n") == 0) start += 2;
@@ -228,9 +230,16 @@ ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedReque
   if (te != req.headers.end()) {
     if (cl != req.headers.end() || http10) return Refuse(out, 400);
     if (LowerCase(te->second) != "chunked") return Refuse(out, 501);
-    // Walked on every read without copying; decoded once whole.
-    size_t decoded = 0;
-    switch (WalkChunked(in, body_start, max_body_bytes, end, decoded, nullptr)) {
+    // Walked on every read without copying, from where the last read's walk
+    // stopped; decoded once whole. Sizes, extensions and trailers count
+    // against the limit too, with room for the framing.
+    if (in.size() - body_start > max_body_bytes + max_body_bytes / 4 + (64 << 10)) {
+      return Refuse(out, 413);
+    }
+    ChunkProgress from{body_start, 0};
+    if (progress != nullptr && progress->resume > body_start) from = *progress;
+    size_t decoded = from.decoded;
+    switch (WalkChunked(in, from.resume, max_body_bytes, end, decoded, nullptr, progress)) {
       case Chunked::kNeedMore:
         out.expects_continue =
             !http10 && in.size() == body_start && ListHas(req.Header("expect"), "100-continue");
@@ -241,7 +250,8 @@ ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedReque
         return Refuse(out, 413);
       case Chunked::kDone:
         req.body.reserve(decoded);
-        WalkChunked(in, body_start, max_body_bytes, end, decoded, &req.body);
+        decoded = 0;
+        WalkChunked(in, body_start, max_body_bytes, end, decoded, &req.body, nullptr);
         break;
     }
   } else if (cl != req.headers.end()) {

@@ -32,8 +32,17 @@ struct ParsedRequest {
   int refusal = 0;
 };
 
+// Where the walk of a chunked body stopped: kept by the caller between reads
+// of one request, so that each read continues there rather than from the
+// start (reset it once a request is done or refused).
+struct ChunkProgress {
+  size_t resume = 0;   // the offset in the buffer of the last chunk boundary
+  size_t decoded = 0;  // body bytes before it
+};
+
 // Parses the first request in `buffer`; on kDone removes its bytes.
-ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedRequest& out);
+ParseStatus ParseRequest(std::string& buffer, size_t max_body_bytes, ParsedRequest& out,
+                         ChunkProgress* progress = nullptr);
 
 // Percent-decoding; with `plus_is_space`, '+' is a space (query strings).
 // Malformed escapes are kept as they are.

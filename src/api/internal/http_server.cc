@@ -21,7 +21,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/internal/dispatcher.h"
 #include "api/internal/http_parser.h"
+#include "api/problem.h"
 #include "core/log.h"
 
 namespace shopcrm::api::internal {
@@ -52,84 +54,10 @@ struct Conn {
   bool close_after = false;  // close once `out` is written
   bool peer_done = false;    // the client shut down its side
   bool continue_sent = false;
+  ChunkProgress chunks;  // of the request being read
   std::atomic<State> state{State::kReading};
   std::atomic<int64_t> last_active_ns{NowNs()};
 };
-
-std::string_view StatusText(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 206:
-      return "Partial Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 303:
-      return "See Other";
-    case 304:
-      return "Not Modified";
-    case 307:
-      return "Temporary Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 411:
-      return "Length Required";
-    case 412:
-      return "Precondition Failed";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Content";
-    case 428:
-      return "Precondition Required";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
-  }
-}
 
 // The Date header's value, formatted once a second per thread.
 const std::string& HttpDate() {
@@ -156,7 +84,7 @@ std::string ResponseHead(const Response& r, int64_t length, bool close) {
   h += "HTTP/1.1 ";
   h += std::to_string(r.status);
   h += ' ';
-  h += StatusText(r.status);
+  h += StatusReason(r.status);
   h += "\r\nDate: ";
   h += HttpDate();
   h += "\r\n";
@@ -332,10 +260,20 @@ struct HttpServer::Impl {
 
   // Parses the next request in `c->in` and hands it on; on the loop.
   void Process(Conn* c) {
+    try {
+      ProcessOrThrow(c);
+    } catch (const std::exception& e) {
+      // A reply already made answers 500 as it goes.
+      core::log::Error("request handling failed", {{"error", e.what()}});
+      Close(c);
+    }
+  }
+
+  void ProcessOrThrow(Conn* c) {
     ParsedRequest p;
     ParseStatus status = ParseStatus::kRefused;
     try {
-      status = ParseRequest(c->in, options.max_body_bytes, p);
+      status = ParseRequest(c->in, options.max_body_bytes, p, &c->chunks);
     } catch (const std::exception& e) {
       core::log::Error("request parsing failed", {{"error", e.what()}});
       Close(c);
@@ -355,6 +293,7 @@ struct HttpServer::Impl {
       return;
     }
     c->continue_sent = false;
+    c->chunks = {};
     std::shared_ptr<Conn> conn = Shared(c);
     if (!conn) return;
     c->state.store(State::kBusy, std::memory_order_release);
@@ -393,13 +332,15 @@ struct HttpServer::Impl {
       }
       ~Slot() {
         if (answered.load()) return;
-        Response r;
-        r.status = 500;
-        r.content_type = "application/problem+json";
-        r.body =
-            R"({"type":"urn:shopcrm:problem:internal_error","title":"internal_error",)"
-            R"("status":500,"detail":"the request was not answered","reason":"internal_error"})";
-        Send(std::move(r));
+        try {
+          const std::string id = NewRequestId();
+          Response r = ProblemResponse(core::Internal("the request was not answered"), "", id);
+          r.headers.emplace_back("X-Request-Id", id);
+          Send(std::move(r));
+        } catch (...) {
+          // Out of memory: the connection is closed instead.
+          if (!answered.exchange(true)) impl->Abandon(conn);
+        }
       }
     };
     outstanding.fetch_add(1);
@@ -541,15 +482,8 @@ struct HttpServer::Impl {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (stopping.load()) {
-          // The loop may be gone: this thread writes the rest itself.
-          if (WriteAll(c->fd, rest, options.read_timeout)) {
-            Done(c, close);
-          } else {
-            Close(c);
-          }
-          return;
-        }
+        // The loop writes the rest; after it stopped, Run does.
+        c->last_active_ns.store(NowNs(), std::memory_order_relaxed);
         c->out_pos = bytes.size() - rest.size();
         c->out = std::move(bytes);
         c->close_after = close;
@@ -561,6 +495,13 @@ struct HttpServer::Impl {
       return;
     }
     Done(c, close);
+  }
+
+  // A reply that cannot be made: the connection closes, and Run stops waiting for it.
+  void Abandon(const std::shared_ptr<Conn>& conn) {
+    Close(conn.get());
+    std::lock_guard lock(outstanding_mu);
+    if (outstanding.fetch_sub(1) == 1) outstanding_cv.notify_all();
   }
 
   // A response is written: close, or wait for the next request.
@@ -737,12 +678,18 @@ core::Status HttpServer::Run() {
     std::unique_lock lock(s.outstanding_mu);
     s.outstanding_cv.wait(lock, [&] { return s.outstanding.load() == 0; });
   }
-  std::vector<Conn*> open;
+  std::vector<std::shared_ptr<Conn>> open;
   {
     std::lock_guard lock(s.conns_mu);
-    for (auto& [c, _] : s.conns) open.push_back(c);
+    for (auto& [c, conn] : s.conns) open.push_back(conn);
   }
-  for (Conn* c : open) s.Close(c);
+  for (auto& c : open) {
+    // Answers the loop had not finished writing, each given a second.
+    if (c->state.load(std::memory_order_acquire) == State::kWriting) {
+      (void)WriteAll(c->fd, std::string_view(c->out).substr(c->out_pos), std::chrono::seconds(1));
+    }
+    s.Close(c.get());
+  }
   return core::Status::Ok();
 }
 
