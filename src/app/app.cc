@@ -40,8 +40,11 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   app->lifecycle = std::make_unique<segments::LifecycleRecorder>(*app->db, *app->ids);
   app->coupon_templates =
       std::make_unique<marketing::Templates>(*app->db, app->clock, *app->ids, *app->audit);
-  app->coupons =
-      std::make_unique<marketing::Coupons>(*app->db, app->clock, *app->ids, tz, config.coupons);
+  // Shared transactions by default on SQLite only (Config::coupons_group_commit).
+  const bool sqlite = app->db->backend() == store::Backend::kSqlite;
+  marketing::CouponsOptions coupons = config.coupons;
+  coupons.group_commit = config.coupons_group_commit.value_or(sqlite);
+  app->coupons = std::make_unique<marketing::Coupons>(*app->db, app->clock, *app->ids, tz, coupons);
   app->issuing = std::make_unique<marketing::Issuing>(*app->db, app->clock, *app->ids, *app->audit,
                                                       *app->coupons);
   app->points =
@@ -79,7 +82,7 @@ core::Result<std::unique_ptr<App>> OpenApp(const Config& config) {
   SHOPCRM_RETURN_IF_ERROR(app->member_rules->Load());
   app->housekeeping = std::make_unique<membership::Housekeeping>(
       app->clock, *app->points, *app->levels, app->benefit_grants.get(), app->member_rules.get());
-  if (config.membership_group_commit) {
+  if (config.membership_group_commit.value_or(sqlite)) {
     app->member_commits = std::make_unique<store::GroupCommitter>(
         *app->db, store::GroupCommitOptions{config.coupons.group_commit_batch,
                                             config.coupons.group_commit_writers});

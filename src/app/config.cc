@@ -198,9 +198,13 @@ const std::vector<Setting>& Settings() {
        IntIn(0, 3650, [](Config& c, int64_t n) { c.coupons.grant_repeat_days = n; })},
       {"coupons.group_commit",
        [](Config& c, const std::string& v, std::string& err) {
-         if (ParseBool(v, c.coupons.group_commit)) return true;
-         err = "must be true or false";
-         return false;
+         bool on = false;
+         if (!ParseBool(v, on)) {
+           err = "must be true or false";
+           return false;
+         }
+         c.coupons_group_commit = on;
+         return true;
        }},
       {"coupons.group_commit_batch",
        IntIn(1, 10000,
@@ -210,9 +214,13 @@ const std::vector<Setting>& Settings() {
              [](Config& c, int64_t n) { c.coupons.group_commit_writers = static_cast<int>(n); })},
       {"membership.group_commit",
        [](Config& c, const std::string& v, std::string& err) {
-         if (ParseBool(v, c.membership_group_commit)) return true;
-         err = "must be true or false";
-         return false;
+         bool on = false;
+         if (!ParseBool(v, on)) {
+           err = "must be true or false";
+           return false;
+         }
+         c.membership_group_commit = on;
+         return true;
        }},
       {"membership.member_token_secret",
        [](Config& c, const std::string& v, std::string& err) {

@@ -36,7 +36,11 @@ struct Config {
   membership::PointsOptions points;
   membership::CheckInOptions check_ins;
   membership::OrderRewardOptions order_rewards;
-  bool membership_group_commit = true;
+  // Shared transactions for claims (coupons.group_commit) and membership
+  // changes (membership.group_commit); unset: on for SQLite, off for
+  // PostgreSQL, where a batch's statements are round trips from one writer.
+  std::optional<bool> coupons_group_commit;
+  std::optional<bool> membership_group_commit;
   // The secret the mall signs member tokens with (identity/member_tokens.h);
   // when empty, the server makes a random one at start-up, so only the
   // console can open the member centre.

@@ -50,6 +50,19 @@ TEST(LoadConfig, FileThenEnvironmentThenFlags) {
   std::filesystem::remove(path);
 }
 
+TEST(LoadConfig, GroupCommitIsLeftToTheBackendUnlessSet) {
+  auto unset = LoadConfig("", {}, {});
+  ASSERT_TRUE(unset.ok()) << unset.error().ToString();
+  EXPECT_FALSE(unset->coupons_group_commit.has_value());
+  EXPECT_FALSE(unset->membership_group_commit.has_value());
+  auto set =
+      LoadConfig("", {{"SHOPCRM_COUPONS_GROUP_COMMIT", "false"}}, {"membership.group_commit=true"});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  EXPECT_EQ(set->coupons_group_commit, std::optional<bool>(false));
+  EXPECT_EQ(set->membership_group_commit, std::optional<bool>(true));
+  EXPECT_FALSE(LoadConfig("", {}, {"coupons.group_commit=maybe"}).ok());
+}
+
 TEST(LoadConfig, NamesEveryBadSettingAtOnce) {
   const auto path =
       WriteToml("[server]\nport = 70000\nprot = 1\n[business]\ntime_zone = \"Mars/Base\"\n");

@@ -79,13 +79,11 @@ class ServerProcess final {
     const std::string err = (dir_ / (name_ + ".err")).string();
     const std::string work_dir = dir_.string();
     std::vector<std::string> args = {
-        SHOPCRM_BINARY,   "serve",
-        "--host",         "127.0.0.1",
-        "--port",         "0",
-        "--data-dir",     (dir_ / "data").string(),
-        "--database-url", database_url_,
-        "--log-level",    "warn",
-        "--set",          "server.node_id=" + std::to_string(node_id_)};
+        SHOPCRM_BINARY, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir",
+        (dir_ / "data").string(), "--database-url", database_url_, "--log-level", "warn", "--set",
+        "server.node_id=" + std::to_string(node_id_),
+        // Claims share transactions on both backends (by default PostgreSQL's do not).
+        "--set", "coupons.group_commit=true"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
