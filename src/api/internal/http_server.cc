@@ -294,6 +294,8 @@ struct HttpServer::Impl {
     }
     c->continue_sent = false;
     c->chunks = {};
+    // A large upload does not keep its buffer for the rest of the connection.
+    if (c->in.empty() && c->in.capacity() > (1 << 20)) std::string().swap(c->in);
     std::shared_ptr<Conn> conn = Shared(c);
     if (!conn) return;
     c->state.store(State::kBusy, std::memory_order_release);
