@@ -490,31 +490,42 @@ core::Result<store::Answer> Coupons::Issue(const IssueRequest& r, const store::I
   return answer;
 }
 
-core::Result<store::Answer> Coupons::RedeemCode(std::string_view code, int64_t user_id,
-                                                std::string_view channel,
-                                                const store::IdempotencyKey& key,
-                                                const Render<Coupon>& render) {
-  return RunOnce(key, true, [&](Session& s, core::Instant now) -> core::Result<std::string> {
+Coupons::Work Coupons::RedeemWork(std::string code, int64_t user_id, std::string channel,
+                                  Render<Coupon> render) {
+  return [this, code = std::move(code), user_id, channel = std::move(channel),
+          render = std::move(render)](Session& s, core::Instant now) -> core::Result<std::string> {
     SHOPCRM_ASSIGN_OR_RETURN(
         Row row, s.QueryOne("SELECT batch_id, template_id, user_id FROM coupon_codes WHERE "
                             "code = ?",
-                            {std::string(code)}, "code_not_found", "no such coupon code"));
+                            {code}, "code_not_found", "no such coupon code"));
     SHOPCRM_ASSIGN_OR_RETURN(
         int64_t taken,
         s.Execute("UPDATE coupon_codes SET user_id = ?, redeemed_at = ? WHERE code = ? AND "
                   "user_id IS NULL",
-                  {user_id, core::ToUnixMicros(now), std::string(code)}));
+                  {user_id, core::ToUnixMicros(now), code}));
     if (taken == 0) {
       return core::Conflict("code_already_redeemed", "this code has been redeemed");
     }
-    IssueRequest r{row.Int(1), user_id, Source::kCode, std::to_string(row.Int(0)),
-                   std::string(channel)};
+    IssueRequest r{row.Int(1), user_id, Source::kCode, std::to_string(row.Int(0)), channel};
     SHOPCRM_ASSIGN_OR_RETURN(Coupon c, IssueIn(s, r, now));
     SHOPCRM_RETURN_IF_ERROR(
-        s.Execute("UPDATE coupon_codes SET coupon_id = ? WHERE code = ?", {c.id, std::string(code)})
-            .status());
+        s.Execute("UPDATE coupon_codes SET coupon_id = ? WHERE code = ?", {c.id, code}).status());
     return render(c);
-  });
+  };
+}
+
+core::Result<store::Answer> Coupons::RedeemCode(std::string_view code, int64_t user_id,
+                                                std::string_view channel,
+                                                const store::IdempotencyKey& key,
+                                                const Render<Coupon>& render) {
+  return RunOnce(key, true, RedeemWork(std::string(code), user_id, std::string(channel), render));
+}
+
+void Coupons::RedeemCodeLater(std::string code, int64_t user_id, std::string channel,
+                              store::IdempotencyKey key, Render<Coupon> render, Answered done) {
+  SubmitOnce(std::move(key),
+             RedeemWork(std::move(code), user_id, std::move(channel), std::move(render)),
+             std::move(done));
 }
 
 core::Result<std::vector<Coupon>> Coupons::Wallet(int64_t user_id,

@@ -132,6 +132,9 @@ class Coupons final {
   core::Result<store::Answer> RedeemCode(std::string_view code, int64_t user_id,
                                          std::string_view channel, const store::IdempotencyKey& key,
                                          const Render<Coupon>& render);
+  // RedeemCode for a caller that must not wait, as IssueLater (needs submits()).
+  void RedeemCodeLater(std::string code, int64_t user_id, std::string channel,
+                       store::IdempotencyKey key, Render<Coupon> render, Answered done);
 
   // The user's coupons, newest first; `status` filters. Coupons past their use
   // window are marked expired as they are read.
@@ -187,6 +190,8 @@ class Coupons final {
                                       const Work& work);
   // RunOnce's shared transaction, without waiting: `done` gets the answer.
   void SubmitOnce(store::IdempotencyKey key, Work work, Answered done);
+  // A code redemption's work, owning what it reads.
+  Work RedeemWork(std::string code, int64_t user_id, std::string channel, Render<Coupon> render);
   core::Result<OrderCoupons> OrderStep(store::Session& s, std::string_view order_id,
                                        std::string_view step);
 

@@ -17,6 +17,22 @@ struct IssueCall {
   store::IdempotencyKey key;
 };
 
+// A code redemption as its request reads.
+struct RedeemCall {
+  std::string code;
+  int64_t user_id = 0;
+  std::string channel;
+  store::IdempotencyKey key;
+};
+
+// Answers a submitted issue with 201 and the coupon (or the stored answer).
+marketing::Coupons::Answered Created(Later later) {
+  return [later = std::move(later)](core::Result<store::Answer> answer) {
+    if (!answer.ok()) return later(std::move(answer).error());
+    later(AnswerResponse(201, *answer));
+  };
+}
+
 core::Status PrefixCart(core::Status st) {
   if (st.ok()) return st;
   std::vector<core::FieldError> fields = st.error().fields();
@@ -157,31 +173,42 @@ void AddCouponRoutes(Router& router, Services& s, const ServerOptions& o) {
         auto call = read(req);
         if (!call.ok()) return later(std::move(call).error());
         s.coupons.IssueLater(std::move(call->request), std::move(call->key), render,
-                             [later = std::move(later)](core::Result<store::Answer> answer) {
-                               if (!answer.ok()) return later(std::move(answer).error());
-                               later(AnswerResponse(201, *answer));
-                             });
+                             Created(std::move(later)));
       };
     }
     router.Add(std::move(route));
   }
 
-  router.Add({"POST", "/api/v1/coupons/redeem-code", Access::kAuthenticated, Permission::kIntegrate,
-              [&s, &o, cur](Request& req) -> core::Result<Response> {
-                SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
-                core::JsonObjectReader r(body);
-                auto code = r.RequiredString("code", 64);
-                auto user = ReadUserId(r);
-                auto channel = r.OptionalString("channel", 32);
-                SHOPCRM_RETURN_IF_ERROR(r.Finish());
-                SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, "redeem-code"));
-                SHOPCRM_ASSIGN_OR_RETURN(
-                    auto answer, s.coupons.RedeemCode(*code, *user, channel.value_or(""), key,
-                                                      [cur](const marketing::Coupon& c) {
-                                                        return core::DumpJson(CouponJson(c, cur));
-                                                      }));
-                return AnswerResponse(201, answer);
-              }});
+  {
+    auto read = [&o](Request& req) -> core::Result<RedeemCall> {
+      SHOPCRM_ASSIGN_OR_RETURN(core::Json body, ParseJsonBody(req, o.json));
+      core::JsonObjectReader r(body);
+      auto code = r.RequiredString("code", 64);
+      auto user = ReadUserId(r);
+      auto channel = r.OptionalString("channel", 32);
+      SHOPCRM_RETURN_IF_ERROR(r.Finish());
+      SHOPCRM_ASSIGN_OR_RETURN(auto key, ReadKey(req, "redeem-code"));
+      return RedeemCall{*code, *user, channel.value_or(""), std::move(key)};
+    };
+    auto render = [cur](const marketing::Coupon& c) { return core::DumpJson(CouponJson(c, cur)); };
+    Route route{"POST", "/api/v1/coupons/redeem-code", Access::kAuthenticated,
+                Permission::kIntegrate, [&s, read, render](Request& req) -> core::Result<Response> {
+                  SHOPCRM_ASSIGN_OR_RETURN(RedeemCall call, read(req));
+                  SHOPCRM_ASSIGN_OR_RETURN(
+                      auto answer, s.coupons.RedeemCode(call.code, call.user_id, call.channel,
+                                                        call.key, render));
+                  return AnswerResponse(201, answer);
+                }};
+    if (s.coupons.submits()) {
+      route.submit = [&s, read, render](Request& req, Later later) {
+        auto call = read(req);
+        if (!call.ok()) return later(std::move(call).error());
+        s.coupons.RedeemCodeLater(std::move(call->code), call->user_id, std::move(call->channel),
+                                  std::move(call->key), render, Created(std::move(later)));
+      };
+    }
+    router.Add(std::move(route));
+  }
 
   router.Add({"GET", "/api/v1/coupons/{id}", Access::kAuthenticated, Permission::kRead,
               [&s, cur](Request& req) -> core::Result<Response> {
