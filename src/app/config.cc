@@ -82,6 +82,19 @@ bool ParseBool(const std::string& v, bool& out) {
   return false;
 }
 
+// A boolean whose absence means "decided later" (std::nullopt).
+Setter OptionalBool(std::optional<bool> Config::*field) {
+  return [field](Config& c, const std::string& v, std::string& err) {
+    bool on = false;
+    if (!ParseBool(v, on)) {
+      err = "must be true or false";
+      return false;
+    }
+    c.*field = on;
+    return true;
+  };
+}
+
 std::vector<std::string> SplitList(const std::string& v) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -196,32 +209,14 @@ const std::vector<Setting>& Settings() {
        IntIn(0, 1000, [](Config& c, int64_t n) { c.coupons.max_unused_crm = n; })},
       {"coupons.grant_repeat_days",
        IntIn(0, 3650, [](Config& c, int64_t n) { c.coupons.grant_repeat_days = n; })},
-      {"coupons.group_commit",
-       [](Config& c, const std::string& v, std::string& err) {
-         bool on = false;
-         if (!ParseBool(v, on)) {
-           err = "must be true or false";
-           return false;
-         }
-         c.coupons_group_commit = on;
-         return true;
-       }},
+      {"coupons.group_commit", OptionalBool(&Config::coupons_group_commit)},
       {"coupons.group_commit_batch",
        IntIn(1, 10000,
              [](Config& c, int64_t n) { c.coupons.group_commit_batch = static_cast<int>(n); })},
       {"coupons.group_commit_writers",
        IntIn(1, 64,
              [](Config& c, int64_t n) { c.coupons.group_commit_writers = static_cast<int>(n); })},
-      {"membership.group_commit",
-       [](Config& c, const std::string& v, std::string& err) {
-         bool on = false;
-         if (!ParseBool(v, on)) {
-           err = "must be true or false";
-           return false;
-         }
-         c.membership_group_commit = on;
-         return true;
-       }},
+      {"membership.group_commit", OptionalBool(&Config::membership_group_commit)},
       {"membership.member_token_secret",
        [](Config& c, const std::string& v, std::string& err) {
          if (v.size() >= 32 && v.size() <= 256) {
