@@ -187,12 +187,14 @@ class Client {
   }
   ~Client() { ::close(fd_); }
 
-  void Send(std::string_view s) {
+  // Whether all of `s` was sent.
+  bool Send(std::string_view s) {
     while (!s.empty()) {
       const ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
-      if (n <= 0) return;
+      if (n <= 0) return false;
       s.remove_prefix(static_cast<size_t>(n));
     }
+    return true;
   }
   // Reads until `needle` has arrived (or the peer closes); returns all read so far.
   std::string ReadUntil(std::string_view needle) {
@@ -359,6 +361,26 @@ TEST_F(ServerTest, AnswersALostReplyWith500) {
   const std::string all = c.ReadUntil("GET /next ");
   EXPECT_NE(all.find("HTTP/1.1 500 "), std::string::npos) << all;
   EXPECT_NE(all.find("GET /next "), std::string::npos) << all;
+}
+
+TEST_F(ServerTest, ARefusedClientMayFinishSendingItsBody) {
+  Client c(server_->port());
+  // Far more than the socket buffers hold: the server refuses after the
+  // headers while this is still being sent, and must not reset the
+  // connection under the client's feet.
+  const std::string body(16 << 20, 'b');
+  bool sent = false;
+  std::thread sender([&] {
+    sent =
+        c.Send("POST /x HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n") &&
+        c.Send(body);
+  });
+  const std::string all = c.ReadUntil("refused");
+  sender.join();
+  EXPECT_NE(all.find("HTTP/1.1 413 "), std::string::npos) << all.substr(0, 200);
+  // The server read and dropped the rest rather than breaking the upload off.
+  EXPECT_TRUE(sent);
+  EXPECT_TRUE(c.Closed());
 }
 
 TEST_F(ServerTest, ClosesWhenTheClientAsks) {

@@ -31,6 +31,7 @@ namespace {
 
 constexpr size_t kReadChunk = 16 << 10;
 constexpr int kMaxEvents = 256;
+constexpr int64_t kLingerNs = 2'000'000'000;  // how long a closing client may go on sending
 
 int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
@@ -38,7 +39,10 @@ int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().cou
 // write (kReading, kWriting), the thread holding the request's Reply while
 // it is handled (kBusy). epoll's one-shot mode guarantees the loop hears
 // nothing of a connection it does not own.
-enum class State : int { kReading, kBusy, kWriting, kClosed };
+// kLingering: the last answer is sent and our side shut; what the client
+// still sends is read and dropped until it closes, so that unread bytes do
+// not make the kernel reset the connection before the answer is read.
+enum class State : int { kReading, kBusy, kWriting, kLingering, kClosed };
 
 struct Conn {
   Conn(int f, std::string ip) : fd(f), remote_ip(std::move(ip)) {}
@@ -170,8 +174,11 @@ struct HttpServer::Impl {
           TakePosted();
         } else {
           auto* c = static_cast<Conn*>(tag);
-          if (c->state.load(std::memory_order_acquire) == State::kWriting) {
+          const State state = c->state.load(std::memory_order_acquire);
+          if (state == State::kWriting) {
             FlushOut(c);
+          } else if (state == State::kLingering) {
+            DropInput(c);
           } else {
             ReadFrom(c);
           }
@@ -394,8 +401,25 @@ struct HttpServer::Impl {
     Done(c, c->close_after);
   }
 
+  // Reads and drops what a closing client still sends; closes at its end.
+  void DropInput(Conn* c) {
+    char scratch[kReadChunk];
+    for (size_t taken = 0; taken < 16 * kReadChunk;) {
+      const ssize_t n = ::recv(c->fd, scratch, sizeof scratch, 0);
+      if (n > 0) {
+        taken += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      Close(c);  // the client closed too, or the connection broke
+      return;
+    }
+    Arm(c, EPOLLIN);
+  }
+
   // Closes connections idle, stalled mid-request or not reading their answer
-  // for the read timeout.
+  // for the read timeout, and lingering ones after two seconds.
   void CloseStale(int64_t now) {
     const int64_t limit =
         std::chrono::duration_cast<std::chrono::nanoseconds>(options.read_timeout).count();
@@ -404,8 +428,9 @@ struct HttpServer::Impl {
       std::lock_guard lock(conns_mu);
       for (auto& [c, _] : conns) {
         const State state = c->state.load(std::memory_order_acquire);
-        if ((state == State::kReading || state == State::kWriting) &&
-            now - c->last_active_ns.load(std::memory_order_relaxed) > limit) {
+        const int64_t idle = now - c->last_active_ns.load(std::memory_order_relaxed);
+        if (((state == State::kReading || state == State::kWriting) && idle > limit) ||
+            (state == State::kLingering && idle > kLingerNs)) {
           stale.push_back(c);
         }
       }
@@ -508,8 +533,17 @@ struct HttpServer::Impl {
 
   // A response is written: close, or wait for the next request.
   void Done(Conn* c, bool close) {
-    if (close || stopping.load()) {
+    if (stopping.load()) {
       Close(c);
+      return;
+    }
+    if (close) {
+      // Our side is done; the client's is read to its end (kLingering).
+      ::shutdown(c->fd, SHUT_WR);
+      c->in.clear();
+      c->last_active_ns.store(NowNs(), std::memory_order_relaxed);
+      c->state.store(State::kLingering, std::memory_order_release);
+      Arm(c, EPOLLIN);
       return;
     }
     c->last_active_ns.store(NowNs(), std::memory_order_relaxed);
