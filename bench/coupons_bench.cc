@@ -3,11 +3,12 @@
 //
 //   shopcrm_coupons_bench flash-sale [--db PATH|postgresql://…] [--synchronous full|normal]
 //       [--users 200000] [--stock 10000] [--rate 20000] [--duration 10] [--connections 64]
-//       [--group-commit 1] [--writers 1] [--timeline N]
+//       [--group-commit 1] [--writers 1] [--timeline N] [--thread-cpu 1]
 //     One template (stock, one per user); claims for distinct users at a fixed
 //     rate. Prints the answered rate, latency percentiles from the due time,
 //     the status counts, and checks that exactly min(stock, claims) coupons exist.
-//     --timeline N adds latency percentiles per N requests, in due order.
+//     --timeline N adds latency percentiles per N requests, in due order;
+//     --thread-cpu 1 the CPU time per answered request of each thread name.
 //
 //   shopcrm_coupons_bench evaluate [--db …] [--users 2000] [--wallet 20] [--items 10]
 //       [--rate 5000] [--duration 10] [--connections 32]
@@ -85,12 +86,25 @@ int FlashSale(const Flags& f) {
                            R"({"template_id":")" + tmpl + R"(","user_id":")" +
                                std::to_string(user) + R"(","channel":"app"})");
   };
+  const auto cpu_before = bench::ThreadCpuMicros();
   const auto r = bench::RunOpenLoop(load);
+  const auto cpu_after = bench::ThreadCpuMicros();
   std::cout << "flash sale ("
             << (o.coupons.group_commit ? "group commit" : "one transaction per claim") << ", "
             << store::BackendName(server.db().backend()) << "): " << r.Summary() << "\n";
   if (const int64_t window = f.Int("timeline", 0); window > 0) {
     std::cout << r.Timeline(static_cast<uint64_t>(window));
+  }
+  if (f.Int("thread-cpu", 0) != 0 && r.completed > 0) {
+    // CPU per answered request, by thread name (the generator is the main thread).
+    for (const auto& [name, after] : cpu_after) {
+      const auto before = cpu_before.find(name);
+      const int64_t used = after - (before == cpu_before.end() ? 0 : before->second);
+      if (used > 0) {
+        std::printf("cpu %-16s %6.1f us per request\n", name.c_str(),
+                    static_cast<double>(used) / static_cast<double>(r.completed));
+      }
+    }
   }
   const int64_t issued = CountOf(server.db(), "SELECT issued FROM coupon_templates");
   const int64_t coupons = CountOf(server.db(), "SELECT COUNT(*) FROM coupons");

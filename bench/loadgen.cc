@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -116,6 +118,10 @@ std::string LoadResult::Timeline(uint64_t window) const {
   std::ostringstream s;
   s.setf(std::ios::fixed);
   s.precision(2);
+  std::vector<std::pair<uint64_t, int64_t>> by_request;  // request number, latency
+  for (size_t k = 0; k < answered.size(); ++k)
+    by_request.emplace_back(answered[k], latencies_us[k]);
+  std::sort(by_request.begin(), by_request.end());
   std::vector<int64_t> v;
   auto flush = [&](uint64_t first) {
     if (v.empty()) return;
@@ -126,7 +132,7 @@ std::string LoadResult::Timeline(uint64_t window) const {
     v.clear();
   };
   uint64_t first = 0;
-  for (const auto& [i, us] : by_request_us) {
+  for (const auto& [i, us] : by_request) {
     if (i >= first + window) {
       flush(first);
       first = i / window * window;
@@ -135,6 +141,30 @@ std::string LoadResult::Timeline(uint64_t window) const {
   }
   flush(first);
   return s.str();
+}
+
+std::map<std::string, int64_t> ThreadCpuMicros() {
+  std::map<std::string, int64_t> out;
+  const double micros_per_tick = 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;  // the thread has ended
+    // pid (name) state … : the name may hold spaces, so fields count from its ')'.
+    const size_t open = line.find('(');
+    const size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    int64_t utime = 0, stime = 0;
+    for (int k = 3; k <= 15 && fields >> field; ++k) {
+      if (k == 14) utime = std::stoll(field);
+      if (k == 15) stime = std::stoll(field);
+    }
+    out[line.substr(open + 1, close - open - 1)] +=
+        static_cast<int64_t>(static_cast<double>(utime + stime) * micros_per_tick);
+  }
+  return out;
 }
 
 std::string JsonPost(const std::string& path, const std::string& bearer, const std::string& body,
@@ -278,7 +308,7 @@ LoadResult RunOpenLoop(const LoadSpec& spec) {
         const auto t = Clock::now();
         result.latencies_us.push_back(
             std::chrono::duration_cast<std::chrono::microseconds>(t - c.due).count());
-        result.by_request_us.emplace(c.request, result.latencies_us.back());
+        result.answered.push_back(c.request);
         ++result.completed;
         ++result.statuses[status];
         last_answer = t;

@@ -38,9 +38,8 @@ struct LoadResult {
   std::map<int, uint64_t> statuses;
   std::map<std::string, uint64_t> failures;  // why: hangup, write, closed, timeout
   std::vector<int64_t> latencies_us;         // of completed requests, from due time to answer
+  std::vector<uint64_t> answered;            // the request number of each latency, same order
   double elapsed_s = 0;                      // first due time to last answer
-  // Each completed request's latency in microseconds, by request number.
-  std::map<uint64_t, int64_t> by_request_us;
 
   double Percentile(double p) const;  // microseconds; sorts a copy
   std::string Summary() const;        // one line: rate, p50/p90/p99/p99.9/max, statuses
@@ -49,6 +48,10 @@ struct LoadResult {
 };
 
 LoadResult RunOpenLoop(const LoadSpec& spec);
+
+// CPU time (user + system, microseconds) this process's threads have used,
+// summed by thread name: read before and after a run to see where it went.
+std::map<std::string, int64_t> ThreadCpuMicros();
 
 // A POST with a JSON body and the usual headers.
 std::string JsonPost(const std::string& path, const std::string& bearer, const std::string& body,
